@@ -1,0 +1,22 @@
+"""Architectures: a backend name, a technology and the backend's own parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dse.schema.technology import Technology
+
+
+class Architecture(BaseModel):
+    """One design point. ``params`` is checked by the backend's own pydantic model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: str = Field(min_length=1, description="registered backend name (see `dse plugins`)")
+    name: str = Field("design", min_length=1, description="design name")
+    technology: str | Technology = Field(
+        "horowitz45", description="a registered technology name (optionally NAME@<node>nm) or an inline table"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="backend parameters")

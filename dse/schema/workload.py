@@ -1,0 +1,454 @@
+"""Workloads: a network as an ordered list of layers, with bit widths and activity.
+
+Shapes, MAC counts and synaptic operations are derived from the fields, never typed.
+Definitions follow NeuroBench 2.3.0 (../shared/reference/metrics.md):
+
+- ``macs``: dense multiply-accumulates of one time step (every weight × every input).
+- ``synops``: effective synaptic operations of one inference: ``timesteps × macs ×
+  input_density × weight_density`` (independence assumed). Bias is not a synaptic op.
+
+Layers run in list order. A layer reads the output of the layer before it unless
+``input_from`` names an earlier layer (or ``"input"``, the network input), which is enough
+to write residual and branched networks (ResNet downsample paths) as a list.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+Shape = tuple[int, ...]
+Pair = Union[PositiveInt, tuple[PositiveInt, PositiveInt]]
+PadPair = Union[Annotated[int, Field(ge=0)], tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]]
+Density = Annotated[float, Field(ge=0.0, le=1.0)]
+Bits = Annotated[int, Field(ge=1, le=64)]
+
+
+def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    """An int or an (h, w) pair as an (h, w) pair."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Neuron(_Frozen):
+    """The neuron model of a layer's outputs (``none`` for an ANN activation)."""
+
+    model: Literal["none", "IF", "LIF", "CubaLIF"] = Field(
+        "none", description="none (ANN activation), IF, LIF or CubaLIF (current-based LIF)"
+    )
+    leak: float = Field(
+        1.0, gt=0.0, le=1.0, description="membrane decay per time step (beta, dimensionless); 1 = no leak"
+    )
+    synapse_leak: float = Field(
+        1.0, gt=0.0, le=1.0, description="synaptic current decay per time step (CubaLIF alpha)"
+    )
+    threshold: float = Field(1.0, gt=0.0, description="firing threshold (membrane units)")
+    reset: Literal["subtract", "zero", "none"] = Field("subtract", description="reset after a spike")
+
+    @property
+    def spiking(self) -> bool:
+        return self.model != "none"
+
+    @property
+    def leaky(self) -> bool:
+        return self.model in ("LIF", "CubaLIF") and self.leak < 1.0
+
+
+class _LayerBase(_Frozen):
+    name: str = Field(min_length=1, description="unique layer name")
+    weight_bits: Bits = Field(8, description="weight width (bits)")
+    activation_bits: Bits = Field(8, description="activation / membrane width (bits)")
+    weight_density: Density = Field(1.0, description="fraction of non-zero weights (1 - connection sparsity)")
+    input_density: Density = Field(
+        1.0, description="fraction of non-zero inputs per time step (activations for an ANN, spikes for an SNN)"
+    )
+    output_density: Density | None = Field(
+        None,
+        description="fraction of non-zero outputs per time step; default: the next layer's input_density "
+        "(the last layer keeps its own input_density)",
+    )
+    input_from: str | None = Field(
+        None, description="name of an earlier layer (or 'input') this layer reads; default: the previous layer"
+    )
+    neuron: Neuron = Field(default_factory=Neuron, description="neuron model of this layer's outputs")
+
+    # -- derived quantities; every subclass defines in_shape and out_shape -------------------
+    @property
+    def in_shape(self) -> Shape:  # pragma: no cover - overridden
+        raise AttributeError
+
+    @property
+    def out_shape(self) -> Shape:  # pragma: no cover - overridden
+        raise AttributeError
+
+    @property
+    def in_neurons(self) -> int:
+        """Input elements per time step."""
+        return math.prod(self.in_shape)
+
+    @property
+    def out_neurons(self) -> int:
+        """Output elements (neurons) per time step."""
+        return math.prod(self.out_shape)
+
+    @property
+    def weights(self) -> int:
+        """Number of weights (dense count, zeros included)."""
+        return 0
+
+    @property
+    def fan_in(self) -> int:
+        """Synapses per output neuron (dense)."""
+        return 0
+
+    @property
+    def macs(self) -> int:
+        """Dense multiply-accumulates per time step."""
+        return 0
+
+    @property
+    def elementwise_ops(self) -> int:
+        """Vector-unit operations per time step (pool comparisons/adds, residual adds)."""
+        return 0
+
+    @property
+    def connections(self) -> int:
+        """Synapses between real (non-padding) inputs and outputs per time step."""
+        return self.macs
+
+    def synops(self, timesteps: int = 1) -> float:
+        """Effective synaptic operations per inference (NeuroBench): non-zero weight × non-zero input."""
+        return timesteps * self.connections * self.input_density * self.weight_density
+
+    def expected_active_outputs(self, density: float) -> float:
+        """Expected outputs per step that receive at least one non-zero input, inputs non-zero
+        independently with probability ``density``: Σ_o 1 − (1 − density)^fan_in(o)."""
+        if self.fan_in == 0:
+            return float(self.out_neurons) if density > 0 else 0.0
+        return self.out_neurons * (1.0 - (1.0 - density) ** self.fan_in)
+
+    @property
+    def weight_footprint_bits(self) -> int:
+        """Weight storage at the declared width (bits)."""
+        return self.weights * self.weight_bits
+
+    @property
+    def resolved_output_density(self) -> float:
+        return self.input_density if self.output_density is None else self.output_density
+
+
+class Conv2dLayer(_LayerBase):
+    """2-D convolution (grouped and depthwise through ``groups``)."""
+
+    kind: Literal["conv2d"] = "conv2d"
+    in_channels: PositiveInt = Field(description="input channels C")
+    out_channels: PositiveInt = Field(description="output channels (filters) M")
+    in_height: PositiveInt = Field(description="input height H (pixels, before padding)")
+    in_width: PositiveInt = Field(description="input width W (pixels, before padding)")
+    kernel: Pair = Field(description="kernel size, int or [h, w]")
+    stride: Pair = Field(1, description="stride, int or [h, w]")
+    padding: PadPair = Field(0, description="zero padding per side, int or [h, w]")
+    dilation: Pair = Field(1, description="dilation, int or [h, w]")
+    groups: PositiveInt = Field(1, description="groups; groups = in_channels = out_channels is depthwise")
+
+    @model_validator(mode="after")
+    def _check_geometry(self) -> Conv2dLayer:
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"layer '{self.name}': groups={self.groups} must divide in_channels={self.in_channels} "
+                f"and out_channels={self.out_channels}"
+            )
+        oh, ow = self._out_hw()
+        if oh < 1 or ow < 1:
+            raise ValueError(
+                f"layer '{self.name}': kernel {as_pair(self.kernel)} does not fit the padded input "
+                f"{self.in_height}x{self.in_width}"
+            )
+        return self
+
+    def _out_hw(self) -> tuple[int, int]:
+        (kh, kw), (sh, sw) = as_pair(self.kernel), as_pair(self.stride)
+        (ph, pw), (dh, dw) = as_pair(self.padding), as_pair(self.dilation)
+        oh = (self.in_height + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        ow = (self.in_width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        return oh, ow
+
+    @property
+    def in_shape(self) -> Shape:
+        return (self.in_channels, self.in_height, self.in_width)
+
+    @property
+    def out_shape(self) -> Shape:
+        return (self.out_channels, *self._out_hw())
+
+    @property
+    def channels_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def fan_in(self) -> int:
+        kh, kw = as_pair(self.kernel)
+        return self.channels_per_group * kh * kw
+
+    @property
+    def weights(self) -> int:
+        return self.out_channels * self.fan_in
+
+    @property
+    def macs(self) -> int:
+        return self.out_neurons * self.fan_in
+
+    def valid_taps(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Kernel taps that land inside the unpadded input, per output row and per output column."""
+        (kh, kw), (sh, sw) = as_pair(self.kernel), as_pair(self.stride)
+        (ph, pw), (dh, dw) = as_pair(self.padding), as_pair(self.dilation)
+        oh, ow = self._out_hw()
+        return (_taps(self.in_height, oh, kh, sh, ph, dh), _taps(self.in_width, ow, kw, sw, pw, dw))
+
+    @property
+    def connections(self) -> int:
+        """Synapses between real inputs and outputs per step: MACs minus taps on padding."""
+        rows, cols = self.valid_taps()
+        return self.out_channels * self.channels_per_group * sum(rows) * sum(cols)
+
+    def expected_active_outputs(self, density: float) -> float:
+        """As the base class, with each output's own fan-in (fewer taps at padded borders)."""
+        rows, cols = self.valid_taps()
+        taps = np.outer(np.asarray(rows, dtype=float), np.asarray(cols, dtype=float))
+        idle = float(np.sum((1.0 - density) ** (self.channels_per_group * taps)))
+        return self.out_channels * (len(rows) * len(cols) - idle)
+
+
+class DenseLayer(_LayerBase):
+    """Fully connected layer; ``recurrent`` adds an out×out matrix fed by the previous step's outputs."""
+
+    kind: Literal["dense"] = "dense"
+    in_features: PositiveInt = Field(description="input features")
+    out_features: PositiveInt = Field(description="output features (neurons)")
+    recurrent: bool = Field(False, description="outputs feed back to this layer's neurons at the next step")
+
+    @property
+    def in_shape(self) -> Shape:
+        return (self.in_features,)
+
+    @property
+    def out_shape(self) -> Shape:
+        return (self.out_features,)
+
+    @property
+    def fan_in(self) -> int:
+        return self.in_features + (self.out_features if self.recurrent else 0)
+
+    @property
+    def weights(self) -> int:
+        return self.out_features * self.fan_in
+
+    @property
+    def macs(self) -> int:
+        return self.weights
+
+
+class _ShapedLayer(_LayerBase):
+    """A layer whose input shape comes from the layer it reads (filled in by Workload)."""
+
+    in_shape_: tuple[PositiveInt, ...] | None = Field(
+        None, alias="in_shape", description="input shape; filled from the previous layer when omitted"
+    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    @property
+    def in_shape(self) -> Shape:
+        if self.in_shape_ is None:
+            raise ValueError(f"layer '{self.name}': input shape not resolved (use it inside a Workload)")
+        return tuple(self.in_shape_)
+
+
+class PoolLayer(_ShapedLayer):
+    """Spatial pooling over (C, H, W); ``sum`` pooling is the SNN form."""
+
+    kind: Literal["pool"] = "pool"
+    mode: Literal["avg", "max", "sum"] = Field("max", description="avg | max | sum")
+    kernel: Pair = Field(description="window, int or [h, w]")
+    stride: Pair | None = Field(None, description="stride; default: the kernel")
+    padding: PadPair = Field(0, description="padding per side")
+
+    @property
+    def out_shape(self) -> Shape:
+        c, h, w = self.in_shape
+        (kh, kw), (ph, pw) = as_pair(self.kernel), as_pair(self.padding)
+        sh, sw = as_pair(self.stride if self.stride is not None else self.kernel)
+        return (c, (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1)
+
+    @property
+    def elementwise_ops(self) -> int:
+        kh, kw = as_pair(self.kernel)
+        return self.out_neurons * kh * kw
+
+
+class AddLayer(_ShapedLayer):
+    """Element-wise sum of the input and the output of ``skip_from`` (a residual join)."""
+
+    kind: Literal["add"] = "add"
+    skip_from: str | None = Field(None, description="name of the layer whose output is added (or 'input')")
+
+    @property
+    def out_shape(self) -> Shape:
+        return self.in_shape
+
+    @property
+    def elementwise_ops(self) -> int:
+        return self.out_neurons
+
+
+class FlattenLayer(_ShapedLayer):
+    """Reshape to one dimension; costs nothing on its own."""
+
+    kind: Literal["flatten"] = "flatten"
+
+    @property
+    def out_shape(self) -> Shape:
+        return (math.prod(self.in_shape),)
+
+
+Layer = Annotated[
+    Union[Conv2dLayer, DenseLayer, PoolLayer, AddLayer, FlattenLayer], Field(discriminator="kind")
+]
+
+
+class Workload(_Frozen):
+    """A network, its time steps and per-layer bit widths and activity."""
+
+    name: str = Field(min_length=1, description="workload name")
+    timesteps: PositiveInt = Field(1, description="time steps per inference (1 for an ANN)")
+    input_shape: tuple[PositiveInt, ...] | None = Field(
+        None, description="network input shape (C, H, W) or (N,); default: the first layer's input"
+    )
+    layers: tuple[Layer, ...] = Field(min_length=1, description="layers in execution order")
+
+    @model_validator(mode="after")
+    def _chain(self) -> Workload:
+        resolved: list = []
+        outputs: dict[str, Shape] = {}
+        first = self.layers[0]
+        net_in = self.input_shape or (None if isinstance(first, _ShapedLayer) and first.in_shape_ is None
+                                       else tuple(first.in_shape))
+        if net_in is None:
+            raise ValueError(f"layer '{first.name}': the first layer needs an input shape (set in_shape)")
+        outputs["input"] = tuple(net_in)
+        for index, layer in enumerate(self.layers):
+            if layer.name in outputs:
+                raise ValueError(f"layers[{index}]: layer name '{layer.name}' is used twice (or is 'input')")
+            source = layer.input_from or (self.layers[index - 1].name if index else "input")
+            if source not in outputs:
+                raise ValueError(f"layer '{layer.name}': input_from '{source}' names no earlier layer")
+            given = outputs[source]
+            layer = _attach_input(layer, given, source)
+            if isinstance(layer, AddLayer) and layer.skip_from is not None:
+                other = outputs.get(layer.skip_from)
+                if other is None:
+                    raise ValueError(f"layer '{layer.name}': skip_from '{layer.skip_from}' names no earlier layer")
+                if tuple(other) != tuple(layer.in_shape):
+                    raise ValueError(
+                        f"layers '{layer.skip_from}' and '{layer.name}' do not agree: add needs "
+                        f"{layer.in_shape} but '{layer.skip_from}' gives {other}"
+                    )
+            outputs[layer.name] = tuple(layer.out_shape)
+            resolved.append(layer)
+        for index, layer in enumerate(resolved):
+            if layer.output_density is None:
+                consumers = [c for c in resolved[index + 1:] if _source(resolved, c) == layer.name]
+                density = consumers[0].input_density if consumers else layer.input_density
+                resolved[index] = layer.model_copy(update={"output_density": density})
+        object.__setattr__(self, "layers", tuple(resolved))
+        return self
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    @property
+    def macs(self) -> int:
+        """Dense MACs per time step, all layers."""
+        return sum(layer.macs for layer in self.layers)
+
+    def synops(self) -> float:
+        """Effective synaptic operations per inference, all layers."""
+        return sum(layer.synops(self.timesteps) for layer in self.layers)
+
+    def with_knobs(
+        self,
+        *,
+        timesteps: int | None = None,
+        weight_bits: int | None = None,
+        activation_bits: int | None = None,
+        densities: dict[str, tuple[float | None, float | None]] | None = None,
+    ) -> Workload:
+        """A copy with time steps, bit widths (all layers) or per-layer (input, output) densities set.
+
+        The copy is validated again, so a knob outside its range raises like a bad file would.
+        """
+        data = self.model_dump(by_alias=True)
+        if timesteps is not None:
+            data["timesteps"] = timesteps
+        for layer in data["layers"]:
+            if weight_bits is not None:
+                layer["weight_bits"] = weight_bits
+            if activation_bits is not None:
+                layer["activation_bits"] = activation_bits
+            d_in, d_out = (densities or {}).get(layer["name"], (None, None))
+            if d_in is not None:
+                layer["input_density"] = d_in
+            if d_out is not None:
+                layer["output_density"] = d_out
+        return Workload.model_validate(data)
+
+
+def _taps(size: int, out: int, kernel: int, stride: int, pad: int, dilation: int) -> tuple[int, ...]:
+    return tuple(
+        sum(1 for k in range(kernel) if 0 <= o * stride - pad + k * dilation < size) for o in range(out)
+    )
+
+
+def _source(layers: list, layer: _LayerBase) -> str:
+    if layer.input_from:
+        return layer.input_from
+    index = layers.index(layer)
+    return layers[index - 1].name if index else "input"
+
+
+def _attach_input(layer: _LayerBase, given: Shape, source: str) -> _LayerBase:
+    """Fill a shaped layer's input from its source, or check that a typed layer agrees."""
+    if isinstance(layer, _ShapedLayer):
+        if layer.in_shape_ is None:
+            layer = layer.model_copy(update={"in_shape_": tuple(given)})
+        elif tuple(layer.in_shape_) != tuple(given):
+            raise ValueError(_mismatch(source, given, layer))
+        if isinstance(layer, PoolLayer):
+            if len(layer.in_shape) != 3:
+                raise ValueError(f"layer '{layer.name}': pool needs a (C, H, W) input, '{source}' gives {given}")
+            if min(layer.out_shape) < 1:
+                raise ValueError(f"layer '{layer.name}': pool window does not fit the input {given}")
+        return layer
+    if isinstance(layer, DenseLayer):
+        if math.prod(given) != layer.in_features:
+            raise ValueError(_mismatch(source, given, layer))
+        return layer
+    if tuple(given) != tuple(layer.in_shape):
+        raise ValueError(_mismatch(source, given, layer))
+    return layer
+
+
+def _mismatch(source: str, given: Shape, layer: _LayerBase) -> str:
+    expects = layer.in_shape if not isinstance(layer, _ShapedLayer) else layer.in_shape_
+    return (
+        f"layers '{source}' and '{layer.name}' do not agree: '{source}' gives {tuple(given)}, "
+        f"'{layer.name}' expects {tuple(expects)}"
+    )

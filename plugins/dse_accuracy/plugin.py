@@ -1,0 +1,1 @@
+"""Entry point of the accuracy plugin (hooks are added as the plugin grows)."""

@@ -1,0 +1,1 @@
+"""dse built-in plugin: literature."""

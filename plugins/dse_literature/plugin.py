@@ -1,0 +1,23 @@
+"""Entry point of the literature plugin: published models and the horowitz45 technology."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dse import Backend, Technology, hookimpl
+
+
+@hookimpl
+def dse_register_technologies(register: Callable[[Technology], None]) -> None:
+    from dse_literature.technologies import HOROWITZ45
+
+    register(HOROWITZ45)
+
+
+@hookimpl
+def dse_register_backends(register: Callable[[Backend], None]) -> None:
+    from dse_literature.lemaire2022 import Lemaire2022Ann, Lemaire2022Snn
+    from dse_literature.ottati2023 import Ottati2023Ann, Ottati2023Snn
+
+    for backend in (Ottati2023Ann(), Ottati2023Snn(), Lemaire2022Ann(), Lemaire2022Snn()):
+        register(backend)

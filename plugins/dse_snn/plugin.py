@@ -1,0 +1,1 @@
+"""Entry point of the snn plugin (hooks are added as the plugin grows)."""

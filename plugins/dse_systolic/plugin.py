@@ -1,0 +1,1 @@
+"""Entry point of the systolic plugin (hooks are added as the plugin grows)."""

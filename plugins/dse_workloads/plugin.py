@@ -1,0 +1,1 @@
+"""Entry point of the workloads plugin (hooks are added as the plugin grows)."""
