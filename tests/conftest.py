@@ -1,0 +1,45 @@
+"""Shared test helpers: a CLI runner and small input files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from dse.cli import build_app
+from dse.plugins import make_plugins
+
+PAPER_CNN = {
+    "name": "paper-cnn",
+    "timesteps": 1,
+    "layers": [{"name": "conv", "kind": "conv2d", "in_channels": 512, "out_channels": 1, "in_height": 14,
+                "in_width": 14, "kernel": 3, "stride": 1, "padding": 0, "input_density": 0.1}],
+}
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data) if path.suffix == ".json" else _yaml(data))
+    return path
+
+
+def _yaml(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@pytest.fixture
+def cli():
+    """Run `dse` in-process: returns (exit code, stdout, stderr)."""
+    runner = CliRunner()
+    plugins = make_plugins()
+    app = build_app(plugins)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(app, [str(a) for a in args], obj=plugins)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run

@@ -1,0 +1,101 @@
+"""Plugin loading: isolation of broken plugins, switches, duplicates, the example package, docs."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dse
+from dse.plugins import make_plugins
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Duplicate:
+    @dse.hookimpl
+    def dse_register_technologies(self, register):
+        register(make_plugins().technology("horowitz45"))
+
+
+class _RaisesWhileRegistering:
+    @dse.hookimpl
+    def dse_register_backends(self, register):
+        raise RuntimeError("cannot find my lookup table")
+
+
+def test_duplicate_names_are_refused_naming_both_plugins() -> None:
+    with pytest.warns(RuntimeWarning, match="already registered by plugin 'literature'"):
+        plugins = make_plugins(extra=[_Duplicate()])
+    assert "horowitz45" in plugins.technologies  # the first one stays
+
+
+def test_a_plugin_that_raises_is_listed_and_skipped() -> None:
+    with pytest.warns(RuntimeWarning, match="cannot find my lookup table"):
+        plugins = make_plugins(extra=[_RaisesWhileRegistering()])
+    failed = [i for i in plugins.info.values() if i.status == "failed"]
+    assert len(failed) == 1 and "cannot find my lookup table" in failed[0].error
+    assert "ottati2023-snn" in plugins.backends  # everything else still works
+
+
+def test_strict_mode_reraises(monkeypatch) -> None:
+    monkeypatch.setenv("DSE_STRICT_PLUGINS", "1")
+    with pytest.raises(RuntimeError, match="lookup table"):
+        make_plugins(extra=[_RaisesWhileRegistering()])
+
+
+def test_autoload_can_be_disabled_and_plugins_blocked(monkeypatch) -> None:
+    monkeypatch.setenv("DSE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert make_plugins().backends.names() == []
+    monkeypatch.delenv("DSE_DISABLE_PLUGIN_AUTOLOAD")
+    monkeypatch.setenv("DSE_BLOCK_PLUGINS", "literature")
+    plugins = make_plugins()
+    assert "ottati2023-snn" not in plugins.backends
+    assert plugins.info["literature"].status == "blocked"
+
+
+def test_misspelt_hook_is_caught() -> None:
+    class Misspelt:
+        @dse.hookimpl
+        def dse_register_backend(self, register):  # missing the "s"
+            pass
+
+    from pluggy import PluginValidationError
+
+    with pytest.raises(PluginValidationError, match="dse_register_backend"):
+        make_plugins(extra=[Misspelt()], entry_points=False)
+
+
+def test_every_hook_is_documented() -> None:
+    tree = ast.parse((ROOT / "dse" / "hookspecs.py").read_text())
+    hooks = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("dse_")]
+    docs = (ROOT / "docs" / "plugins.md").read_text()
+    assert hooks, "no hookspecs found"
+    undocumented = [h for h in hooks if not re.search(rf"^### {h}$", docs, re.M)]
+    assert not undocumented, f"hooks without a section in docs/plugins.md: {undocumented}"
+
+
+def test_example_package_installs_and_is_discovered(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(ROOT / "examples" / "dse-example-plugin")],
+        check=True, capture_output=True, timeout=300,
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *sys.path])}
+    listing = subprocess.run([sys.executable, "-c", "from dse.cli import main; main()", "plugins", "--json"],
+                             env=env, capture_output=True, text=True, check=True, timeout=120)
+    doc = json.loads(listing.stdout)
+    toy = next(b for b in doc["backends"] if b["name"] == "toy-mac")
+    assert (toy["plugin"], toy["distribution"], toy["version"]) == ("toy", "dse-example-plugin", "0.1.0")
+    # and its own tests, which run dse's conformance suite, pass
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(ROOT / "examples" / "dse-example-plugin" / "tests")],
+                         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
