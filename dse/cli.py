@@ -129,6 +129,9 @@ def build_app(plugins: Plugins | None = None) -> typer.Typer:
     app.command("schema")(schema_command)
     app.command("validate")(validate_command)
     app.command("plugins")(plugins_command)
+    from dse.cli_compare import register_compare_command
+
+    register_compare_command(app)
     (plugins or _startup_plugins()).register_commands(app)
     return app
 

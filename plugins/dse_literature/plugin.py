@@ -21,3 +21,10 @@ def dse_register_backends(register: Callable[[Backend], None]) -> None:
 
     for backend in (Ottati2023Ann(), Ottati2023Snn(), Lemaire2022Ann(), Lemaire2022Snn()):
         register(backend)
+
+
+@hookimpl
+def dse_register_commands(app) -> None:
+    from dse_literature.cli import reproduce_command
+
+    app.command("reproduce")(reproduce_command)
