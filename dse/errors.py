@@ -12,6 +12,19 @@ class DseInputError(Exception):
     """Bad user input: a file, a field and what is allowed, in one line."""
 
 
+class NestedParamsError(Exception):
+    """A composite backend's nested parameters failed their own model's validation.
+
+    ``prefix`` locates the nested set (``"ann."``), so the one-line message can say
+    ``params.ann.rows`` although the nested model only knows ``rows``.
+    """
+
+    def __init__(self, prefix: str, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.prefix = prefix
+        self.error = error
+
+
 def _location(loc: Iterable[Any]) -> str:
     parts: list[str] = []
     for item in loc:

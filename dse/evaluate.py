@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from dse.errors import DseInputError
-from dse.inputs import validate
+from dse.errors import DseInputError, NestedParamsError, describe_validation_error
 from dse.plugin_types import Backend
 from dse.plugins import Plugins
 from dse.schema.architecture import Architecture
@@ -40,7 +39,12 @@ def resolve(architecture: Architecture, plugins: Plugins, source: str = "archite
             technology = plugins.technology(architecture.technology)
         except DseInputError as error:
             raise DseInputError(f"{source}: technology: {error}") from None
-    params = validate(backend.Params, architecture.params, source, prefix="params.")
+    try:
+        params = backend.parse_params(architecture.params)
+    except ValidationError as error:
+        raise DseInputError(describe_validation_error(error, source, "params.")) from None
+    except NestedParamsError as nested:
+        raise DseInputError(describe_validation_error(nested.error, source, f"params.{nested.prefix}")) from None
     return Design(architecture, backend, params, technology)
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     import polars as pl
 
+    from dse.plugins import Plugins
     from dse.schema.cost import Cost
     from dse.schema.technology import Technology
     from dse.schema.workload import Workload
@@ -40,8 +41,16 @@ class Backend(ABC):
         """Cost of one inference of ``workload`` on the design ``params`` (pJ, cycles, mm²)."""
 
     def parse_params(self, raw: Mapping[str, Any]) -> BaseModel:
-        """Validate raw parameters with the backend's model (raises pydantic.ValidationError)."""
+        """Validate raw parameters with the backend's model.
+
+        Raises pydantic.ValidationError, or dse.errors.NestedParamsError from a composite
+        backend whose nested parameter sets are checked by other backends' models.
+        """
         return self.Params.model_validate(dict(raw))
+
+    def attach(self, plugins: Plugins) -> None:
+        """Called once every plugin has registered: a composite backend (a hybrid) looks up
+        the backends it builds on here, by name, as any third party would. Default: nothing."""
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         """Cost many design points: one row of ``params`` each (nested fields as ``a.b`` columns).

@@ -157,6 +157,13 @@ class Plugins:
                     registry.add(key(item), item, owner)
 
                 self._call(impl, lambda fn, register=register: fn(register=register))
+        for name, backend in self.backends.items():
+            try:
+                backend.attach(self)
+            except Exception as error:
+                if _strict():
+                    raise
+                self._fail(self.backends.owner(name), error)
 
 
 def _strict() -> bool:
