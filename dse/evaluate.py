@@ -52,8 +52,8 @@ def evaluate(workload: Workload, design: Design, source: str = "architecture") -
     """The cost of ``workload`` on ``design``; a backend error becomes one line naming it."""
     try:
         cost = design.backend.cost(workload, design.params, design.technology)
-    except DseInputError:
-        raise
+    except DseInputError as error:
+        raise DseInputError(f"{source}: {error}") from None
     except Exception as error:
         raise DseInputError(
             f"{source}: backend '{design.backend.name}' failed on workload '{workload.name}': "

@@ -1,0 +1,181 @@
+"""Hybrid ANN/SNN backend: each layer on the engine it is assigned to, plus the cost of crossing.
+
+Model (Dampfhoffer et al., IEEE TETCI 2023, recommend sparse layers event-driven and dense
+ones on a parallel ANN datapath; the seed paper names hybrids the promising direction):
+
+- Each engine is a registered backend, found by name (``ann_backend``, ``snn_backend``).
+  ANN layers are costed by the ANN engine with T = 1 (an ANN layer runs once per
+  inference); SNN layers by the SNN engine with the workload's T. A layer's cost is the
+  engine's own per-layer cost, unchanged, so an all-ANN hybrid costs what the ANN backend
+  costs and an all-SNN hybrid what the SNN backend costs.
+- ANN → SNN boundary (the input of an SNN layer comes from an ANN layer):
+  ``rate``: each of the layer's input activations is turned into T Bernoulli spike draws,
+  one comparison against a ``lfsr_bits`` pseudo-random number and one generator update
+  per activation and step (line ``conversion_rate_encoding``);
+  ``direct``: the first SNN layer receives the analog activations every step and
+  multiplies instead of accumulating: its synaptic operations each pay a
+  weight × activation multiply on top of the engine's accumulate (``conversion_direct_mac``).
+- SNN → ANN boundary: one spike counter of ⌈log2(T+1)⌉ bits per neuron of the SNN layer,
+  incremented per output spike and read once (``conversion_spike_decoding``); the ANN layer
+  then reads counts of that width, non-zero with probability 1 − (1 − d)^T.
+- Conversions run on ``converter_lanes`` values per cycle of the ANN engine's clock.
+- Area and leakage: ``separate`` memory adds the two engines' areas and charges the idle
+  engine's leakage while the other works (``leakage_idle_engine``); ``shared`` memory is
+  one pool and one MAC/AC array, Tianjic-like: the larger engine's area times
+  (1 + ``shared_overhead``) and no idle engine.
+- Latency: ``sequential`` sums layer and conversion times; ``pipelined`` reports the time
+  per inference in steady state when consecutive inputs overlap on the two engines: the
+  busier engine's time.
+Engines that receive no layer are not built (no area, no leakage).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from dse import Backend, Cost, LayerCost, Technology, Workload
+from dse.errors import DseInputError, NestedParamsError
+from dse.plugins import Plugins
+from dse_hybrid.params import HybridParams
+
+
+class HybridBackend(Backend):
+    name = "hybrid"
+    description = "layers split between an ANN (systolic) engine and an SNN (event-driven) engine"
+    Params = HybridParams
+
+    def __init__(self) -> None:
+        self._plugins: Plugins | None = None
+
+    def attach(self, plugins: Plugins) -> None:
+        self._plugins = plugins
+
+    def _engine(self, name: str) -> Backend:
+        if self._plugins is None:
+            raise DseInputError("the hybrid backend is not attached to a plugin registry")
+        return self._plugins.backend(name)
+
+    def parse_params(self, raw: dict[str, Any]) -> HybridParams:
+        params = HybridParams.model_validate(dict(raw))
+        for prefix, backend_name, nested in (("ann.", params.ann_backend, params.ann),
+                                             ("snn.", params.snn_backend, params.snn)):
+            try:
+                self._engine(backend_name).parse_params(nested)
+            except ValidationError as error:
+                raise NestedParamsError(prefix, error) from None
+        return params
+
+    def cost(self, workload: Workload, params: BaseModel, technology: Technology) -> Cost:
+        assert isinstance(params, HybridParams)
+        names = [layer.name for layer in workload.layers]
+        try:
+            engines = params.engines(names)
+        except ValueError as error:
+            raise DseInputError(str(error)) from None
+        sources = _sources(workload)
+        costs = self._engine_costs(workload, engines, sources, params, technology)
+        ann_clock = costs["ann"].clock_mhz if "ann" in costs else costs["snn"].clock_mhz
+        areas = {engine: cost.area_mm2 for engine, cost in costs.items()}
+        if params.memory == "shared" and len(costs) == 2:
+            area = max(areas.values()) * (1 + params.shared_overhead)
+        else:
+            area = sum(areas.values())
+        layers, busy = self._layers(workload, engines, sources, costs, params, technology, ann_clock)
+        if len(costs) == 1:  # one engine: its own latency, whatever overlap it models
+            seconds = next(iter(costs.values())).latency_s
+        elif params.schedule == "pipelined":
+            seconds = max(busy.values())
+        else:
+            seconds = sum(busy.values())
+        notes = tuple(n for cost in costs.values() for n in cost.notes)
+        return Cost(layers=tuple(layers), latency_cycles=seconds * ann_clock * 1e6, clock_mhz=ann_clock,
+                    area_mm2=area, memory_fits=all(c.memory_fits for c in costs.values()), notes=notes)
+
+    def _engine_costs(self, workload: Workload, engines: list[str], sources: list[int | None],
+                      params: HybridParams, technology: Technology) -> dict[str, Cost]:
+        """Each engine's cost of the whole workload (its per-layer costs are then picked)."""
+        out: dict[str, Cost] = {}
+        if "ann" in engines:
+            ann = self._engine(params.ann_backend)
+            out["ann"] = ann.cost(_ann_view(workload, engines, sources), ann.parse_params(params.ann), technology)
+        if "snn" in engines:
+            snn = self._engine(params.snn_backend)
+            out["snn"] = snn.cost(workload, snn.parse_params(params.snn), technology)
+        return out
+
+    def _layers(self, workload: Workload, engines: list[str], sources: list[int | None], costs: dict[str, Cost],
+                params: HybridParams, technology: Technology,
+                clock_mhz: float) -> tuple[list[LayerCost], dict[str, float]]:
+        """Per-layer costs tagged with their engine, conversion lines added; busy seconds per engine."""
+        layers: list[LayerCost] = []
+        busy = {engine: 0.0 for engine in costs}
+        both = len(costs) == 2 and params.memory == "separate"
+        for index, engine in enumerate(engines):
+            own = costs[engine].layers[index]
+            seconds = own.latency_cycles / (costs[engine].clock_mhz * 1e6)
+            source = sources[index]
+            before = engines[source] if source is not None else engine
+            extra, extra_cycles = _conversion(workload, index, source, engine, before, params, technology)
+            seconds += extra_cycles / (clock_mhz * 1e6)
+            busy[engine] += seconds
+            breakdown = {**own.breakdown, **extra}
+            if both:
+                idle = "snn" if engine == "ann" else "ann"
+                breakdown["leakage_idle_engine"] = technology.leakage_energy(costs[idle].area_mm2, seconds)
+            layers.append(own.model_copy(update={
+                "engine": engine, "breakdown": breakdown, "latency_cycles": seconds * clock_mhz * 1e6,
+            }))
+        return layers, busy
+
+
+def _sources(workload: Workload) -> list[int | None]:
+    """Index of the layer feeding each layer (None for the network input)."""
+    by_name = {layer.name: index for index, layer in enumerate(workload.layers)}
+    return [
+        by_name.get(layer.input_from) if layer.input_from is not None else (index - 1 if index else None)
+        for index, layer in enumerate(workload.layers)
+    ]
+
+
+def counter_bits(timesteps: int) -> int:
+    """Width of a spike counter that holds 0..T (bits)."""
+    return max(1, math.ceil(math.log2(timesteps + 1)))
+
+
+def _ann_view(workload: Workload, engines: list[str], sources: list[int | None]) -> Workload:
+    """The workload as the ANN engine sees it: one pass, and spike counts as inputs after an SNN layer."""
+    T = workload.timesteps
+    data = workload.model_dump(by_alias=True)
+    data["timesteps"] = 1
+    for index, layer in enumerate(data["layers"]):
+        source = sources[index]
+        if engines[index] == "ann" and source is not None and engines[source] == "snn":
+            spike_rate = layer["input_density"]
+            layer["input_density"] = 1 - (1 - spike_rate) ** T  # a count is non-zero if any step spiked
+            layer["activation_bits"] = counter_bits(T)
+    return Workload.model_validate(data)
+
+
+def _conversion(workload: Workload, index: int, source: int | None, engine: str, before: str,
+                params: HybridParams, technology: Technology) -> tuple[dict[str, float], float]:
+    """Conversion energy (pJ) lines and cycles at the boundary feeding layer ``index``."""
+    if engine == before:
+        return {}, 0.0
+    layer, T = workload.layers[index], workload.timesteps
+    if engine == "snn" and params.encoding == "rate":
+        draws = layer.in_neurons * T  # one Bernoulli draw per activation per step
+        pj = draws * (technology.add_energy(layer.activation_bits) + technology.register_energy(params.lfsr_bits))
+        return {"conversion_rate_encoding": pj}, draws / params.converter_lanes
+    if engine == "snn":  # direct: analog inputs, a multiply per synaptic operation
+        synops = layer.connections * layer.weight_density * layer.input_density * T
+        pj = synops * technology.mul_energy(layer.weight_bits, layer.activation_bits)
+        return {"conversion_direct_mac": pj}, 0.0
+    assert source is not None  # an SNN -> ANN boundary has an SNN layer before it
+    counted = workload.layers[source]
+    bits = counter_bits(T)
+    spikes = counted.out_neurons * counted.resolved_output_density * T
+    pj = spikes * technology.add_energy(bits) + counted.out_neurons * technology.register_energy(bits)
+    return {"conversion_spike_decoding": pj}, counted.out_neurons / params.converter_lanes
