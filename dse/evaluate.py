@@ -54,7 +54,7 @@ def evaluate(workload: Workload, design: Design, source: str = "architecture") -
         cost = design.backend.cost(workload, design.params, design.technology)
     except DseInputError as error:
         raise DseInputError(f"{source}: {error}") from None
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any backend bug becomes one line
         raise DseInputError(
             f"{source}: backend '{design.backend.name}' failed on workload '{workload.name}': "
             f"{type(error).__name__}: {error}"

@@ -69,7 +69,7 @@ class Backend(ABC):
         try:
             cost = self.cost(workload, self.parse_params(raw), technology)
             return totals_row(cost)
-        except Exception as error:  # one failed design point never stops a batch
+        except Exception as error:  # noqa: BLE001 - one failed design point never stops a batch
             return failed_row(f"{type(error).__name__}: {error}")
 
 

@@ -72,7 +72,10 @@ class Registry(Generic[T]):
         return sorted(self._items)
 
     def items(self) -> list[tuple[str, T]]:
-        return sorted(self._items.items())
+        return sorted(self._items.items(), key=lambda kv: kv[0])
+
+    def values(self) -> list[T]:
+        return [item for _, item in self.items()]
 
     def __contains__(self, name: object) -> bool:
         return name in self._items
@@ -109,11 +112,11 @@ class Plugins:
     def loader_for(self, ref: str) -> WorkloadLoader | None:
         """The loader that claims ``ref`` by scheme (``zoo:``) or suffix (``.onnx``), if any."""
         scheme = ref.split(":", 1)[0] if re.match(r"^[A-Za-z][\w+-]+:(?!\\|/)", ref) else None
-        for _, loader in self.loaders.items():
+        for loader in self.loaders.values():
             if scheme and scheme in loader.schemes:
                 return loader
         lower = ref.lower()
-        for _, loader in self.loaders.items():
+        for loader in self.loaders.values():
             if any(lower.endswith(suffix) for suffix in loader.suffixes):
                 return loader
         return None

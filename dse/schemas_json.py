@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, create_model
 
@@ -31,7 +33,7 @@ def architecture_union(plugins: Plugins) -> Any:
         return Architecture
     if len(members) == 1:
         return members[0]
-    return Annotated[Union[tuple(members)], Field(discriminator="backend")]
+    return Annotated[functools.reduce(operator.or_, members), Field(discriminator="backend")]
 
 
 def json_schema(kind: str, plugins: Plugins) -> dict[str, Any]:

@@ -17,6 +17,7 @@ falls. Fixtures: ``dse_plugins`` (a fresh plugin manager per test) and ``conform
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any, ClassVar
@@ -106,7 +107,7 @@ class BackendConformance:
                         for layer in workload.layers
                     }
                     energies.append(backend.cost(workload.with_knobs(densities=densities), params, tech).energy_pj)
-                for denser, sparser in zip(energies, energies[1:]):
+                for denser, sparser in itertools.pairwise(energies):
                     assert sparser <= denser * (1 + 1e-9), f"{self.backend_name} {raw}: {energies}"
 
 

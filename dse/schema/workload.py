@@ -15,14 +15,15 @@ to write residual and branched networks (ResNet downsample paths) as a list.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 Shape = tuple[int, ...]
-Pair = Union[PositiveInt, tuple[PositiveInt, PositiveInt]]
-PadPair = Union[Annotated[int, Field(ge=0)], tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]]
+Pair = PositiveInt | tuple[PositiveInt, PositiveInt]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+PadPair = NonNegativeInt | tuple[NonNegativeInt, NonNegativeInt]
 Density = Annotated[float, Field(ge=0.0, le=1.0)]
 Bits = Annotated[int, Field(ge=1, le=64)]
 
@@ -317,7 +318,7 @@ class FlattenLayer(_ShapedLayer):
 
 
 Layer = Annotated[
-    Union[Conv2dLayer, DenseLayer, PoolLayer, AddLayer, FlattenLayer], Field(discriminator="kind")
+    Conv2dLayer | DenseLayer | PoolLayer | AddLayer | FlattenLayer, Field(discriminator="kind")
 ]
 
 

@@ -42,7 +42,7 @@ def test_evaluate_table_and_parquet(cli, tmp_path: Path) -> None:
 
 
 def test_plugins_json_lists_literature_backends_and_horowitz(cli) -> None:
-    code, out, _ = cli("plugins", "--json")
+    _code, out, _ = cli("plugins", "--json")
     doc = json.loads(out)
     backends = {b["name"] for b in doc["backends"]}
     assert {"ottati2023-ann", "ottati2023-snn", "lemaire2022-ann", "lemaire2022-snn"} <= backends

@@ -126,7 +126,7 @@ def test_lemaire_ann_conv_hand_count() -> None:
          "kernel": 3}]})
     b = PLUGINS.backend("lemaire2022-ann")
     c = b.cost(w, b.parse_params({}), TECH)
-    e = lambda bits: 1.09e-5 * bits + 13.2  # noqa: E731
+    e = lambda bits: 1.09e-5 * bits + 13.2
     expected = (216 * e(32 * 8) + 216 * e(54 * 8) + 12 * e(3 * 8) + 12 * e(12 * 8)
                 + 216 * 3.2 + 12 * 0.1 + 71 * 0.1)
     assert c.energy_pj == pytest.approx(expected, rel=1e-12)

@@ -77,7 +77,7 @@ def test_every_hook_is_documented() -> None:
     hooks = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("dse_")]
     docs = (ROOT / "docs" / "plugins.md").read_text()
     assert hooks, "no hookspecs found"
-    undocumented = [h for h in hooks if not re.search(rf"^### {h}$", docs, re.M)]
+    undocumented = [h for h in hooks if not re.search(rf"^### {h}$", docs, re.MULTILINE)]
     assert not undocumented, f"hooks without a section in docs/plugins.md: {undocumented}"
 
 
@@ -97,5 +97,5 @@ def test_example_package_installs_and_is_discovered(tmp_path: Path) -> None:
     # and its own tests, which run dse's conformance suite, pass
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           str(ROOT / "examples" / "dse-example-plugin" / "tests")],
-                         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
