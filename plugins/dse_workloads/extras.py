@@ -1,0 +1,18 @@
+"""Optional packages: imported where used, with a one-line error naming the extra to install."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from dse import DseInputError
+
+
+def require(module: str, ref: str) -> ModuleType:
+    """Import ``module`` (onnx, nir, h5py) or raise DseInputError naming the ``formats`` extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise DseInputError(
+            f"{ref}: reading this file needs the '{module}' package: pip install 'dse[formats]'"
+        ) from None

@@ -1,0 +1,114 @@
+"""What a loader produced: a workload, where each density came from, and what to warn about.
+
+Loaders fill a :class:`Draft` layer by layer (plain dicts in the Workload schema), saying
+for each layer what its outputs are (spikes, ReLU, analog, derived); :meth:`Draft.build`
+validates the workload and sets every density through :func:`densities.propagate`.
+Warnings go to the ``dse.workloads`` logger: with no logging set up, Python prints each one
+as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dse import DseInputError, Workload
+from dse.inputs import validate
+from dse_workloads.densities import Density, Emits, Resolved, propagate
+
+log = logging.getLogger("dse.workloads")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A workload read from ``ref`` with its density sources and warnings."""
+
+    ref: str
+    resolved: Resolved
+    emits: Mapping[str, Emits]
+    network_input: Density
+    timesteps_source: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def workload(self) -> Workload:
+        return self.resolved.workload
+
+    def warnings(self) -> list[str]:
+        """One line each: uncosted ops, recovered defaults, and the layers left on default densities."""
+        lines = list(self.notes)
+        defaulted = self.resolved.defaulted()
+        if defaulted:
+            shown = ", ".join(defaulted[:4]) + (f" and {len(defaulted) - 4} more" if len(defaulted) > 4 else "")
+            lines.append(
+                f"{self.ref}: default densities for {len(defaulted)} of {len(self.workload.layers)} layers "
+                f"({shown}); give measured ones with --activity FILE"
+            )
+        if self.timesteps_source.startswith("default"):
+            lines.append(f"{self.ref}: time steps T={self.workload.timesteps} ({self.timesteps_source})")
+        return lines
+
+    def emit_warnings(self) -> None:
+        for line in self.warnings():
+            log.warning("warning: %s", line)
+
+    def remeasured(
+        self, measured: Mapping[str, tuple[Density | None, Density | None]], timesteps: int | None, source: str
+    ) -> Loaded:
+        """A copy with measured densities (and time steps) replacing defaults; the rest re-propagated."""
+        workload = self.workload if timesteps is None else self.workload.with_knobs(timesteps=timesteps)
+        resolved = propagate(workload, self.emits, self.network_input, measured)
+        return replace(self, resolved=resolved, timesteps_source=self.timesteps_source if timesteps is None else source)
+
+
+class Draft:
+    """Layers under construction, as Workload-schema dicts, with what each emits."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        self.layers: list[dict[str, Any]] = []
+        self.emits: dict[str, Emits] = {}
+        self.notes: list[str] = []
+
+    def add(self, layer: dict[str, Any], emits: Emits) -> str:
+        """Append a layer (its name made unique); returns the name used."""
+        base = layer["name"] or layer["kind"]
+        name, n = base, 1
+        taken = {existing["name"] for existing in self.layers} | {"input"}
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.layers.append({**layer, "name": name})
+        self.emits[name] = emits
+        return name
+
+    def layer(self, name: str) -> dict[str, Any]:
+        return next(layer for layer in self.layers if layer["name"] == name)
+
+    def set_emits(self, name: str, emits: Emits) -> None:
+        self.emits[name] = emits
+
+    def build(
+        self,
+        name: str,
+        network_input: Density,
+        *,
+        timesteps: int = 1,
+        timesteps_source: str = "one pass (ANN)",
+        input_shape: tuple[int, ...] | None = None,
+        measured: Mapping[str, tuple[Density | None, Density | None]] | None = None,
+    ) -> Loaded:
+        """The validated workload with densities propagated from ``network_input``."""
+        if not self.layers:
+            raise DseInputError(
+                f"{self.ref}: no layer that dse can cost (conv, dense, pooling, add, flatten) was found"
+            )
+        doc: dict[str, Any] = {"name": name, "timesteps": timesteps, "layers": self.layers}
+        if input_shape is not None:
+            doc["input_shape"] = list(input_shape)
+        workload = validate(Workload, doc, self.ref)
+        resolved = propagate(workload, self.emits, network_input, measured)
+        return Loaded(self.ref, resolved, dict(self.emits), network_input, timesteps_source, tuple(self.notes))
+

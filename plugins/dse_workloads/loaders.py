@@ -1,0 +1,59 @@
+"""The workload loaders this plugin registers: ONNX files, NIR files and the built-in zoo.
+
+Each reads into a :class:`dse_workloads.loaded.Loaded` (``read``), which keeps where every
+density came from for ``dse workload show``; ``load`` logs the warnings and returns the
+workload, as :class:`dse.WorkloadLoader` asks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from dse import Workload, WorkloadLoader
+from dse_workloads.loaded import Loaded
+
+
+class _Loader(WorkloadLoader):
+    def read(self, ref: str) -> Loaded:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def load(self, ref: str) -> Workload:
+        loaded = self.read(ref)
+        loaded.emit_warnings()
+        return loaded.workload
+
+
+class OnnxLoader(_Loader):
+    name = "onnx"
+    description = "ONNX models (ANN): conv, dense, pooling, residual add, flatten; needs dse[formats]"
+    suffixes: ClassVar[tuple[str, ...]] = (".onnx",)
+
+    def read(self, ref: str) -> Loaded:
+        from dse_workloads.onnx_convert import convert
+        from dse_workloads.onnx_reader import read_onnx
+
+        return convert(read_onnx(ref), Path(ref).stem)
+
+
+class NirLoader(_Loader):
+    name = "nir"
+    description = "NIR graphs (SNN): Affine, Linear, Conv1d/2d, pooling, IF/LIF/CubaLIF/LI, recurrence; needs dse[formats]"
+    suffixes: ClassVar[tuple[str, ...]] = (".nir",)
+
+    def read(self, ref: str) -> Loaded:
+        from dse_workloads.nir_convert import convert
+        from dse_workloads.nir_reader import read_nir
+
+        return convert(read_nir(ref), Path(ref).stem)
+
+
+class ZooLoader(_Loader):
+    name = "zoo"
+    description = "built-in networks with cited sources: zoo:NAME (dse zoo list)"
+    schemes: ClassVar[tuple[str, ...]] = ("zoo",)
+
+    def read(self, ref: str) -> Loaded:
+        from dse_workloads.zoo import build
+
+        return build(ref.split(":", 1)[1], ref)
