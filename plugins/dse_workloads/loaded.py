@@ -27,7 +27,7 @@ class Loaded:
 
     ref: str
     resolved: Resolved
-    emits: Mapping[str, Emits]
+    emits: Mapping[str, Emits] | None  # None: densities as given in a workload file, not propagated
     network_input: Density
     timesteps_source: str
     notes: tuple[str, ...] = ()
@@ -59,8 +59,33 @@ class Loaded:
     ) -> Loaded:
         """A copy with measured densities (and time steps) replacing defaults; the rest re-propagated."""
         workload = self.workload if timesteps is None else self.workload.with_knobs(timesteps=timesteps)
-        resolved = propagate(workload, self.emits, self.network_input, measured)
+        if self.emits is not None:
+            resolved = propagate(workload, self.emits, self.network_input, measured)
+        else:
+            resolved = _overridden(self.resolved, workload, measured)
         return replace(self, resolved=resolved, timesteps_source=self.timesteps_source if timesteps is None else source)
+
+
+def given(workload: Workload, ref: str) -> Loaded:
+    """A workload read elsewhere (a YAML file, another plugin's loader): densities as it gives them."""
+    source = f"as given in {ref}"
+    sources = {layer.name: (source, source) for layer in workload.layers}
+    network_input = Density(workload.layers[0].input_density, source)
+    timesteps = "as given" if "timesteps" in workload.model_fields_set else "schema default"
+    return Loaded(ref, Resolved(workload, sources), None, network_input, f"{timesteps} in {ref}")
+
+
+def _overridden(
+    resolved: Resolved, workload: Workload, measured: Mapping[str, tuple[Density | None, Density | None]]
+) -> Resolved:
+    """Measured densities set on the layers they name; no propagation (the file's values stand)."""
+    sources = dict(resolved.sources)
+    densities: dict[str, tuple[float | None, float | None]] = {}
+    for name, (d_in, d_out) in measured.items():
+        densities[name] = (d_in.value if d_in else None, d_out.value if d_out else None)
+        old_in, old_out = sources[name]
+        sources[name] = (d_in.source if d_in else old_in, d_out.source if d_out else old_out)
+    return Resolved(workload.with_knobs(densities=densities), sources)
 
 
 class Draft:

@@ -7,24 +7,34 @@ workload, as :class:`dse.WorkloadLoader` asks.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from dse import Workload, WorkloadLoader
+from dse import Plugins, Workload, WorkloadLoader
 from dse_workloads.loaded import Loaded
 
 
-class _Loader(WorkloadLoader):
-    def read(self, ref: str) -> Loaded:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+class ReadingLoader(WorkloadLoader):
+    """A loader that also tells where each density came from (``read``)."""
+
+    @abstractmethod
+    def read(self, ref: str) -> Loaded:
+        """The workload in ``ref`` with its density sources and warnings."""
 
     def load(self, ref: str) -> Workload:
         loaded = self.read(ref)
         loaded.emit_warnings()
         return loaded.workload
 
+    def load_with_activity(self, ref: str, activity: str, plugins: Plugins) -> Workload:
+        """Any workload reference with measured densities from an activity file (``--activity``)."""
+        from dse_workloads.annotate import load_with_activity
 
-class OnnxLoader(_Loader):
+        return load_with_activity(ref, activity, plugins)
+
+
+class OnnxLoader(ReadingLoader):
     name = "onnx"
     description = "ONNX models (ANN): conv, dense, pooling, residual add, flatten; needs dse[formats]"
     suffixes: ClassVar[tuple[str, ...]] = (".onnx",)
@@ -36,7 +46,7 @@ class OnnxLoader(_Loader):
         return convert(read_onnx(ref), Path(ref).stem)
 
 
-class NirLoader(_Loader):
+class NirLoader(ReadingLoader):
     name = "nir"
     description = "NIR graphs (SNN): Affine, Linear, Conv1d/2d, pooling, IF/LIF/CubaLIF/LI, recurrence; needs dse[formats]"
     suffixes: ClassVar[tuple[str, ...]] = (".nir",)
@@ -48,7 +58,7 @@ class NirLoader(_Loader):
         return convert(read_nir(ref), Path(ref).stem)
 
 
-class ZooLoader(_Loader):
+class ZooLoader(ReadingLoader):
     name = "zoo"
     description = "built-in networks with cited sources: zoo:NAME (dse zoo list)"
     schemes: ClassVar[tuple[str, ...]] = ("zoo",)

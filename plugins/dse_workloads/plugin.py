@@ -1,1 +1,26 @@
-"""Entry point of the workloads plugin (hooks are added as the plugin grows)."""
+"""Entry point of the workloads plugin: ONNX, NIR and zoo loaders, `dse zoo` and `dse workload`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from dse import WorkloadLoader, hookimpl
+
+if TYPE_CHECKING:
+    import typer
+
+
+@hookimpl
+def dse_register_workload_loaders(register: Callable[[WorkloadLoader], None]) -> None:
+    from dse_workloads.loaders import NirLoader, OnnxLoader, ZooLoader
+
+    for loader in (OnnxLoader(), NirLoader(), ZooLoader()):
+        register(loader)
+
+
+@hookimpl
+def dse_register_commands(app: typer.Typer) -> None:
+    from dse_workloads.commands import register
+
+    register(app)
