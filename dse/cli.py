@@ -44,6 +44,9 @@ def evaluate_command(
     architecture: Annotated[Path, typer.Argument(help="architecture YAML/JSON file")],
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="also write per-layer rows to this Parquet file")] = None,
+    activity: Annotated[Path | None, typer.Option(
+        "--activity", help="measured densities per layer (CSV, Parquet or JSON by layer name), read by a "
+        "loader plugin that offers load_with_activity")] = None,
 ) -> None:
     """Cost one workload on one architecture, layer by layer."""
     from dse.evaluate import evaluate, resolve
@@ -51,7 +54,7 @@ def evaluate_command(
     from dse.report_text import evaluation_document, print_evaluation
 
     plugins = context_plugins(ctx)
-    wl = load_workload(workload, plugins)
+    wl = load_workload(workload, plugins) if activity is None else load_with_activity(workload, activity, plugins)
     arch = load_architecture(architecture)
     design = resolve(arch, plugins, str(architecture))
     cost = evaluate(wl, design, str(architecture))
@@ -66,6 +69,15 @@ def evaluate_command(
         echo_json(evaluation_document(wl, arch, cost))
     else:
         print_evaluation(wl, arch, design.technology.name, cost)
+
+
+def load_with_activity(workload: str, activity: Path, plugins: Plugins) -> Any:
+    """The workload with measured densities, through the first loader that reads activity files."""
+    for _, loader in plugins.loaders.items():
+        reader = getattr(loader, "load_with_activity", None)
+        if reader is not None:
+            return reader(workload, str(activity), plugins)
+    raise DseInputError(f"{activity}: no installed plugin reads activity files (dse's workloads plugin does)")
 
 
 def schema_command(
