@@ -50,7 +50,7 @@ def read_nir(path: str | Path) -> NirNet:
         graph = nir.read(ref)
     except Exception:  # type checks fail on real exporters' files: read again without them
         try:
-            graph = nir.read(ref, type_check=False)
+            graph = _read_unchecked(ref, nir)
         except Exception as error:
             raise DseInputError(f"{ref}: NIR graph cannot be read ({type(error).__name__}: "
                                 f"{str(error).splitlines()[0] if str(error) else ''})") from None
@@ -61,6 +61,24 @@ def read_nir(path: str | Path) -> NirNet:
     if not net.inputs:
         raise DseInputError(f"{ref}: the NIR graph has no Input node")
     return net
+
+
+def _read_unchecked(ref: str, nir: Any) -> Any:
+    """``nir.read(type_check=False)``, for nested graphs too (nir 1.0.8 checks those regardless)."""
+    import h5py
+    from nir.serialization import hdf2dict
+
+    with h5py.File(ref, "r") as f:
+        data = hdf2dict(f["node"])
+    _no_type_check(data)
+    return nir.dict2NIRNode(data)
+
+
+def _no_type_check(data: dict[str, Any]) -> None:
+    if data.get("type") == "NIRGraph":
+        data["type_check"] = False
+        for child in data.get("nodes", {}).values():
+            _no_type_check(child)
 
 
 def _check_layout(ref: str) -> None:
