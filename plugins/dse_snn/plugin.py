@@ -1,1 +1,14 @@
-"""Entry point of the snn plugin (hooks are added as the plugin grows)."""
+"""Entry point of the snn plugin: the crossbar-free digital SNN accelerator backend ``snn``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dse import Backend, hookimpl
+
+
+@hookimpl
+def dse_register_backends(register: Callable[[Backend], None]) -> None:
+    from dse_snn.backend import SnnBackend
+
+    register(SnnBackend())

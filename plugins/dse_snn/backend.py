@@ -1,0 +1,106 @@
+"""The ``snn`` backend: a crossbar-free digital SNN accelerator (SNE, SpinalFlow, LSMCore-like).
+
+Weights sit in ordinary SRAM and are fetched per input spike by the layer's connectivity;
+potentials sit in a separate state SRAM; spikes travel between cores as address events over
+a mesh. The model is in dse_snn.model (counts, energy, latency, area) and dse_snn.mapping
+(layers onto cores, what does not fit); both work on arrays of design points, so ``cost``
+and ``cost_batch`` share one code path and agree exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dse import Backend, Cost, LayerCost, Technology, Workload
+from dse.plugin_types import BATCH_COLUMNS, batch_schema
+from dse_snn import columns
+from dse_snn.layers import layer_stats
+from dse_snn.model import Evaluation, evaluate
+from dse_snn.params import SnnParams
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class SnnBackend(Backend):
+    name = "snn"
+    description = "crossbar-free digital SNN accelerator: event-driven cores, weight and state SRAMs, mesh NoC"
+    Params = SnnParams
+
+    def __init__(self) -> None:
+        self._leaves = columns.leaves(SnnParams)
+
+    def cost(self, workload: Workload, params: SnnParams, technology: Technology) -> Cost:  # type: ignore[override]
+        run = evaluate(layer_stats(workload), workload.timesteps, columns.from_models([params], self._leaves),
+                       technology)
+        layers = tuple(_layer_cost(layer, arrays) for layer, arrays in zip(workload.layers, run.layers, strict=True))
+        return Cost(
+            layers=layers,
+            latency_cycles=float(run.latency_cycles[0]),
+            clock_mhz=params.clock_mhz,
+            area_mm2=float(run.area_mm2[0]),
+            memory_fits=bool(run.memory_fits[0]),
+            notes=_notes(params, bool(run.resident[0])),
+        )
+
+    def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
+        """Many design points in one vectorised pass; rows the fast check rejects go through ``cost``."""
+        import polars as pl
+
+        if params.height == 0:
+            return pl.DataFrame(schema=batch_schema())
+        cols, rejected = columns.from_frame(params, self._leaves)
+        run = evaluate(layer_stats(workload), workload.timesteps, cols, technology)
+        frame = _totals(run, cols["clock_mhz"])
+        redo = rejected | ~np.isfinite(frame["energy_pj"]) | ~np.isfinite(frame["latency_cycles"])
+        if redo.any():
+            from dse.plugin_types import unflatten
+
+            rows = params.filter(pl.Series(redo)).iter_rows(named=True)
+            fixed = [self._cost_row(workload, unflatten(row), technology) for row in rows]
+            for name, values in zip(BATCH_COLUMNS, zip(*fixed, strict=True), strict=True):
+                column = frame[name]
+                column[redo] = np.array(values, dtype=column.dtype)
+        return pl.DataFrame({name: frame[name] for name in BATCH_COLUMNS}, schema=batch_schema())
+
+
+def _totals(run: Evaluation, clock_mhz: np.ndarray) -> dict[str, np.ndarray]:
+    """Batch columns computed as ``Cost`` computes its totals."""
+    energy = run.energy_pj()
+    seconds = run.latency_cycles / (clock_mhz * 1e6)
+    power = np.divide(energy, seconds, out=np.zeros_like(energy), where=seconds > 0) * 1e-9
+    return {
+        "energy_pj": energy,
+        "latency_cycles": run.latency_cycles,
+        "latency_s": seconds,
+        "area_mm2": run.area_mm2,
+        "power_mw": np.where(seconds > 0, power, 0.0),
+        "memory_fits": run.memory_fits.copy(),
+        "error": np.full(len(energy), None, dtype=object),
+    }
+
+
+def _layer_cost(layer, arrays) -> LayerCost:
+    utilization = float(arrays.utilization[0])
+    return LayerCost(
+        name=layer.name,
+        kind=layer.kind,
+        breakdown={key: float(value[0]) for key, value in arrays.breakdown.items()},
+        latency_cycles=float(arrays.busy_cycles[0]),
+        utilization=None if math.isnan(utilization) else min(1.0, utilization),
+        counts={key: float(value[0]) for key, value in arrays.counts.items()},
+        footprint_bits={key: float(value[0]) for key, value in arrays.footprint.items()},
+    )
+
+
+def _notes(p: SnnParams, resident: bool) -> tuple[str, ...]:
+    schedule = ("every layer has its own cores: layers pipeline across time steps" if resident
+                else "layers share the cores: they run one after another each time step")
+    overflow = ("memory beyond the SRAMs is streamed from DRAM and charged" if p.memory_overflow == "dram"
+                else "memory beyond the SRAMs makes the design infeasible (memory_fits false), not charged")
+    reads = ("one weight read per synaptic op" if p.weight_word_bits is None
+             else f"weights read in {p.weight_word_bits}-bit words shared by the synaptic ops of one event")
+    return (f"state update: {p.state_update}; spikes as {p.spike_format}", schedule, overflow, reads)

@@ -1,0 +1,156 @@
+"""Parameter sets as columns: numpy arrays, one entry per design point, from models or a polars frame.
+
+The frame path checks every value against the same bounds and choices as the pydantic model
+(read from its fields), without building a model per row; rows that fail (or whose column
+type the fast check does not handle) are reported back so the caller can run them through
+pydantic and get pydantic's own message. Numbers become float64 (None → NaN), choices
+unicode strings, flags booleans; nested models become ``a.b`` columns.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import annotated_types
+import numpy as np
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import polars as pl
+
+Columns = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One scalar field of a (possibly nested) parameter model."""
+
+    path: str
+    kind: str  # int | float | bool | choice
+    default: Any
+    choices: tuple[str, ...] = ()
+    lower: float = -np.inf
+    lower_open: bool = False
+    upper: float = np.inf
+    upper_open: bool = False
+
+
+def leaves(model: type[BaseModel], prefix: str = "") -> tuple[Leaf, ...]:
+    """The scalar fields of ``model``, nested models flattened to ``a.b`` paths."""
+    out: list[Leaf] = []
+    for name, info in model.model_fields.items():
+        base = _strip_optional(info.annotation)
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            out.extend(leaves(base, f"{prefix}{name}."))
+            continue
+        bounds: dict[str, Any] = {}
+        for item in info.metadata:
+            if isinstance(item, annotated_types.Ge):
+                bounds.update(lower=float(item.ge))
+            elif isinstance(item, annotated_types.Gt):
+                bounds.update(lower=float(item.gt), lower_open=True)
+            elif isinstance(item, annotated_types.Le):
+                bounds.update(upper=float(item.le))
+            elif isinstance(item, annotated_types.Lt):
+                bounds.update(upper=float(item.lt), upper_open=True)
+        if typing.get_origin(base) is Literal:
+            out.append(Leaf(prefix + name, "choice", info.default, choices=typing.get_args(base)))
+        elif base is bool:
+            out.append(Leaf(prefix + name, "bool", info.default))
+        elif base in (int, float):
+            out.append(Leaf(prefix + name, base.__name__, info.default, **bounds))
+        else:
+            raise TypeError(f"{prefix}{name}: unsupported parameter type {base}")
+    return tuple(out)
+
+
+def _strip_optional(annotation: Any) -> Any:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def from_models(models: Sequence[BaseModel], fields: Sequence[Leaf]) -> Columns:
+    """Columns of already validated parameter models."""
+    return {leaf.path: _array(leaf, [_get(m, leaf.path) for m in models]) for leaf in fields}
+
+
+def _get(model: BaseModel, path: str) -> Any:
+    value: Any = model
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _array(leaf: Leaf, values: list[Any]) -> np.ndarray:
+    if leaf.kind == "choice":
+        return np.array(values, dtype=str)
+    if leaf.kind == "bool":
+        return np.array(values, dtype=bool)
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+
+def _filled(leaf: Leaf, n: int) -> np.ndarray:
+    """The field's default, ``n`` times."""
+    if leaf.kind == "choice":
+        return np.full(n, leaf.default, dtype=str)
+    if leaf.kind == "bool":
+        return np.full(n, bool(leaf.default))
+    return np.full(n, np.nan if leaf.default is None else float(leaf.default))
+
+
+def from_frame(frame: pl.DataFrame, fields: Sequence[Leaf]) -> tuple[Columns, np.ndarray]:
+    """Columns of a parameter frame, and a mask of rows the fast check could not accept.
+
+    Null cells take the field's default (as ``dse.plugin_types.unflatten`` does). Rejected
+    rows hold defaults in the columns; the caller validates them one by one.
+    """
+    n = frame.height
+    known = {leaf.path for leaf in fields}
+    rejected = np.full(n, any(name not in known for name in frame.columns))
+    columns: Columns = {}
+    for leaf in fields:
+        default = _filled(leaf, n)
+        if leaf.path not in frame.columns:
+            columns[leaf.path] = default
+            continue
+        values, bad = _column(leaf, frame.get_column(leaf.path), default)
+        rejected |= bad
+        columns[leaf.path] = values
+    return columns, rejected
+
+
+def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import polars as pl
+
+    null = series.is_null().to_numpy()
+    n = len(series)
+    if series.dtype == pl.Null:
+        return default, np.zeros(n, dtype=bool)
+    if leaf.kind == "choice":
+        if series.dtype not in (pl.String, pl.Categorical) and not isinstance(series.dtype, pl.Enum):
+            return default, ~null
+        raw = series.cast(pl.String).fill_null(leaf.default).to_numpy().astype(str)
+        bad = ~np.isin(raw, np.array(leaf.choices, dtype=str))
+        return np.where(bad, default, raw), bad
+    if leaf.kind == "bool":
+        if series.dtype != pl.Boolean:
+            return default, ~null
+        raw = series.fill_null(False).to_numpy()
+        return np.where(null, default, raw), np.zeros(n, dtype=bool)
+    if not series.dtype.is_numeric():
+        return default, ~null
+    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy().astype(float)
+    ok = np.isfinite(raw)
+    if leaf.kind == "int":
+        ok &= raw == np.floor(raw)
+    ok &= (raw > leaf.lower) if leaf.lower_open else (raw >= leaf.lower)
+    ok &= (raw < leaf.upper) if leaf.upper_open else (raw <= leaf.upper)
+    bad = ~null & ~ok
+    return np.where(null | bad, default, raw), bad

@@ -1,0 +1,97 @@
+"""What a workload's layers demand of an event-driven chip, per time step, before any design choice.
+
+Expected values, inputs spiking independently with the layer's densities:
+
+- input events = input density × input neurons (a recurrent dense layer also receives its
+  own previous spikes: + output density × output neurons);
+- synaptic ops = events × fan-out, exact for convolution borders, stride, dilation and
+  groups because it counts ``layer.connections`` (synapses that touch a real input, padding
+  taps excluded), times the weight density (pruned synapses are not in the synapse lists);
+- active neurons = neurons that receive at least one synaptic op (``expected_active_outputs``,
+  with each output's own fan-in at padded borders);
+- output spikes = output density × output neurons.
+
+Pooling and residual adds carry spikes without weights or stored state: one add per input
+event and target window; flatten is free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dse import Workload
+from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, PoolLayer
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One layer's per-step demand (events, ops, neurons) and its declared widths (bits)."""
+
+    name: str
+    kind: str
+    synaptic: bool  # conv2d or dense: weights, stored state, neurons
+    in_neurons: int
+    out_neurons: int
+    events: float  # input events per step
+    synops: float  # synaptic ops per step (pool/add: adds per step)
+    active: float  # neurons receiving input per step
+    spikes: float  # output spikes per step
+    group: int  # weights one event needs per kernel tap, side by side in memory
+    weights: int
+    biases: int  # one per output channel or feature
+    weight_bits: int
+    activation_bits: int
+    address_bits: int  # ⌈log2(input neurons)⌉: the default event width
+    leaks: bool  # the chip's leak policy applies (LIF, or no neuron model given)
+    resets: bool
+
+
+def layer_stats(workload: Workload) -> tuple[LayerStats, ...]:
+    """Per-step demand of every layer, in execution order."""
+    return tuple(_stats(layer) for layer in workload.layers)
+
+
+def _stats(layer) -> LayerStats:
+    d_in, d_out = layer.input_density, layer.resolved_output_density
+    n_in, n_out = layer.in_neurons, layer.out_neurons
+    events, synops, active, group = 0.0, 0.0, 0.0, 1
+    if isinstance(layer, Conv2dLayer):
+        events = d_in * n_in
+        synops = layer.weight_density * d_in * layer.connections
+        active = layer.expected_active_outputs(d_in * layer.weight_density)
+        group = layer.out_channels // layer.groups
+    elif isinstance(layer, DenseLayer):
+        own = d_out * n_out if layer.recurrent else 0.0
+        events = d_in * n_in + own
+        synops = layer.weight_density * events * n_out
+        idle = (1.0 - d_in * layer.weight_density) ** n_in
+        if layer.recurrent:
+            idle *= (1.0 - d_out * layer.weight_density) ** n_out
+        active = n_out * (1.0 - idle)
+        group = n_out
+    elif isinstance(layer, PoolLayer):
+        events = d_in * n_in
+        synops = d_in * layer.elementwise_ops
+    elif isinstance(layer, AddLayer):
+        events = 2 * d_in * n_in  # the main input and the skip input, both at the layer's density
+        synops = events
+    neuron = layer.neuron
+    return LayerStats(
+        name=layer.name,
+        kind=layer.kind,
+        synaptic=isinstance(layer, (Conv2dLayer, DenseLayer)),
+        in_neurons=n_in,
+        out_neurons=n_out,
+        events=events,
+        synops=synops,
+        active=active,
+        spikes=d_out * n_out,
+        group=group,
+        weights=layer.weights,
+        biases=layer.out_shape[0],
+        weight_bits=layer.weight_bits,
+        activation_bits=layer.activation_bits,
+        address_bits=max(1, (n_in - 1).bit_length()),
+        leaks=neuron.model == "none" or neuron.leaky,
+        resets=neuron.reset != "none",
+    )

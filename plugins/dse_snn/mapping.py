@@ -1,0 +1,91 @@
+"""Layers onto cores by neurons and memory, and what does not fit on the chip.
+
+A synaptic layer (conv2d, dense) is split by output neurons over ``k`` cores, the fewest
+that hold its neurons, its potentials and its weights:
+
+    k = max(1, ⌈N / min(neurons_per_core, ⌊state bits / membrane_bits⌋)⌉, ⌈weight bits / weight SRAM bits⌉)
+
+(sorted_time keeps no potentials: its neurons need only ``neurons_per_core``). Every core of
+a layer receives every input event of the layer. Pooling, residual adds and flatten take no
+core of their own.
+
+Capacity is then handed out in layer order, each resource on its own: weight SRAM (weights
+and biases), state SRAM (potentials, or sorted_time's time-sorted input buffer of
+T × events × (event + timestamp) bits), and neuron slots. What a layer cannot get is its
+excess. With ``memory_overflow: fail`` any excess makes ``memory_fits`` false (the design is
+infeasible; its energy is the on-chip part only). With ``dram`` the excess lives in DRAM and
+is paid for every inference: excess weights are read once per step, excess potentials read
+and written once per step, an excess event buffer written once and read once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dse_snn.columns import Columns
+from dse_snn.energies import Widths
+from dse_snn.layers import LayerStats
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the layers went, on each design point (arrays)."""
+
+    cores: list[np.ndarray]  # cores per layer (0 for layers without neurons)
+    dram_bits: list[np.ndarray]  # DRAM traffic per inference per layer (bits), 0 unless memory_overflow is dram
+    footprint: list[dict[str, np.ndarray]]  # bits held per layer
+    resident: np.ndarray  # every layer has cores of its own (layers can pipeline)
+    fits: np.ndarray  # no excess anywhere
+
+
+def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, timesteps: np.ndarray) -> Placement:
+    weight_sram = p["weight_sram_kib"] * 8192.0
+    state_sram = p["state_sram_kib"] * 8192.0
+    sorted_time = p["state_update"] == "sorted_time"
+    chip_cores = p["cores"]
+    caps = {"weights": chip_cores * weight_sram, "state": chip_cores * state_sram,
+            "neurons": chip_cores * p["neurons_per_core"]}
+    used = {key: np.zeros_like(chip_cores) for key in caps}
+    zero = np.zeros_like(chip_cores)
+    cores, dram, footprint = [], [], []
+    total_cores, excess_any = np.zeros_like(chip_cores), np.zeros(chip_cores.shape, dtype=bool)
+    for s, w in zip(stats, widths, strict=True):
+        if not s.synaptic:
+            cores.append(zero)
+            dram.append(zero)
+            footprint.append({})
+            continue
+        weight_bits = (s.weights + s.biases * p["bias"]) * w.weight
+        state_bits = s.out_neurons * w.membrane
+        buffer_bits = timesteps * s.events * (w.event + w.timestamp)
+        slots = np.where(sorted_time, p["neurons_per_core"],
+                         np.minimum(p["neurons_per_core"], np.floor(state_sram / w.membrane)))
+        k = np.maximum(1.0, np.maximum(np.ceil(s.out_neurons / slots), np.ceil(weight_bits / weight_sram)))
+        total_cores = total_cores + k
+        held = np.where(sorted_time, buffer_bits, state_bits)
+        excess_w = _claim(used, caps, "weights", weight_bits)
+        excess_s = _claim(used, caps, "state", held)
+        excess_n = _claim(used, caps, "neurons", np.where(sorted_time, 0.0, float(s.out_neurons)))
+        excess_state = np.maximum(excess_s, excess_n * w.membrane)
+        excess_any |= (excess_w > 0) | (excess_state > 0)
+        traffic = timesteps * excess_w + np.where(sorted_time, 2.0 * excess_state, 2.0 * timesteps * excess_state)
+        cores.append(k)
+        dram.append(np.where(p["memory_overflow"] == "dram", traffic, 0.0))
+        footprint.append(_footprint(sorted_time, weight_bits, state_bits, buffer_bits))
+    return Placement(cores, dram, footprint, total_cores <= chip_cores, ~excess_any)
+
+
+def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str, demand: np.ndarray) -> np.ndarray:
+    """Give ``demand`` what is left of ``caps[key]``; return the excess."""
+    granted = np.clip(caps[key] - used[key], 0.0, demand)
+    used[key] = used[key] + granted
+    return demand - granted
+
+
+def _footprint(sorted_time: np.ndarray, weight_bits: np.ndarray, state_bits: np.ndarray,
+               buffer_bits: np.ndarray) -> dict[str, np.ndarray]:
+    return {"weights": weight_bits, "neuron_state": np.where(sorted_time, 0.0, state_bits),
+            "event_buffer": np.where(sorted_time, buffer_bits, 0.0)}
