@@ -98,7 +98,7 @@ def _from_json(path: Path) -> Activity:
     if not isinstance(data, dict):
         raise DseInputError(f"{path}: expected a mapping of layer names")
     timesteps = data.get("timesteps")
-    mapping = data.get("layers", data if "timesteps" not in data else {})
+    mapping = data["layers"] if "layers" in data else {k: v for k, v in data.items() if k != "timesteps"}
     if not isinstance(mapping, dict):
         raise DseInputError(f"{path}: layers: expected a mapping of layer names to densities")
     layers: dict[str, tuple[float | None, float | None]] = {}

@@ -49,7 +49,8 @@ def print_workload(doc: dict[str, Any]) -> None:
     table = Table(title=title)
     for column in ("layer", "kind", "in", "out", "MACs/step", "synops", "weights kbit", "w dens", "bits w/a",
                    "d in", "d out"):
-        table.add_column(column, justify="left" if column in ("layer", "kind") else "right")
+        table.add_column(column, justify="left" if column in ("layer", "kind") else "right",
+                         no_wrap=column in ("layer", "MACs/step"))
     for layer in doc["layers"]:
         kind = layer["kind"] + (" rec" if layer["recurrent"] else "") + \
             (f" {layer['neuron']}" if layer["neuron"] != "none" else "")
@@ -85,13 +86,16 @@ def zoo_rows() -> list[dict[str, Any]]:
 
 
 def print_zoo(rows: list[dict[str, Any]]) -> None:
+    """Sizes in a table, then what each network is and where its shapes come from."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title="dse zoo: use as zoo:NAME wherever a workload is asked for")
-    for column in ("name", "kind", "layers", "MACs/step", "T", "what", "source"):
-        table.add_column(column, justify="right" if column in ("layers", "MACs/step", "T") else "left")
+    for column in ("name", "kind", "layers", "MACs/step", "T"):
+        table.add_column(column, justify="left" if column in ("name", "kind") else "right", no_wrap=True)
     for row in rows:
-        table.add_row(row["name"], row["kind"], str(row["layers"]), f"{row['macs_per_step']:,}",
-                      str(row["timesteps"]), row["summary"], row["source"])
-    Console().print(table)
+        table.add_row(row["name"], row["kind"], str(row["layers"]), f"{row['macs_per_step']:,}", str(row["timesteps"]))
+    console = Console()
+    console.print(table)
+    for row in rows:
+        console.print(f"{row['name']}: {row['summary']}; source: {row['source']}", markup=False, highlight=False)
