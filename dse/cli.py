@@ -73,7 +73,7 @@ def evaluate_command(
 
 def load_with_activity(workload: str, activity: Path, plugins: Plugins) -> Any:
     """The workload with measured densities, through the first loader that reads activity files."""
-    for _, loader in plugins.loaders.items():
+    for loader in plugins.loaders.values():
         reader = getattr(loader, "load_with_activity", None)
         if reader is not None:
             return reader(workload, str(activity), plugins)

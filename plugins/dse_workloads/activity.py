@@ -72,7 +72,7 @@ def _from_table(path: Path) -> Activity:
 
     try:
         frame = pl.read_csv(path) if path.suffix.lower() == ".csv" else pl.read_parquet(path)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any reader error is a bad file
         raise DseInputError(f"{path}: cannot be read as a table ({type(error).__name__})") from None
     if "layer" not in frame.columns or not any(f in frame.columns for f in FIELDS):
         raise DseInputError(f"{path}: needs a 'layer' column and 'input_density' and/or 'output_density' "

@@ -48,10 +48,10 @@ def read_nir(path: str | Path) -> NirNet:
     nir = require("nir", ref)
     try:
         graph = nir.read(ref)
-    except Exception:  # type checks fail on real exporters' files: read again without them
+    except Exception:  # noqa: BLE001 - type checks fail on real exporters' files: read again without them
         try:
             graph = _read_unchecked(ref, nir)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a malformed file, one line
             raise DseInputError(f"{ref}: NIR graph cannot be read ({type(error).__name__}: "
                                 f"{str(error).splitlines()[0] if str(error) else ''})") from None
     nodes, edges = _inline(graph, "", nir)

@@ -49,7 +49,7 @@ def read_onnx(path: str | Path, batch: int = 1) -> OnnxGraph:
     ref = str(path)
     try:
         model = onnx.load(ref)
-    except Exception as error:  # protobuf DecodeError, truncated file, external data missing
+    except Exception as error:  # noqa: BLE001 - protobuf DecodeError, truncated file, external data missing
         raise DseInputError(f"{ref}: not a readable ONNX model ({_first_line(error)})") from None
     graph = model.graph
     if len(graph.node) == 0:
@@ -64,7 +64,7 @@ def read_onnx(path: str | Path, batch: int = 1) -> OnnxGraph:
     try:
         onnx.checker.check_model(model)
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - checker and inference errors
         raise DseInputError(f"{ref}: invalid ONNX model ({_first_line(error)})") from None
     result = OnnxGraph(ref, list(model.graph.node), [vi.name for vi in data_inputs])
     for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:

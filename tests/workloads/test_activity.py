@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from dse import DseInputError
 from dse_workloads.activity import read_activity
 from dse_workloads.annotate import read_annotated
 from dse_workloads.densities import Density, propagate
 from dse_workloads.zoo import build
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dse import DseInputError
 from tests.conftest import PAPER_CNN, write
 
 

@@ -73,7 +73,7 @@ def test_workload_show_prints_counts_and_density_sources(cli, models, tmp_path: 
 def test_bad_files_get_one_line_and_exit_code_2(cli, models, tmp_path: Path, fixture: str, needle: str) -> None:
     path = models[fixture]
     for args in (("workload", "show", path), ("evaluate", path, write(tmp_path / "a.yaml", ARCH_ANN))):
-        code, out, err = cli(*args)
+        code, _, err = cli(*args)
         lines = err.strip().splitlines()
         assert code == 2 and len(lines) == 1
         assert str(path) in lines[0] and needle in lines[0]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from dse_workloads.loaders import NirLoader
 from dse_workloads.nir_convert import DEFAULT_TIMESTEPS, back_edges, topological_order
 from dse_workloads.nir_reader import read_nir
+
 from tests.workloads.conftest import layers_by_name
 
 

@@ -6,12 +6,12 @@ import logging
 import sys
 
 import pytest
+from dse_workloads.loaders import OnnxLoader
+from dse_workloads.onnx_convert import _pad
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dse import DseInputError
-from dse_workloads.loaders import OnnxLoader
-from dse_workloads.onnx_convert import _pad
 from tests.workloads.conftest import layers_by_name
 
 
