@@ -46,10 +46,6 @@ class Density:
     value: float
     source: str
 
-    @property
-    def is_default(self) -> bool:
-        return self.source.startswith("default")
-
 
 @dataclass(frozen=True)
 class Resolved:

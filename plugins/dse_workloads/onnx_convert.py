@@ -54,7 +54,6 @@ class _Converter:
         self.g = graph
         self.draft = Draft(graph.ref)
         self.where: dict[str, str] = {t: "input" for t in graph.inputs}
-        self.shape_of: dict[str, tuple[int, ...]] = {}
         self.uncosted: list[str] = []
 
     def run(self, name: str) -> Loaded:
@@ -91,11 +90,13 @@ class _Converter:
         elif op in ("Add", "Sum") and len(data) == 1:
             self._fold(node, data)  # a bias
         elif op in RECTIFIERS or (op == "Clip" and self._clip_min(node) >= 0):
-            self._fold(node, data, emits="relu")
-        elif op in ACTIVATIONS or op in PASS_THROUGH:
+            self._fold(node, data, emits="relu", note=sources == {"input"})
+        elif op in ACTIVATIONS:
+            self._fold(node, data, note=sources == {"input"})
+        elif op in PASS_THROUGH:
             self._fold(node, data)
         elif op in UNCOSTED and len(data) == 1:
-            self._fold(node, data, costed=False)
+            self._fold(node, data, note=True)
         elif op in RESHAPES and len(data) == 1:
             self._reshape(node, label, data[0])
         else:
@@ -114,16 +115,15 @@ class _Converter:
         previous = self.draft.layers[-1]["name"] if self.draft.layers else "input"
         return layer if source == previous else {**layer, "input_from": source}
 
-    def _fold(self, node: Any, data: list[str], *, emits: str | None = None, costed: bool = True) -> None:
+    def _fold(self, node: Any, data: list[str], *, emits: str | None = None, note: bool = False) -> None:
+        """The node's output is its input's layer's output; ``note`` names it in the uncosted warning."""
         source = self.where[data[0]]
-        for out in node.output[:1]:
-            self.where[out] = source
-        if not costed or source == "input":
+        self.where[node.output[0]] = source
+        if note:
             shape = self.g.shapes.get(node.output[0])
             dims = "x".join(str(d) for d in shape[1:]) if shape else "?"
             self.uncosted.append(f"{node.name or node.op_type} ({node.op_type}, {dims})")
-            return
-        if emits is not None:
+        elif emits is not None and source != "input":
             self.draft.set_emits(source, emits)  # type: ignore[arg-type]
 
     # -- layers -------------------------------------------------------------------------------
