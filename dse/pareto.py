@@ -1,0 +1,201 @@
+"""Non-dominated filtering and hypervolume, on arrays and on result tables.
+
+Everything here minimises: maximised objectives are negated first (:func:`minimization`).
+A point dominates another when it is no worse in every objective and better in one; equal
+points do not dominate each other, so duplicates of a front point are all on the front.
+Rows with a NaN or infinite objective are never on the front.
+
+Hypervolume is the measure of the region dominated by the front and bounded by a reference
+point (Zitzler & Thiele, PPSN 1998), in the objectives' own units. The default reference is,
+per objective, the worst value among the points considered plus a tenth of their range (1 %
+of the value, or 1, when the range is empty), so that the extreme front points contribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from dse.errors import DseInputError
+
+#: Points compared against the front at once (bounds the n × front × m comparison arrays).
+_BLOCK = 2048
+#: Reference margin, as a fraction of each objective's range.
+REFERENCE_MARGIN = 0.1
+
+
+def minimization(values: np.ndarray, directions: Sequence[str]) -> np.ndarray:
+    """``values`` (n × m) with maximised columns negated."""
+    sign = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
+    return np.asarray(values, dtype=float) * sign
+
+
+def pareto_mask(points: np.ndarray) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of ``points`` (n × m, minimised)."""
+    points = np.asarray(points, dtype=float)
+    n = points.shape[0]
+    mask = np.zeros(n, dtype=bool)
+    finite = np.flatnonzero(np.all(np.isfinite(points), axis=1))
+    if finite.size == 0:
+        return mask
+    ordered = points[finite]
+    order = np.lexsort(ordered.T[::-1])  # by the first objective, ties by the next...
+    ordered = ordered[order]
+    keep = _front_2d(ordered) if ordered.shape[1] == 2 else _front_sorted(ordered)
+    mask[finite[order[keep]]] = True
+    return mask
+
+
+def _front_2d(p: np.ndarray) -> np.ndarray:
+    """Lexicographically sorted 2-D points: on the front iff y beats every earlier y, or the
+    point repeats the front point just before it."""
+    best_before = np.concatenate(([np.inf], np.minimum.accumulate(p[:-1, 1])))
+    keep = p[:, 1] < best_before
+    same = np.concatenate(([False], np.all(p[1:] == p[:-1], axis=1)))
+    for i in np.flatnonzero(same):
+        keep[i] = keep[i - 1]
+    return np.flatnonzero(keep)
+
+
+def _front_sorted(p: np.ndarray) -> np.ndarray:
+    """Lexicographically sorted points: a point can only be dominated by earlier ones, so each
+    block is checked against the front so far, then its survivors one by one."""
+    kept: list[int] = []
+    front = np.empty((0, p.shape[1]))
+    for start in range(0, p.shape[0], _BLOCK):
+        block = p[start:start + _BLOCK]
+        alive = ~_dominated_by(block, front) if front.size else np.ones(len(block), dtype=bool)
+        added: list[np.ndarray] = []
+        for j in np.flatnonzero(alive):
+            q = block[j]
+            if added:
+                recent = np.asarray(added)
+                if np.any(np.all(recent <= q, axis=1) & np.any(recent < q, axis=1)):
+                    continue
+            added.append(q)
+            kept.append(start + j)
+        if added:
+            front = np.vstack([front, np.asarray(added)])
+    return np.asarray(kept, dtype=np.int64)
+
+
+def _dominated_by(points: np.ndarray, front: np.ndarray) -> np.ndarray:
+    """For each row of ``points``: does some row of ``front`` dominate it?"""
+    out = np.zeros(len(points), dtype=bool)
+    step = max(1, 4_000_000 // max(1, front.shape[0] * front.shape[1]))
+    for start in range(0, len(points), step):
+        q = points[start:start + step, None, :]
+        le = np.all(front[None] <= q, axis=2)
+        lt = np.any(front[None] < q, axis=2)
+        out[start:start + step] = np.any(le & lt, axis=1)
+    return out
+
+
+def default_reference(points: np.ndarray) -> np.ndarray:
+    """The worst value per objective plus a tenth of the range (see the module docstring)."""
+    points = np.asarray(points, dtype=float)
+    points = points[np.all(np.isfinite(points), axis=1)]
+    worst, best = points.max(axis=0), points.min(axis=0)
+    span = worst - best
+    fallback = np.where(worst != 0, np.abs(worst) * 0.01, 1.0)
+    return worst + np.where(span > 0, span * REFERENCE_MARGIN, fallback)
+
+
+def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
+    """Volume dominated by ``points`` (n × m, minimised) and bounded by ``reference``.
+
+    Points not strictly better than the reference in every objective add nothing. Exact:
+    a sweep for two objectives, slicing along the last objective above two (Hypervolume by
+    Slicing Objectives, While et al., IEEE TEVC 2006).
+    """
+    points = np.asarray(points, dtype=float)
+    reference = np.asarray(reference, dtype=float)
+    inside = points[np.all(np.isfinite(points), axis=1)]
+    inside = inside[np.all(inside < reference, axis=1)]
+    if inside.size == 0:
+        return 0.0
+    return _volume(inside[pareto_mask(inside)], reference)
+
+
+def _volume(front: np.ndarray, reference: np.ndarray) -> float:
+    m = front.shape[1]
+    if m == 1:
+        return float(reference[0] - front[:, 0].min())
+    if m == 2:
+        p = front[np.lexsort((front[:, 1], front[:, 0]))]
+        heights = np.concatenate(([reference[1]], p[:-1, 1])) - p[:, 1]
+        return float(np.sum((reference[0] - p[:, 0]) * np.clip(heights, 0.0, None)))
+    p = front[np.argsort(front[:, -1], kind="stable")]
+    depths = np.append(p[1:, -1], reference[-1]) - p[:, -1]
+    total = 0.0
+    for i in np.flatnonzero(depths > 0):
+        slab = p[:i + 1, :-1]
+        total += depths[i] * _volume(slab[pareto_mask(slab)], reference[:-1])
+    return total
+
+
+# -- result tables --------------------------------------------------------------------------
+def result_files(path: Path) -> list[Path]:
+    """The Parquet files of ``path``: the file itself, or every ``*.parquet`` below a directory
+    except derived ``pareto*.parquet`` files (which repeat rows of the others)."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.parquet")
+                       if not p.name.startswith(("pareto", ".")))
+        if files:
+            return files
+        raise DseInputError(f"{path}: no Parquet result files in this directory")
+    raise DseInputError(f"{path}: no such file or directory")
+
+
+def scan_results(files: Sequence[Path]) -> pl.LazyFrame:
+    """All rows of ``files`` as one lazy table (columns missing from a file are null)."""
+    return pl.concat([pl.scan_parquet(f) for f in files], how="diagonal_relaxed")
+
+
+def stored_objectives(files: Sequence[Path]) -> dict[str, str] | None:
+    """The objectives recorded in the first file's metadata by `dse explore` or `dse sweep`."""
+    import json
+
+    meta = pl.read_parquet_metadata(files[0])
+    return json.loads(meta["dse.objectives"]) if "dse.objectives" in meta else None
+
+
+def parse_objectives(text: str) -> dict[str, str]:
+    """``energy_pj,latency_s,accuracy:max`` → {name: direction}; accuracy defaults to maximize."""
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, way = part.partition(":")
+        way = way.strip().lower() or ("max" if name == "accuracy" else "min")
+        if way not in ("min", "max", "minimize", "maximize"):
+            raise DseInputError(f"--objectives: '{part}': direction must be min or max")
+        out[name.strip()] = "maximize" if way.startswith("max") else "minimize"
+    if not out:
+        raise DseInputError("--objectives: name at least one column")
+    return out
+
+
+def candidates(frame: pl.LazyFrame | pl.DataFrame, objectives: Mapping[str, str]) -> pl.LazyFrame:
+    """Rows that may be on a front: finished, feasible, every objective finite; sorted by key."""
+    lazy = frame.lazy()
+    names = lazy.collect_schema().names()
+    missing = [name for name in objectives if name not in names]
+    if missing:
+        raise DseInputError(f"--objectives: no column '{missing[0]}' in the results (columns: {', '.join(names)})")
+    if "state" in names:
+        lazy = lazy.filter(pl.col("state") == "COMPLETE")
+    if "feasible" in names:
+        lazy = lazy.filter(pl.col("feasible"))
+    lazy = lazy.filter(pl.all_horizontal(pl.col(n).cast(pl.Float64).is_finite() for n in objectives))
+    keys = [k for k in ("study", "trial") if k in names]
+    return lazy.sort(keys) if keys else lazy
+
+
+def objective_matrix(frame: pl.DataFrame, objectives: Mapping[str, str]) -> np.ndarray:
+    """The objective columns of ``frame`` as a minimised n × m array."""
+    values = frame.select(pl.col(n).cast(pl.Float64) for n in objectives).to_numpy()
+    return minimization(values, list(objectives.values()))
