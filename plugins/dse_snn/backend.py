@@ -64,7 +64,8 @@ class SnnBackend(Backend):
             for name, values in zip(BATCH_COLUMNS, zip(*fixed, strict=True), strict=True):
                 column = frame[name]
                 column[redo] = np.array(values, dtype=column.dtype)
-        return pl.DataFrame({name: frame[name] for name in BATCH_COLUMNS}, schema=batch_schema())
+        data = {name: frame[name] for name in BATCH_COLUMNS} | {"error": frame["error"].tolist()}
+        return pl.DataFrame(data, schema=batch_schema())
 
 
 def _totals(run: Evaluation, clock_mhz: np.ndarray) -> dict[str, np.ndarray]:

@@ -99,7 +99,7 @@ def _array(leaf: Leaf, values: list[Any]) -> np.ndarray:
 def _filled(leaf: Leaf, n: int) -> np.ndarray:
     """The field's default, ``n`` times."""
     if leaf.kind == "choice":
-        return np.full(n, leaf.default, dtype=str)
+        return np.full(n, str(leaf.default))
     if leaf.kind == "bool":
         return np.full(n, bool(leaf.default))
     return np.full(n, np.nan if leaf.default is None else float(leaf.default))

@@ -1,0 +1,141 @@
+"""Invariants of the snn backend, over random designs and workloads (hypothesis)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from dse import Backend, Workload
+from dse.plugins import make_plugins
+from dse.testing import BackendConformance, conformance_workload_set
+
+PLUGINS = make_plugins()
+SNN = PLUGINS.backend("snn")
+H45 = PLUGINS.technology("horowitz45")
+WORKLOADS = (*conformance_workload_set(), Workload.model_validate({"name": "rnn", "timesteps": 3, "layers": [
+    {"name": "conv", "kind": "conv2d", "in_channels": 2, "out_channels": 6, "in_height": 9, "in_width": 9,
+     "kernel": 3, "stride": 2, "padding": 1, "dilation": 1, "input_density": 0.3, "weight_bits": 4,
+     "neuron": {"model": "LIF", "leak": 0.9}},
+    {"name": "flat", "kind": "flatten", "input_density": 0.2},
+    {"name": "rec", "kind": "dense", "in_features": 150, "out_features": 16, "recurrent": True, "input_density": 0.2,
+     "output_density": 0.1, "activation_bits": 16, "neuron": {"model": "CubaLIF", "leak": 0.8}}]}))
+
+SLOW_OK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "cores": st.integers(1, 64),
+    "pes_per_core": st.integers(1, 64),
+    "neurons_per_core": st.integers(1, 4096),
+    "weight_sram_kib": st.sampled_from([0.5, 4.0, 64.0, 1024.0]) | st.floats(0.01, 256.0),
+    "state_sram_kib": st.floats(0.125, 64.0),
+    "membrane_bits": st.none() | st.integers(1, 32),
+    "weight_bits": st.none() | st.integers(1, 16),
+    "weight_word_bits": st.none() | st.integers(1, 128),
+    "state_update": st.sampled_from(["per_event", "per_active_neuron", "sorted_time"]),
+    "leak": st.sampled_from(["every_step", "active_only", "none"]),
+    "leak_op": st.sampled_from(["shift", "multiply"]),
+    "spike_format": st.sampled_from(["events", "bitmap"]),
+    "bias": st.booleans(),
+    "event_bits": st.none() | st.integers(1, 32),
+    "noc_hop_pj": st.floats(0.0, 10.0),
+    "mean_hops": st.none() | st.floats(0.0, 8.0),
+    "clock_mhz": st.floats(1.0, 2000.0),
+    "memory_overflow": st.sampled_from(["fail", "dram"]),
+    "energy_model.leak_pj": st.none() | st.floats(0.0, 10.0),
+    "energy_model.weight_read_pj": st.none() | st.floats(0.0, 10.0),
+    "energy_model.leakage_mw_per_mm2": st.none() | st.floats(0.0, 50.0),
+}
+flat_params = st.fixed_dictionaries({}, optional=FIELDS)
+# values the model refuses, one field each, with the column type of the valid values
+BAD = [{"cores": 0}, {"pes_per_core": -3}, {"leak": "sometimes"}, {"weight_sram_kib": 0.0},
+       {"state_sram_kib": 0.1}, {"membrane_bits": 65}, {"clock_mhz": 0.0}, {"energy_model.leak_pj": -1.0}]
+
+
+def nested(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        if value is None:
+            continue
+        head, _, leaf = key.rpartition(".")
+        (out.setdefault(head, {}) if head else out)[leaf] = value
+    return out
+
+
+def energy(workload: Workload, params: dict[str, Any]) -> float:
+    return SNN.cost(workload, SNN.parse_params(nested(params)), H45).energy_pj
+
+
+@SLOW_OK
+@given(rows=st.lists(flat_params | st.sampled_from(BAD), min_size=1, max_size=6),
+       workload=st.sampled_from(WORKLOADS))
+def test_batch_equals_the_one_at_a_time_path(rows, workload):
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    fast = SNN.cost_batch(workload, frame, H45)
+    loop = Backend.cost_batch(SNN, workload, frame, H45)  # the base class: one cost() per row
+    assert_frame_equal(fast, loop, check_exact=True)
+
+
+def test_batch_rejects_unknown_columns_row_by_row():
+    frame = pl.DataFrame({"cores": [4, 8], "rows": [1, 2]})
+    out = SNN.cost_batch(WORKLOADS[0], frame, H45)
+    assert out["error"].str.contains("rows").all()
+    assert out["energy_pj"].is_nan().all()
+
+
+def _scaled(workload: Workload, scale: float) -> Workload:
+    return workload.with_knobs(densities={
+        layer.name: (layer.input_density * scale, layer.resolved_output_density * scale) for layer in workload.layers})
+
+
+@SLOW_OK
+@given(params=flat_params, workload=st.sampled_from(WORKLOADS), low=st.floats(0.0, 1.0), high=st.floats(0.0, 1.0))
+def test_energy_never_decreases_with_spike_density(params, workload, low, high):
+    low, high = sorted((low, high))
+    assert energy(_scaled(workload, low), params) <= energy(_scaled(workload, high), params) * (1 + 1e-12)
+
+
+@SLOW_OK
+@given(params=flat_params, workload=st.sampled_from(WORKLOADS), steps=st.integers(1, 12), more=st.integers(0, 12))
+def test_energy_never_decreases_with_time_steps(params, workload, steps, more):
+    params = {**params, "timesteps": None}
+    shorter, longer = workload.with_knobs(timesteps=steps), workload.with_knobs(timesteps=steps + more)
+    assert energy(shorter, params) <= energy(longer, params) * (1 + 1e-12)
+
+
+@SLOW_OK
+@given(params=flat_params, workload=st.sampled_from(WORKLOADS))
+def test_breakdown_sums_to_total_and_is_non_negative(params, workload):
+    cost = SNN.cost(workload, SNN.parse_params(nested(params)), H45)
+    for layer in cost.layers:
+        assert all(value >= 0 for value in layer.breakdown.values())
+        assert math.fsum(layer.breakdown.values()) == pytest.approx(layer.energy_pj, rel=1e-12, abs=1e-12)
+    assert math.fsum(cost.breakdown.values()) == pytest.approx(cost.energy_pj, rel=1e-12, abs=1e-12)
+
+
+@SLOW_OK
+@given(params=flat_params, workload=st.sampled_from(WORKLOADS))
+def test_sorted_time_stores_no_state_across_ticks(params, workload):
+    params = {**params, "state_update": "sorted_time"}
+    cost = SNN.cost(workload, SNN.parse_params(nested(params)), H45)
+    assert cost.counts.get("state_reads", 0.0) == cost.counts.get("state_writes", 0.0) == 0.0
+    assert cost.breakdown.get("neuron_state", 0.0) == 0.0
+    assert cost.footprint_bits.get("neuron_state", 0.0) == 0.0
+    # so the state SRAM's access energy cannot matter: only its area and leakage could
+    priced = {**params, "energy_model.state_read_pj": 99.0, "energy_model.state_write_pj": 99.0}
+    assert energy(workload, priced) == cost.energy_pj
+
+
+class TestSnnConformance(BackendConformance):
+    backend_name = "snn"
+    params_examples = (
+        {},
+        {"state_update": "per_event", "leak": "every_step", "bias": True, "memory_overflow": "dram"},
+        {"state_update": "sorted_time", "leak": "active_only", "leak_op": "multiply", "spike_format": "bitmap"},
+        {"cores": 1, "pes_per_core": 1, "weight_sram_kib": 0.5, "state_sram_kib": 0.125, "weight_word_bits": 64,
+         "memory_overflow": "dram", "timesteps": 3, "weight_bits": 4, "membrane_bits": 12},
+    )
