@@ -18,6 +18,7 @@ event and target window; flatten is free.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dse import Workload
 from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, PoolLayer
@@ -46,8 +47,9 @@ class LayerStats:
     resets: bool
 
 
+@lru_cache(maxsize=256)
 def layer_stats(workload: Workload) -> tuple[LayerStats, ...]:
-    """Per-step demand of every layer, in execution order."""
+    """Per-step demand of every layer, in execution order (cached: workloads are frozen)."""
     return tuple(_stats(layer) for layer in workload.layers)
 
 

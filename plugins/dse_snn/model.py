@@ -107,16 +107,14 @@ def rounded_sum(terms: Sequence[np.ndarray]) -> np.ndarray:
 def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, tech: Technology) -> Evaluation:
     """Counts, energies (pJ), latency (cycles), area (mm²) of every layer on every design point."""
     timesteps = np.where(np.isnan(p["timesteps"]), float(workload_timesteps), p["timesteps"])
-    address = np.maximum(1.0, ceil_log2(p["neurons_per_core"]))
-    widths = [_widths(s, p, ceil_log2(timesteps), address) for s in stats]
+    priced = _priced_widths(stats, p, timesteps, tech)
+    widths = [w for w, _ in priced]
     placement = place(stats, widths, p, timesteps)
     chip = p["cores"]
     hops = np.where(np.isnan(p["mean_hops"]), 2.0 * (chip - 1.0) / (3.0 * np.sqrt(chip)), p["mean_hops"])
-    pricing = Pricing(p, tech)
     layers, steps = [], []
-    for index, (s, w) in enumerate(zip(stats, widths, strict=True)):
+    for index, (s, (w, energies)) in enumerate(zip(stats, priced, strict=True)):
         cores = np.where(placement.resident, placement.cores[index], np.minimum(placement.cores[index], chip))
-        energies = pricing.actions(w)
         if s.synaptic:
             arrays, step = _synaptic(s, w, p, timesteps, cores, hops, energies,
                                      placement.dram_bits[index], placement.footprint[index])
@@ -129,6 +127,20 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
     _share_leakage(layers, p, tech, area, latency)
     fits = placement.fits | (p["memory_overflow"] == "dram")
     return Evaluation(layers, latency, area, fits, placement.resident)
+
+
+def _priced_widths(stats: Sequence[LayerStats], p: Columns, timesteps: np.ndarray,
+                   tech: Technology) -> list[tuple[Widths, dict[str, np.ndarray]]]:
+    """Each layer's widths and action energies; layers that declare the same widths share them."""
+    pricing = Pricing(p, tech)
+    address, timestamp = np.maximum(1.0, ceil_log2(p["neurons_per_core"])), ceil_log2(timesteps)
+    shared: dict[tuple[int, int, int], tuple[Widths, dict[str, np.ndarray]]] = {}
+    for s in stats:
+        key = (s.weight_bits, s.activation_bits, s.address_bits)
+        if key not in shared:
+            w = _widths(s, p, timestamp, address)
+            shared[key] = (w, pricing.actions(w))
+    return [shared[(s.weight_bits, s.activation_bits, s.address_bits)] for s in stats]
 
 
 def _widths(s: LayerStats, p: Columns, timestamp: np.ndarray, address: np.ndarray) -> Widths:
