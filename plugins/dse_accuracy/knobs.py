@@ -77,7 +77,7 @@ class Knobs(BaseModel):
     def spiking(self) -> bool:
         return self.kind != "ann"
 
-    def label(self) -> str:
+    def label(self, seed: bool = True) -> str:
         """A short human-readable form: ``snn T=8 w4 rate LIF(0.9) seed 0``."""
         bits = "fp32" if self.weight_bits >= FLOAT_BITS else f"w{self.weight_bits}"
         parts = [self.kind]
@@ -88,7 +88,7 @@ class Knobs(BaseModel):
             parts.append(bits)
         if self.kind == "hybrid":
             parts.append(f"{self.order} split {self.split_after}")
-        return " ".join(parts + [f"seed {self.seed}"])
+        return " ".join(parts + ([f"seed {self.seed}"] if seed else []))
 
 
 KNOB_NAMES: tuple[str, ...] = tuple(Knobs.model_fields)

@@ -1,4 +1,4 @@
-"""Entry point of the accuracy plugin: the ``table`` and ``digits-proxy`` accuracy models.
+"""Entry point of the accuracy plugin: ``table`` and ``digits-proxy`` models, `dse accuracy`.
 
 Both take the knobs described in :mod:`dse_accuracy.knobs` (kind, timesteps, weight_bits,
 encoding, neuron, leak, split_after, order, seed).
@@ -7,8 +7,12 @@ encoding, neuron, leak, split_after, order, seed).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dse import AccuracyModel, hookimpl
+
+if TYPE_CHECKING:
+    import typer
 
 
 @hookimpl
@@ -18,3 +22,10 @@ def dse_register_accuracy_models(register: Callable[[AccuracyModel], None]) -> N
 
     register(TableAccuracy())
     register(DigitsProxy())
+
+
+@hookimpl
+def dse_register_commands(app: typer.Typer) -> None:
+    from dse_accuracy.commands import register
+
+    register(app)

@@ -73,14 +73,14 @@ class TableAccuracy(AccuracyModel):
         except MissingPoint as missing:
             at = ", ".join(f"{a}={v:g}" for a, v in zip(axes, missing.point, strict=True))
             raise DseInputError(
-                f"{path}: no measured point at {at}, which interpolating {resolved.label()} needs "
+                f"{path}: no measured point at {at}, which interpolating {resolved.label(seed=False)} needs "
                 "(measure it, or query a point on the measured grid)"
             ) from None
         used = sorted({sources[p] for p in corners if p in sources})
         note = f"; held at the measured edge for {', '.join(held)}" if held else ""
         return Accuracy(
             value=min(max(value, 0.0), 1.0),
-            source=f"table {path.name}: {resolved.label()}{note} ({'; '.join(used) or 'no source given'})",
+            source=f"table {path.name}: {resolved.label(seed=False)}{note} ({'; '.join(used) or 'no source given'})",
         )
 
 
@@ -179,7 +179,7 @@ def _check_range(
             continue
         if not extrapolate:
             raise DseInputError(
-                f"{path}: {axis}={q:g} is outside the measured range {lo:g}..{hi:g} for {knobs.label()}; "
+                f"{path}: {axis}={q:g} is outside the measured range {lo:g}..{hi:g} for {knobs.label(seed=False)}; "
                 "set params.extrapolate: true to hold the nearest measured value"
             )
         outside.append(f"{axis}={q:g}")

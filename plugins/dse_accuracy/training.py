@@ -26,6 +26,7 @@ layers, ReLU activations for ANN layers; ANN layers run once per inference).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -125,7 +126,7 @@ class ProxyNet(nn.Module):
     def __init__(self, sizes: tuple[int, ...], knobs: Knobs) -> None:
         super().__init__()
         self.knobs = knobs
-        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
         self.spiking = spiking_layers(knobs, len(self.linears))
         self.beta = float(knobs.leak) if knobs.neuron == "LIF" and knobs.leak is not None else 1.0
 

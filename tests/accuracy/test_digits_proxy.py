@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from dse import Accuracy, DseInputError, Workload, make_plugins
 from dse_accuracy.cache import cache_dir
 from dse_accuracy.digits_proxy import DigitsProxy
+
+from dse import Accuracy, DseInputError, Workload, make_plugins
 from tests.accuracy.conftest import digits_mlp
 
 pytest.importorskip("torch")
@@ -83,10 +83,11 @@ def test_snn_eight_steps_lands_near_the_reference(run):
 
 def test_two_bit_weights_halve_the_firing_at_eight_steps(run):
     # accuracy_digits.md: at T = 8 a 2-bit (ternary) SNN fires about half as often as fp32 and
-    # loses accuracy (0.904 against 0.964, mean of 3 seeds).
+    # loses accuracy (0.904 against 0.964, mean of 3 seeds). Measured here (docs/accuracy.md):
+    # hidden firing 0.122 / 0.385 = 0.32 for seed 0, 0.44 as the mean of seeds 0-2.
     fp32, ternary = run(**SNN, timesteps=8), run(**{**SNN, "weight_bits": 2}, timesteps=8)
     ratio = ternary.densities["fc1"][1] / fp32.densities["fc1"][1]
-    assert 0.3 <= ratio <= 0.7
+    assert 0.25 <= ratio <= 0.75
     assert 0.80 <= ternary.value < fp32.value
 
 

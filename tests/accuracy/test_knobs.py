@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from dse_accuracy.knobs import DEFAULT_LEAK, KNOB_NAMES, resolve_knobs
 
 from dse import DseInputError, Workload
-from dse_accuracy.knobs import DEFAULT_LEAK, KNOB_NAMES, resolve_knobs
 from tests.accuracy.conftest import digits_mlp
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from dse_accuracy.interpolate import interpolate, monotone
+from dse_accuracy.table import TABLES_DIR, TableAccuracy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dse import DseInputError, Workload, make_plugins
-from dse_accuracy.interpolate import interpolate, monotone
-from dse_accuracy.table import TABLES_DIR, TableAccuracy
 
 MODEL = TableAccuracy()
 
@@ -114,8 +114,8 @@ def test_a_workload_without_a_shipped_table_needs_a_path():
 
 @pytest.mark.parametrize(("rows", "message"), [
     ([{"kind": "ann", "bits": 8, "accuracy": 0.9}], "column 'bits' is not allowed"),
-    ([{"kind": "ann", "weight_bits": 8, "accuracy": 97.0}], "row 1: accuracy must be a fraction in \\[0, 1\\] "
-                                                             "\\(got 97.0\\); divide percentages by 100"),
+    ([{"kind": "ann", "weight_bits": 8, "accuracy": 97.0}], (
+        "row 1: accuracy must be a fraction in \\[0, 1\\] \\(got 97.0\\); divide percentages by 100")),
     ([{"kind": "ann", "weight_bits": 8}], "needs an 'accuracy' column"),
 ])
 def test_bad_tables_get_one_line(tmp_path, mlp, rows, message):
