@@ -1,1 +1,1 @@
-"""dse built-in plugin: systolic."""
+"""dse built-in plugin: the ``systolic`` backend, a TPU-like ANN accelerator (see backend.py)."""

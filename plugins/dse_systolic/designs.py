@@ -1,0 +1,179 @@
+"""Design points as columns: one numpy array per parameter, from one Params or a polars frame.
+
+The model is written once, over arrays, so that one design (arrays of length 1) and a batch
+of a million run the same arithmetic and give the same numbers.
+
+A frame is validated column by column with each field's own pydantic constraints applied to
+the column's distinct values. SystolicParams has no cross-field validators, so a row is
+valid exactly when every one of its fields is; an invalid row gets the error message that
+validating it whole gives (as the default ``Backend.cost_batch`` reports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any
+
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from dse_systolic.params import DATAFLOWS, SystolicParams
+
+if TYPE_CHECKING:
+    import polars as pl
+
+KIB_BITS = 8192  # bits per KiB
+
+
+@dataclass(frozen=True)
+class Designs:
+    """N design points, one array per parameter; bit-width overrides are 0 where unset."""
+
+    rows: np.ndarray  # float64, PEs (whole numbers: the model's counts are float64)
+    cols: np.ndarray  # float64, PEs
+    dataflow: np.ndarray  # int64 code: index in DATAFLOWS
+    ifmap_bits: np.ndarray  # float64, SRAM capacity (bits)
+    filter_bits: np.ndarray
+    ofmap_bits: np.ndarray
+    dram_bytes_per_cycle: np.ndarray  # float64
+    clock_mhz: np.ndarray  # float64
+    scalesim: np.ndarray  # bool: latency_model == "scalesim"
+    zero_gating: np.ndarray  # bool
+    weight_bits: np.ndarray  # int64, 0 = the layer's
+    activation_bits: np.ndarray  # int64, 0 = the layer's
+    accumulator_bits: np.ndarray  # int64, 0 = weight + activation bits
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def activation_room(self) -> np.ndarray:
+        """Bits an activation tensor may take and stay on chip between layers (traffic.py)."""
+        return np.minimum(self.ifmap_bits, self.ofmap_bits)
+
+    def take(self, index: np.ndarray) -> Designs:
+        """The designs at ``index``."""
+        return Designs(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+
+def _encode(name: str, value: Any) -> float:
+    """A validated parameter value as the number the model's arrays hold."""
+    if name == "dataflow":
+        return float(DATAFLOWS.index(value))
+    if name == "latency_model":
+        return float(value == "scalesim")
+    return 0.0 if value is None else float(value)
+
+
+def designs_from_params(params: SystolicParams) -> Designs:
+    """One design point as arrays of length 1."""
+    return _designs({name: np.array([_encode(name, getattr(params, name))]) for name in SystolicParams.model_fields})
+
+
+def designs_from_frame(frame: pl.DataFrame) -> tuple[Designs, np.ndarray, dict[int, str]]:
+    """The valid rows of ``frame`` as Designs, their row indices, and {row: error} for the others.
+
+    A missing column or a null takes the field's default, as ``Backend.cost_batch`` does.
+    """
+    model_fields = SystolicParams.model_fields
+    bad = np.zeros(frame.height, dtype=bool)
+    for extra in (c for c in frame.columns if c not in model_fields):
+        bad |= frame[extra].is_not_null().to_numpy()
+    columns: dict[str, np.ndarray] = {}
+    for name, info in model_fields.items():
+        default = _encode(name, info.default)
+        if name in frame.columns:
+            adapter = TypeAdapter(Annotated[info.annotation, info])
+            series = frame[name]
+            if info.annotation is float and series.dtype.is_numeric():
+                columns[name], invalid = _float_column(series, adapter, default)
+            else:
+                columns[name], invalid = _validated_column(series, adapter, lambda v, n=name: _encode(n, v), default)
+            bad |= invalid
+        else:
+            columns[name] = np.full(frame.height, default)
+    keep = np.flatnonzero(~bad)
+    errors = {int(i): _row_error(frame, int(i)) for i in np.flatnonzero(bad)}
+    return _designs({name: values[keep] for name, values in columns.items()}), keep, errors
+
+
+def _validated_column(series: pl.Series, adapter: TypeAdapter, encode: Callable[[Any], float],
+                      default: float) -> tuple[np.ndarray, np.ndarray]:
+    """The column as the field validates and encodes it (nulls: the default), and where it refuses it.
+
+    Each distinct value is validated once.
+    """
+    import polars as pl
+
+    given = series.is_not_null()
+    old, new = [], []
+    for value in series.drop_nulls().unique().to_list():
+        try:
+            new.append(encode(adapter.validate_python(value)))
+            old.append(value)
+        except ValidationError:
+            continue
+    if not old:
+        return np.full(len(series), default), given.to_numpy()
+    invalid = (given & ~series.is_in(old)).to_numpy()
+    values = series.replace_strict(old, new, default=default, return_dtype=pl.Float64).to_numpy()
+    return values, invalid
+
+
+def _float_column(series: pl.Series, adapter: TypeAdapter, default: float) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column of a float field, validated by its extremes.
+
+    A float field's constraints are bounds and finiteness, so when the column's smallest and
+    largest finite values pass, every finite value does, and validates to itself.
+    """
+    given = series.is_not_null().to_numpy()
+    values = series.cast(float).to_numpy().copy()
+    finite = np.isfinite(values) & given
+    if finite.any():
+        extremes = (values[finite].min(), values[finite].max())
+        if not all(_passes(adapter, float(v)) for v in extremes):
+            return _validated_column(series, adapter, float, default)
+    invalid = given & ~finite
+    values[~given | invalid] = default
+    if invalid.any():  # non-finite values: let the field decide (it refuses them: allow_inf_nan=False)
+        return _validated_column(series, adapter, float, default)
+    return values, invalid
+
+
+def _passes(adapter: TypeAdapter, value: float) -> bool:
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _row_error(frame: pl.DataFrame, index: int) -> str:
+    """The message that validating row ``index`` whole gives."""
+    from dse.plugin_types import unflatten
+
+    try:
+        SystolicParams.model_validate(unflatten(frame.row(index, named=True)))
+    except ValidationError as error:
+        return f"{type(error).__name__}: {error}"
+    raise AssertionError(f"row {index} passed whole-row validation but failed a field")  # pragma: no cover
+
+
+def _designs(columns: dict[str, np.ndarray]) -> Designs:
+    return Designs(
+        rows=columns["rows"],
+        cols=columns["cols"],
+        dataflow=columns["dataflow"].astype(np.int64),
+        ifmap_bits=columns["ifmap_sram_kib"] * KIB_BITS,
+        filter_bits=columns["filter_sram_kib"] * KIB_BITS,
+        ofmap_bits=columns["ofmap_sram_kib"] * KIB_BITS,
+        dram_bytes_per_cycle=columns["dram_bytes_per_cycle"],
+        clock_mhz=columns["clock_mhz"],
+        scalesim=columns["latency_model"] == 1.0,
+        zero_gating=columns["zero_gating"] == 1.0,
+        weight_bits=columns["weight_bits"].astype(np.int64),
+        activation_bits=columns["activation_bits"].astype(np.int64),
+        accumulator_bits=columns["accumulator_bits"].astype(np.int64),
+    )

@@ -1,0 +1,99 @@
+"""A workload's layers as the shapes the systolic array sees (design-independent, computed once).
+
+A conv2d or dense layer is ``groups`` independent GEMMs (Npx x K) · (K x M) (SCALE-Sim's
+im2col view, ../shared/reference/scalesim.md): Npx = E·F output pixels (1 for dense), K =
+R·S·C/groups the window, M = out_channels/groups the filters of a group. A depthwise conv is
+C one-channel GEMMs, as SCALE-Sim runs it. The input's padding is part of the window (the
+array multiplies padded zeros), so ``macs`` is the dense count; ``connections`` excludes the
+padding taps, which are always zero.
+
+Pooling and residual adds run on the vector unit; flatten is a reshape and costs nothing.
+Sizes are in words (one word per tensor element; its width in bits is the layer's, or the
+design's override).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload, as_pair
+
+Kind = Literal["gemm", "vector", "free"]
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """One layer, reduced to what the array model needs (counts in words or operations)."""
+
+    name: str
+    kind_name: str
+    kind: Kind
+    weight_bits: int
+    activation_bits: int
+    input_density: float
+    groups: int = 1
+    pixels: int = 0  # Npx: output pixels of one group
+    window: int = 0  # K: reduction length of one group
+    filters: int = 0  # M: output channels of one group
+    unique_inputs: int = 0  # input words one pass over a group needs: min(K·Npx, C/groups·H·W)
+    macs: int = 0  # dense MACs, padding taps included
+    connections: int = 0  # MACs whose input is not padding
+    weights: int = 0
+    input_words: tuple[int, ...] = ()  # each input tensor (two for an add)
+    input_external: tuple[bool, ...] = ()  # whether each input tensor is the network's input
+    output_words: int = 0
+    output_external: bool = False  # no later layer reads the output: it is the network's
+    vector_ops: int = 0  # pool comparisons/adds or residual adds
+
+
+def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
+    """Every layer of ``workload`` in order."""
+    sources = [_sources(workload, index) for index in range(len(workload.layers))]
+    read = {name for names in sources for name in names}
+    return tuple(
+        _shape(layer, tuple(name == "input" for name in names), layer.name not in read)
+        for layer, names in zip(workload.layers, sources, strict=True)
+    )
+
+
+def _sources(workload: Workload, index: int) -> tuple[str, ...]:
+    """Names of the tensors layer ``index`` reads ("input" for the network input)."""
+    layer = workload.layers[index]
+    first = layer.input_from or (workload.layers[index - 1].name if index else "input")
+    if isinstance(layer, AddLayer):  # without skip_from the input is added to itself
+        return (first, layer.skip_from or first)
+    return (first,)
+
+
+def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> LayerShape:
+    common = dict(
+        name=layer.name, kind_name=layer.kind, weight_bits=layer.weight_bits,
+        activation_bits=layer.activation_bits, input_density=layer.input_density,
+        output_words=layer.out_neurons, output_external=output_external,
+    )
+    if isinstance(layer, Conv2dLayer):
+        kh, kw = as_pair(layer.kernel)
+        _, out_h, out_w = layer.out_shape
+        pixels, window = out_h * out_w, layer.channels_per_group * kh * kw
+        unique = min(window * pixels, layer.channels_per_group * layer.in_height * layer.in_width)
+        return LayerShape(
+            kind="gemm", groups=layer.groups, pixels=pixels, window=window,
+            filters=layer.out_channels // layer.groups, unique_inputs=unique, macs=layer.macs,
+            connections=layer.connections, weights=layer.weights, input_words=(layer.in_neurons,),
+            input_external=input_external[:1], **common,
+        )
+    if isinstance(layer, DenseLayer):
+        # a recurrent layer's previous outputs are extra inputs of the same GEMM
+        return LayerShape(
+            kind="gemm", pixels=1, window=layer.fan_in, filters=layer.out_features, unique_inputs=layer.fan_in,
+            macs=layer.macs, connections=layer.connections, weights=layer.weights,
+            input_words=(layer.in_neurons,), input_external=input_external[:1], **common,
+        )
+    if isinstance(layer, (PoolLayer, AddLayer)):
+        operands = len(input_external)
+        return LayerShape(
+            kind="vector", input_words=(layer.in_neurons,) * operands, input_external=input_external,
+            vector_ops=layer.elementwise_ops, **common,
+        )
+    return LayerShape(kind="free", input_words=(layer.in_neurons,), input_external=input_external, **common)

@@ -1,0 +1,185 @@
+"""One layer on N designs: energy by component (pJ), cycles and the counts behind them.
+
+Energy components (pJ), every rate from the architecture's Technology:
+
+- ``compute``: MACs x ``mac_energy(weight, activation, accumulator bits)``. With zero
+  gating a MAC whose activation is zero (padding taps always, the other inputs with
+  probability 1 − input_density) costs only its 1-bit zero flag, ``register_energy(1)``
+  (no design gates when the flag costs more than the MAC).
+- ``register``: PE-to-PE pipeline registers, ``register_energy(bits)``. Every MAC passes its
+  two moving operands to the next PE (os: activation and weight; ws: activation and partial
+  sum; is: weight and partial sum); every stationary word is written once into its PE
+  (loaded, or drained for os); with the bandwidth model's line buffer, every input word it
+  hands the array. With zero gating a zero activation moves as its 1-bit flag and its data
+  register keeps its old value, so it costs 1 bit instead of activation_bits.
+- ``sram_<ifmap|filter|ofmap>_<read|write>``: array-side accesses (mapping.py) and DRAM
+  fills and write-backs (traffic.py), each word x its width x the SRAM bank's energy per
+  bit (rates.py); partial sums at accumulator width, outputs at activation width.
+- ``dram``: DRAM bits x ``dram_energy``.
+- ``leakage``: ``leakage_energy(chip area, layer seconds)``.
+
+Pooling and residual adds run on a vector unit of ``cols`` lanes, one operation per lane
+per cycle (ceil(ops / cols) cycles): each input word is read once from the ifmap SRAM
+(a line buffer serves overlapping windows), every window element costs an
+``add_energy(activation bits)`` (a max is a compare, a subtract), each output is written
+once to the ofmap SRAM; operands in DRAM are filled and written back as traffic.py says.
+Flatten is a reshape of data in place and costs nothing.
+
+The array runs a workload once per inference: ``timesteps``, an SNN notion, do not repeat it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dse import Technology
+from dse_systolic.designs import Designs
+from dse_systolic.geometry import LayerShape
+from dse_systolic.mapping import IS, OS, WS, fold, spatial
+from dse_systolic.rates import Rates, lookup, widths
+from dse_systolic.traffic import Traffic, Widths, gemm_traffic, stall_cycles, vector_traffic
+
+COMPONENTS: tuple[str, ...] = (
+    "compute", "register", "sram_ifmap_read", "sram_ifmap_write", "sram_filter_read", "sram_filter_write",
+    "sram_ofmap_read", "sram_ofmap_write", "dram", "leakage",
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Designs that share a dataflow and a latency model, with the chip-level facts of each."""
+
+    designs: Designs
+    dataflow: int
+    scalesim: bool
+    rates: Rates
+    weights_resident: np.ndarray
+
+
+@dataclass(frozen=True)
+class LayerArrays:
+    """A layer's results on the designs of a group (numbers or arrays over the designs)."""
+
+    breakdown: dict[str, np.ndarray | float]  # pJ, keys COMPONENTS
+    latency_cycles: np.ndarray | float
+    utilization: np.ndarray | None
+    counts: dict[str, np.ndarray | float]
+    memory_fits: np.ndarray | bool
+
+
+def evaluate_layer(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
+    """The cost of ``shape`` on every design of ``group``."""
+    if shape.kind == "gemm":
+        return _gemm(shape, group, technology)
+    if shape.kind == "vector":
+        return _vector(shape, group, technology)
+    return LayerArrays({key: 0.0 for key in COMPONENTS}, 0.0, None, {}, True)
+
+
+def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
+    d, r, dataflow = group.designs, group.rates, group.dataflow
+    w = widths(shape, d)
+    f = fold(shape, d, dataflow, group.scalesim)
+    t = gemm_traffic(shape, f, w, d, dataflow, group.weights_resident)
+    stalls = 0.0 if group.scalesim else stall_cycles(t, f.compute_cycles, f.folds, d)
+    latency = f.compute_cycles + stalls
+
+    mac = lookup(technology.mac_energy, w.weight, w.activation, w.accumulator)
+    gate = np.minimum(technology.register_energy(1), mac)
+    nonzero = shape.connections * shape.input_density
+    saved = (shape.macs - nonzero) * (mac - gate) * d.zero_gating
+    compute = shape.macs * mac - saved  # never above the ungated energy, even after rounding
+
+    outputs = shape.groups * shape.pixels * shape.filters
+    stationary = shape.groups * f.spatial_rows * f.spatial_cols
+    moving, still = {OS: (w.activation + w.weight, w.accumulator), WS: (w.activation + w.accumulator, w.weight),
+                     IS: (w.weight + w.accumulator, w.activation)}[dataflow]
+    dense_bits = shape.macs * moving + stationary * still + f.delivered_inputs * w.activation
+    # with gating a zero activation moves as its 1-bit flag; its data register keeps its old value
+    activation_words = (stationary if dataflow == IS else shape.macs) + f.delivered_inputs
+    zero_fraction = (shape.macs - nonzero) / shape.macs
+    register_bits = dense_bits - zero_fraction * (w.activation - 1) * activation_words * d.zero_gating
+
+    psum_writes = f.ofmap_writes - outputs
+    breakdown = {
+        "compute": compute,
+        "register": technology.register_energy(register_bits),
+        "sram_ifmap_read": f.ifmap_reads * w.activation * r.ifmap_read,
+        "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
+        "sram_filter_read": f.filter_reads * w.weight * r.filter_read,
+        "sram_filter_write": t.filter_fills * w.weight * r.filter_write,
+        "sram_ofmap_read": ((f.psum_reads + t.psum_spills) * w.accumulator + t.output_writebacks * w.activation)
+        * r.ofmap_read,
+        "sram_ofmap_write": (outputs * w.activation + (psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
+        "dram": technology.dram_energy(t.dram_bits),
+        "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
+    }
+    counts = {
+        "macs": shape.macs,
+        "nonzero_macs": nonzero,
+        "compute_cycles": f.compute_cycles,
+        "stall_cycles": stalls,
+        "folds": f.folds,
+        "mapping_efficiency": f.mapping_efficiency,
+        "sram_ifmap_reads": f.ifmap_reads,
+        "sram_filter_reads": f.filter_reads,
+        "sram_ofmap_writes": f.ofmap_writes,
+        "sram_psum_reads": f.psum_reads,
+        "register_bits": register_bits,
+        **_traffic_counts(t),
+    }
+    utilization = np.minimum(1.0, shape.macs / (latency * d.rows * d.cols))
+    return LayerArrays(breakdown, latency, utilization, counts, _stationary_fits(shape, w, group))
+
+
+def _stationary_fits(shape: LayerShape, w: Widths, group: Group) -> np.ndarray:
+    """Whether one fold's stationary tile fits the active half of the SRAM it is staged in."""
+    d = group.designs
+    sr, sc, _ = spatial(shape, group.dataflow)
+    tile = np.minimum(d.rows, sr) * np.minimum(d.cols, sc)
+    bits, sram = {OS: (w.activation, d.ofmap_bits), WS: (w.weight, d.filter_bits),
+                  IS: (w.activation, d.ifmap_bits)}[group.dataflow]
+    return tile * bits * 2 <= sram
+
+
+def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
+    d, r = group.designs, group.rates
+    w = widths(shape, d)
+    t = vector_traffic(shape, w, d)
+    compute_cycles = np.ceil(shape.vector_ops / d.cols)
+    stalls = 0.0 if group.scalesim else stall_cycles(t, compute_cycles, compute_cycles, d)
+    latency = compute_cycles + stalls
+    reads = sum(shape.input_words)
+    breakdown = {
+        "compute": shape.vector_ops * lookup(technology.add_energy, w.activation),
+        "register": 0.0,
+        "sram_ifmap_read": reads * w.activation * r.ifmap_read,
+        "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
+        "sram_filter_read": 0.0,
+        "sram_filter_write": 0.0,
+        "sram_ofmap_read": t.output_writebacks * w.activation * r.ofmap_read,
+        "sram_ofmap_write": shape.output_words * w.activation * r.ofmap_write,
+        "dram": technology.dram_energy(t.dram_bits),
+        "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
+    }
+    counts = {
+        "vector_ops": shape.vector_ops,
+        "compute_cycles": compute_cycles,
+        "stall_cycles": stalls,
+        "sram_ifmap_reads": reads,
+        "sram_ofmap_writes": shape.output_words,
+        **_traffic_counts(t),
+    }
+    return LayerArrays(breakdown, latency, None, counts, True)
+
+
+def _traffic_counts(t: Traffic) -> dict[str, np.ndarray | float]:
+    return {
+        "dram_ifmap_words": t.ifmap_fills,
+        "dram_filter_words": t.filter_fills,
+        "dram_output_words": t.output_writebacks,
+        "dram_psum_words": 2 * t.psum_spills,
+        "dram_bits": t.dram_bits,
+    }

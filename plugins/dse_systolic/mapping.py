@@ -1,0 +1,119 @@
+"""How a GEMM layer folds onto the array: compute cycles, mapping efficiency, SRAM accesses.
+
+Per group the GEMM (Npx x K)·(K x M) puts two dimensions on the array and one in time
+(../shared/reference/scalesim.md):
+
+    dataflow  Sr (rows)  Sc (cols)  T (time)   stationary  streamed along rows  along cols
+    os        Npx        M          K          ofmap       ifmap                filter
+    ws        K          M          Npx        filter      ifmap                ofmap (psums)
+    is        K          Npx        M          ifmap       filter               ofmap (psums)
+
+Fr = ceil(Sr/rows), Fc = ceil(Sc/cols) folds; a tile is the part of a fold the data fills.
+
+``latency_model: scalesim`` is SCALE-Sim v3's ideal-bandwidth model, exactly (every group g
+of a grouped or depthwise conv is its own layer, so each pays its fill, drain and -1):
+
+    compute cycles  = g·(Fr·Fc·(T + a·rows + cols − 2) − 1),  a = 1 (os), 2 (ws, is)
+    mapping eff.    = Sr·Sc / (Fr·Fc·rows·cols)
+    row-streamed    = g·Fc·Sr·T words,  col-streamed = g·Fr·Sc·T,  stationary = g·Sr·Sc
+    ifmap reads     = row-streamed (os, ws) | stationary (is)
+    filter reads    = col-streamed (os) | stationary (ws) | row-streamed (is)
+    ofmap writes    = g·Npx·M + g·Fr·Fc·(rows + cols) (os) | col-streamed (ws, is)
+
+``latency_model: bandwidth`` (dse's own mapping) keeps a fill and a drain per fold but
+counts them over the rows r and columns c the fold uses (a partial tile sits against the
+edges its data enters and leaves by), and drains an output-stationary fold too (the
+SCALE-Sim paper's 2·rows + cols + T − 2, scale-sim-v3 issue #4). Summed over the natural
+tiling (full tiles and one remainder), Σ r = Sr per column fold and Σ c = Sc per row fold:
+
+    compute cycles  = P·Fr·Fc·(T − 2) + g·(2·Fc·Sr + Fr·Sc)
+
+Small groups are packed p to a pass along the array's diagonal (each group owns a
+Sr x Sc block, the other PEs idle): p = min(g, rows // Sr, cols // Sc) when T ≥ 2 (at T = 1
+packing would cost a cycle per pass), else 1; P = ceil(g/p) passes; without packing P = g.
+Every term falls or stays when rows or cols grow (Sr ≥ Fr and Sc ≥ Fc), so compute cycles
+never increase with the array (SCALE-Sim's own count can: a 1-fold layer pays for the rows
+it does not use). Its SRAM counts drop SCALE-Sim's output-stationary over-count (ofmap
+writes = g·Npx·M) and read the input once per pass through a line buffer that fans each
+word to the R·S window positions that need it (Eyeriss's convolutional reuse, Chen et al.,
+JSSC 2017): ifmap reads = g·Fc·U (os, ws), g·U (is), U = min(K·Npx, C/g·H·W) per group.
+
+In both models the partial sums of a ws or is layer go back to the ofmap SRAM after every
+row fold but the last (SCALE-Sim's convention) and are read back to be accumulated:
+psum writes = psum reads = g·(Fr − 1)·Sc·T.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dse_systolic.designs import Designs
+from dse_systolic.geometry import LayerShape
+
+OS, WS, IS = 0, 1, 2  # codes of DATAFLOWS
+
+Count = np.ndarray | int  # words or cycles: per design, or one number for all
+
+
+@dataclass(frozen=True)
+class Folding:
+    """A GEMM layer on N designs of one dataflow (float64 arrays of exact integers, or ints)."""
+
+    spatial_rows: int  # Sr
+    spatial_cols: int  # Sc
+    time: int  # T
+    row_folds: np.ndarray  # Fr
+    col_folds: np.ndarray  # Fc
+    folds: np.ndarray  # folds over the layer: P·Fr·Fc
+    compute_cycles: np.ndarray
+    mapping_efficiency: np.ndarray
+    ifmap_reads: Count
+    filter_reads: Count
+    ofmap_writes: Count  # final outputs and partial sums
+    psum_reads: Count
+    delivered_inputs: Count  # words the line buffer hands the array (0 without one)
+
+
+def spatial(shape: LayerShape, dataflow: int) -> tuple[int, int, int]:
+    """(Sr, Sc, T) of one group of the layer."""
+    npx, k, m = shape.pixels, shape.window, shape.filters
+    return {OS: (npx, m, k), WS: (k, m, npx), IS: (k, npx, m)}[dataflow]
+
+
+def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool) -> Folding:
+    """Folds, cycles and SRAM accesses of a GEMM layer on designs of one dataflow and latency model.
+
+    Counts are float64 arrays: every value is an integer below 2⁵³, so exact, and a ceiling
+    of a float quotient is exact too (a non-integer quotient of such numbers is at least
+    1/rows away from an integer, far beyond its rounding error).
+    """
+    g = shape.groups
+    sr, sc, t = spatial(shape, dataflow)
+    rows, cols = d.rows, d.cols
+    fr, fc = np.ceil(sr / rows), np.ceil(sc / cols)
+    if scalesim:
+        folds = g * (fr * fc)
+        fill = 1 if dataflow == OS else 2
+        compute = g * (fr * fc * (t + fill * rows + cols - 2) - 1)
+    else:
+        pack = np.clip(np.minimum(np.floor(rows / sr), np.floor(cols / sc)), 1, g) if g > 1 and t >= 2 else 1
+        folds = np.ceil(g / pack) * fr * fc
+        compute = folds * (t - 2) + g * (2 * fc * sr + fr * sc)
+    efficiency = (g * sr * sc) / (folds * rows * cols)
+
+    row_streamed, col_streamed, stationary = g * fc * sr * t, g * fr * sc * t, g * sr * sc
+    outputs, unique, im2col = g * shape.pixels * shape.filters, g * shape.unique_inputs, g * shape.window * shape.pixels
+    psum_reads = 0 if dataflow == OS else col_streamed - outputs
+    if dataflow == OS:
+        ifmap, filt = row_streamed, col_streamed
+        ofmap = outputs + folds * (rows + cols) if scalesim else outputs
+    elif dataflow == WS:
+        ifmap, filt, ofmap = row_streamed, stationary, col_streamed
+    else:
+        ifmap, filt, ofmap = stationary, row_streamed, col_streamed
+    delivered: Count = 0
+    if not scalesim:  # the line buffer: each input word read once per pass
+        ifmap, delivered = (unique, im2col) if dataflow == IS else (fc * unique, fc * im2col)
+    return Folding(sr, sc, t, fr, fc, folds, compute, efficiency, ifmap, filt, ofmap, psum_reads, delivered)

@@ -1,0 +1,67 @@
+"""Parameters of one systolic-array design point (the ``params`` of a ``backend: systolic`` file)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Dataflows in the order of their integer codes in the vectorised model.
+DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
+LATENCY_MODELS: tuple[str, ...] = ("scalesim", "bandwidth")
+
+# Upper bounds keep search spaces and hypothesis strategies finite; they are far beyond any
+# chip (TPU v1's array is 256 x 256 and its buffers 24 MiB; Jouppi et al., ISCA 2017).
+_MAX_PES_PER_SIDE = 4096
+_MAX_SRAM_KIB = 1 << 20
+
+
+class SystolicParams(BaseModel):
+    """A rows x cols PE array with three double-buffered SRAMs in front of a DRAM port.
+
+    Defaults: the 32 x 32 array and 64 KiB SRAMs of SCALE-Sim's example configuration
+    (scale-sim-v2 ``configs/scale.cfg``), weight stationary and 10 bytes per cycle of DRAM
+    bandwidth as its TPU configuration (``configs/google.cfg``: ``Dataflow: ws``,
+    ``Bandwidth: 10`` one-byte words), and TPU v1's 700 MHz clock (Jouppi et al., ISCA 2017).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rows: int = Field(32, ge=1, le=_MAX_PES_PER_SIDE, description="PE array rows (PEs)")
+    cols: int = Field(32, ge=1, le=_MAX_PES_PER_SIDE, description="PE array columns (PEs)")
+    dataflow: Literal["os", "ws", "is"] = Field(
+        "ws", description="output (os), weight (ws) or input (is) stationary"
+    )
+    ifmap_sram_kib: float = Field(
+        64.0, gt=0.0, le=_MAX_SRAM_KIB, allow_inf_nan=False, description="input feature-map SRAM (KiB)"
+    )
+    filter_sram_kib: float = Field(
+        64.0, gt=0.0, le=_MAX_SRAM_KIB, allow_inf_nan=False, description="weight (filter) SRAM (KiB)"
+    )
+    ofmap_sram_kib: float = Field(
+        64.0, gt=0.0, le=_MAX_SRAM_KIB, allow_inf_nan=False,
+        description="output feature-map and partial-sum SRAM (KiB)",
+    )
+    dram_bytes_per_cycle: float = Field(
+        10.0, gt=0.0, le=1e6, allow_inf_nan=False, description="DRAM bandwidth shared by all operands (bytes/cycle)"
+    )
+    clock_mhz: float = Field(700.0, gt=0.0, le=1e5, allow_inf_nan=False, description="clock frequency (MHz)")
+    latency_model: Literal["scalesim", "bandwidth"] = Field(
+        "bandwidth",
+        description="scalesim: SCALE-Sim v3's ideal-bandwidth cycles and SRAM counts, exactly; "
+        "bandwidth: dse's mapping plus DRAM tiling traffic and double-buffered stalls",
+    )
+    zero_gating: bool = Field(
+        True,
+        description="a MAC whose activation is zero costs only its 1-bit zero flag (saves energy, not cycles); "
+        "default on, as Eyeriss's data gating (Chen et al., JSSC 2017)",
+    )
+    weight_bits: int | None = Field(
+        None, ge=1, le=64, description="weight width (bits); default: the layer's"
+    )
+    activation_bits: int | None = Field(
+        None, ge=1, le=64, description="activation width (bits); default: the layer's"
+    )
+    accumulator_bits: int | None = Field(
+        None, ge=1, le=128, description="partial-sum width (bits); default: weight + activation bits"
+    )

@@ -1,0 +1,112 @@
+"""What the technology charges each design: SRAM energy per bit by bank, and chip area.
+
+Every number comes from the architecture's Technology. Its interpolating methods take
+scalars, so they are evaluated once per distinct argument and spread over the designs;
+the linear ones (registers, DRAM, SRAM area, leakage) take the arrays directly.
+
+SRAM banks: every port of the array reads or writes one word per cycle, so each SRAM is
+split into one bank per port it serves and an access costs the technology's energy for an
+SRAM of the bank's size (bank bits = SRAM bits / banks): the SRAM streamed along the rows
+(the ifmap for os and ws, the filter for is) has ``rows`` banks, the others ``cols``.
+
+Area (mm²): rows·cols PEs, each a weight x activation multiplier, an accumulator adder and
+three pipeline registers (weight, activation, partial sum), at the widest widths any layer
+uses; a vector unit of ``cols`` adders at activation width for pooling and residual adds;
+and the three SRAMs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dse import Technology
+from dse_systolic.designs import Designs
+from dse_systolic.geometry import LayerShape
+from dse_systolic.mapping import IS
+from dse_systolic.traffic import Bits, Widths
+
+
+def lookup(fn: Callable[..., float], *keys: np.ndarray | int) -> np.ndarray | float:
+    """``fn(*key)`` for every design, evaluated once per distinct key.
+
+    Keys are arrays over the designs, or plain numbers shared by all; integer keys of
+    several arrays are combined into one before looking for the distinct ones.
+    """
+    if not any(isinstance(k, np.ndarray) for k in keys):
+        return fn(*keys)
+    arrays = [np.broadcast_to(k, np.shape(next(a for a in keys if isinstance(a, np.ndarray)))) for k in keys]
+    if len(arrays) == 1:
+        distinct, inverse = np.unique(arrays[0], return_inverse=True)
+        return np.array([fn(v) for v in distinct.tolist()], dtype=np.float64)[inverse]
+    stacked = np.stack(arrays, axis=1)
+    distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return np.array([fn(*row) for row in distinct.tolist()], dtype=np.float64)[inverse.reshape(-1)]
+
+
+def widths(shape: LayerShape, d: Designs) -> Widths:
+    """The layer's widths, or arrays where some design overrides them (bits)."""
+    weight = _override(d.weight_bits, shape.weight_bits)
+    activation = _override(d.activation_bits, shape.activation_bits)
+    return Widths(weight, activation, _override(d.accumulator_bits, weight + activation))
+
+
+def _override(given: np.ndarray, default: Bits) -> Bits:
+    if not given.any():
+        return default
+    return np.where(given > 0, given, default)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Per-design SRAM energies (pJ per bit accessed) and area (mm²)."""
+
+    ifmap_read: np.ndarray
+    ifmap_write: np.ndarray
+    filter_read: np.ndarray
+    filter_write: np.ndarray
+    ofmap_read: np.ndarray
+    ofmap_write: np.ndarray
+    area_mm2: np.ndarray
+
+
+def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: Technology) -> Rates:
+    """Look the technology up for designs of one dataflow."""
+    row_banks, col_banks = (d.cols, d.rows) if dataflow == IS else (d.rows, d.cols)
+    ifmap_read, ifmap_write = _sram(d.ifmap_bits / row_banks, technology)
+    filter_read, filter_write = _sram(d.filter_bits / col_banks, technology)
+    ofmap_read, ofmap_write = _sram(d.ofmap_bits / d.cols, technology)
+    return Rates(ifmap_read, ifmap_write, filter_read, filter_write, ofmap_read, ofmap_write,
+                 area(d, shapes, technology))
+
+
+def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np.ndarray]:
+    """Read and write energy per bit of banks of ``bank_bits`` (pJ/bit)."""
+    distinct, inverse = np.unique(bank_bits, return_inverse=True)
+    read = np.array([technology.sram_read_energy(bits, 1.0) for bits in distinct.tolist()])
+    write = np.array([technology.sram_write_energy(bits, 1.0) for bits in distinct.tolist()])
+    return read[inverse], write[inverse]
+
+
+def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np.ndarray:
+    """Chip area of every design (mm²)."""
+    all_widths = [widths(shape, d) for shape in shapes]
+    weight = _widest([w.weight for w in all_widths], len(d))
+    activation = _widest([w.activation for w in all_widths], len(d))
+    accumulator = _widest([w.accumulator for w in all_widths], len(d))
+    pe = (
+        lookup(technology.mul_area, weight, activation)
+        + lookup(technology.add_area, accumulator)
+        + technology.register_area(weight + activation + accumulator)
+    )
+    vector_unit = d.cols * lookup(technology.add_area, activation)
+    return d.rows * d.cols * pe + vector_unit + technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits)
+
+
+def _widest(values: list[Bits], n: int) -> Bits:
+    """The widest width over the layers, per design."""
+    if not any(isinstance(v, np.ndarray) for v in values):
+        return max(values)
+    return np.maximum.reduce([np.broadcast_to(v, n) for v in values])
