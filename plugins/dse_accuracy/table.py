@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,26 +63,50 @@ class TableAccuracy(AccuracyModel):
         assert isinstance(params, TableParams)
         path = _table_path(workload, params)
         resolved = resolve_knobs(workload, knobs)
-        rows = _matching_rows(path, read_table(str(path), path.stat().st_mtime_ns), resolved)
-        axes = [a for a in AXES if a in rows[0]]
-        points, sources = _points(rows, axes)
-        query = tuple(float(getattr(resolved, a)) for a in axes)
-        held = _check_range(path, axes, points, query, resolved, params.extrapolate)
-        query = tuple(min(max(q, lo), hi) for q, (lo, hi) in zip(query, _ranges(points, len(axes)), strict=True))
+        mtime = path.stat().st_mtime_ns
+        exact = [k for k in KNOB_NAMES if k not in AXES and k in read_table(str(path), mtime)[0]]
+        surface = _surface(str(path), mtime, tuple((k, getattr(resolved, k)) for k in exact))
+        query = tuple(float(getattr(resolved, a)) for a in surface.axes)
+        held = _check_range(path, surface, query, resolved, params.extrapolate)
+        query = tuple(min(max(q, lo), hi) for q, (lo, hi) in zip(query, surface.ranges, strict=True))
         try:
-            value, corners = interpolate(monotone(points), query)
+            value, corners = interpolate(surface.points, query)
         except MissingPoint as missing:
-            at = ", ".join(f"{a}={v:g}" for a, v in zip(axes, missing.point, strict=True))
+            at = ", ".join(f"{a}={v:g}" for a, v in zip(surface.axes, missing.point, strict=True))
             raise DseInputError(
                 f"{path}: no measured point at {at}, which interpolating {resolved.label(seed=False)} needs "
                 "(measure it, or query a point on the measured grid)"
             ) from None
-        used = sorted({sources[p] for p in corners if p in sources})
+        used = sorted({surface.sources[p] for p in corners if p in surface.sources})
         note = f"; held at the measured edge for {', '.join(held)}" if held else ""
         return Accuracy(
             value=min(max(value, 0.0), 1.0),
             source=f"table {path.name}: {resolved.label(seed=False)}{note} ({'; '.join(used) or 'no source given'})",
         )
+
+
+@dataclass(frozen=True)
+class Surface:
+    """The measured points of one exact-knob combination, made monotone, ready to interpolate."""
+
+    axes: tuple[str, ...]
+    points: dict[tuple[float, ...], float]
+    sources: dict[tuple[float, ...], str]
+    ranges: tuple[tuple[float, float], ...]
+
+
+@functools.lru_cache(maxsize=256)
+def _surface(path: str, mtime_ns: int, match: tuple[tuple[str, Any], ...]) -> Surface:
+    """The surface of the rows whose exact knob columns equal ``match`` (cached: a study asks often)."""
+    rows = [row for row in read_table(path, mtime_ns) if all(row[k] == v for k, v in match)]
+    if not rows:
+        have = sorted({", ".join(f"{k}={row[k]}" for k, _ in match) for row in read_table(path, mtime_ns)})
+        want = ", ".join(f"{k}={v}" for k, v in match)
+        raise DseInputError(f"{path}: no measured rows for {want} (the table has: {' | '.join(have)})")
+    axes = tuple(a for a in AXES if a in rows[0])
+    points, sources = _points(rows, axes)
+    ranges = tuple((min(p[a] for p in points), max(p[a] for p in points)) for a in range(len(axes)))
+    return Surface(axes, monotone(points), sources, ranges)
 
 
 def _table_path(workload: Workload, params: TableParams) -> Path:
@@ -117,6 +142,8 @@ def read_table(path: str, mtime_ns: int) -> tuple[Row, ...]:
         raise DseInputError(f"{path}: cannot read the table: {str(error).splitlines()[0]}") from None
     _check_columns(path, frame.columns)
     rows = tuple(frame.iter_rows(named=True))
+    if not rows:
+        raise DseInputError(f"{path}: the table has no rows")
     for index, row in enumerate(rows, start=1):
         _check_row(path, index, row)
     return rows
@@ -141,17 +168,7 @@ def _check_row(path: str, index: int, row: Row) -> None:
             raise DseInputError(f"{path}: row {index}: {axis} must be a number >= 1 (got {row[axis]!r})")
 
 
-def _matching_rows(path: Path, rows: tuple[Row, ...], knobs: Knobs) -> list[Row]:
-    exact = [k for k in KNOB_NAMES if k not in AXES and rows and k in rows[0]]
-    matching = [row for row in rows if all(row[k] == getattr(knobs, k) for k in exact)]
-    if not matching:
-        have = sorted({", ".join(f"{k}={row[k]}" for k in exact) for row in rows})
-        want = ", ".join(f"{k}={getattr(knobs, k)}" for k in exact)
-        raise DseInputError(f"{path}: no measured rows for {want} (the table has: {' | '.join(have)})")
-    return matching
-
-
-def _points(rows: list[Row], axes: list[str]) -> tuple[dict[tuple[float, ...], float], dict[tuple, str]]:
+def _points(rows: list[Row], axes: tuple[str, ...]) -> tuple[dict[tuple[float, ...], float], dict[tuple, str]]:
     """Mean accuracy per measured point (several seeds average) and the sources cited there."""
     values: dict[tuple[float, ...], list[float]] = {}
     sources: dict[tuple[float, ...], set[str]] = {}
@@ -164,17 +181,12 @@ def _points(rows: list[Row], axes: list[str]) -> tuple[dict[tuple[float, ...], f
     return means, {p: "; ".join(sorted(s)) for p, s in sources.items()}
 
 
-def _ranges(points: Mapping[tuple[float, ...], float], axes: int) -> list[tuple[float, float]]:
-    return [(min(p[a] for p in points), max(p[a] for p in points)) for a in range(axes)]
-
-
 def _check_range(
-    path: Path, axes: list[str], points: Mapping[tuple[float, ...], float], query: tuple[float, ...],
-    knobs: Knobs, extrapolate: bool,
+    path: Path, surface: Surface, query: tuple[float, ...], knobs: Knobs, extrapolate: bool
 ) -> list[str]:
     """Axes where the query lies outside the measured range (an error unless extrapolating)."""
     outside = []
-    for axis, q, (lo, hi) in zip(axes, query, _ranges(points, len(axes)), strict=True):
+    for axis, q, (lo, hi) in zip(surface.axes, query, surface.ranges, strict=True):
         if lo <= q <= hi:
             continue
         if not extrapolate:
@@ -184,4 +196,3 @@ def _check_range(
             )
         outside.append(f"{axis}={q:g}")
     return outside
-

@@ -117,11 +117,19 @@ def test_a_workload_without_a_shipped_table_needs_a_path():
     ([{"kind": "ann", "weight_bits": 8, "accuracy": 97.0}], (
         "row 1: accuracy must be a fraction in \\[0, 1\\] \\(got 97.0\\); divide percentages by 100")),
     ([{"kind": "ann", "weight_bits": 8}], "needs an 'accuracy' column"),
+    ([{"kind": "ann", "weight_bits": 0, "accuracy": 0.5}], "row 1: weight_bits must be a number >= 1"),
 ])
 def test_bad_tables_get_one_line(tmp_path, mlp, rows, message):
     path = write_table(tmp_path / "bad.csv", rows)
     with pytest.raises(DseInputError, match=message):
         accuracy(mlp, {}, path=path)
+
+
+def test_an_empty_table_is_named(tmp_path, mlp):
+    path = tmp_path / "empty.csv"
+    path.write_text("kind,weight_bits,accuracy\n")
+    with pytest.raises(DseInputError, match="empty.csv: the table has no rows"):
+        accuracy(mlp, {}, path=str(path))
 
 
 def test_a_missing_file_is_named(tmp_path, mlp):
