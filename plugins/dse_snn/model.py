@@ -22,7 +22,9 @@ neurons and k cores (dse_snn.mapping):
   a time-sorted buffer in the state SRAM); a neuron's potential lives in a register while all
   its T steps are processed, so no potential is stored across ticks (no state reads or
   writes); a compare per active neuron per step;
-- leak by ``leak``: every neuron every step, active neurons only, or never; IF layers never;
+- leak by ``leak``: every neuron every step, active neurons only, or never; IF layers never
+  (layers that name no neuron model leak as the chip does). An active-only leak rides on a
+  neuron's first update of the step (per_event) or on its active update: no extra access;
 - bias (``bias``): per neuron per step a bias read and an add;
 - a reset per output spike; an output event per spike, or with ``spike_format: bitmap`` a
   spike bit written per neuron per step and read per synaptic op (Ottati's gather), the map

@@ -2,7 +2,8 @@
 
 Defaults are a mid-size chip: 16 cores of 16 processing elements (our choice), each core
 with 1024 neurons and 128 KiB of synaptic memory as a Loihi core (Davies et al., IEEE Micro
-2018: 1024 compartments and 128 KB of synaptic memory per core), a 400 MHz clock as LSMCore
+2018: 1024 compartments and 128 KB of synaptic memory per core), 4 KiB of state SRAM (our
+sizing: 1024 potentials of up to 32 bits), a 400 MHz clock as LSMCore
 (../shared/reference/chips.md), and a mesh hop of 3.6 pJ, the mean of Loihi's 3.0 pJ (east/
 west) and 4.2 pJ (north/south) per hop (../shared/reference/energy_tables.md).
 """
@@ -70,7 +71,8 @@ class SnnParams(BaseModel):
     timesteps: int | None = Field(None, ge=1, le=100000, description="time steps; default: the workload's")
     weight_word_bits: int | None = Field(
         None, ge=1, le=1024,
-        description="weight SRAM word (bits): packs ⌊word/weight_bits⌋ weights read together; default: one weight",
+        description="weight SRAM word (bits): packs ⌊word/weight_bits⌋ weights read together (at least one); "
+        "default: one weight per read",
     )
     state_update: Literal["per_event", "per_active_neuron", "sorted_time"] = Field(
         "per_active_neuron",
