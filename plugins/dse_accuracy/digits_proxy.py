@@ -14,6 +14,7 @@ the canonical knobs and the training parameters, so a study never trains a point
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,15 +106,17 @@ def _key_payload(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams
 
 def _train(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams) -> dict[str, Any]:
     """Train once; the cache record (accuracy, densities by layer position, seconds, provenance)."""
-    try:
-        import sklearn  # noqa: F401
-        import torch
+    for module in ("torch", "sklearn"):  # the [train] extra
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise DseInputError(
+                f"digits-proxy needs PyTorch and scikit-learn ({module} is missing): pip install 'dse[train]'"
+            ) from None
+    import torch
 
-        from dse_accuracy.training import TrainConfig, train_and_measure
-    except ImportError as error:
-        raise DseInputError(
-            f"digits-proxy needs PyTorch and scikit-learn ({error.name} is missing): pip install 'dse[train]'"
-        ) from None
+    from dse_accuracy.training import TrainConfig, train_and_measure
+
     config = TrainConfig(sizes, knobs, params.epochs, params.batch_size, params.learning_rate)
     measured = train_and_measure(config)
     return {

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dse_accuracy.cache import cache_dir
 from dse_accuracy.digits_proxy import DigitsProxy
 
-from dse import Accuracy, DseInputError, Workload, make_plugins
+from dse import Accuracy, make_plugins
 from tests.accuracy.conftest import digits_mlp
 
 pytest.importorskip("torch")
@@ -101,43 +100,7 @@ def test_a_hybrid_reports_activations_for_its_ann_part_and_spikes_for_the_rest(r
     assert result.densities["fc1"][1] > 2 * result.densities["fc2"][1]
 
 
-def test_cache_dir_comes_from_the_parameter_then_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path / "root"))
-    assert cache_dir(None) == tmp_path / "root" / "accuracy"
-    assert cache_dir(str(tmp_path / "mine")) == tmp_path / "mine"
-    monkeypatch.delenv("DSE_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert cache_dir(None) == tmp_path / "xdg" / "dse" / "accuracy"
-
-
 def test_the_cache_holds_one_json_file_per_point(run, cache):
     run(kind="ann", weight_bits=32)
     assert len(list(cache.glob("*.json"))) >= 1
     assert not list(cache.glob(".*.tmp"))  # atomic writes leave no temporary files
-
-
-def test_a_workload_it_cannot_train_is_named():
-    conv = Workload.model_validate({"name": "conv", "layers": [
-        {"name": "c1", "kind": "conv2d", "in_channels": 1, "out_channels": 4, "in_height": 8, "in_width": 8,
-         "kernel": 3}]})
-    with pytest.raises(DseInputError, match="layer 'c1' is a conv2d layer; the digits proxy trains chains"):
-        MODEL.accuracy(conv, {}, MODEL.Params(cache=False))
-    wide = Workload.model_validate({"name": "wide", "layers": [
-        {"name": "fc", "kind": "dense", "in_features": 64, "out_features": 12}]})
-    with pytest.raises(DseInputError, match="maps 64 inputs to 12 outputs"):
-        MODEL.accuracy(wide, {}, MODEL.Params(cache=False))
-
-
-def test_without_torch_the_error_names_the_extra(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_torch(name, *args, **kwargs):
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError(f"No module named '{name}'", name=name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_torch)
-    with pytest.raises(DseInputError, match=r"digits-proxy needs PyTorch .*pip install 'dse\[train\]'"):
-        MODEL.accuracy(digits_mlp(), {}, MODEL.Params(cache=False))
