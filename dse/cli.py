@@ -144,6 +144,9 @@ def build_app(plugins: Plugins | None = None) -> typer.Typer:
     from dse.cli_compare import register_compare_command
 
     register_compare_command(app)
+    from dse.cli_report import register_report_command
+
+    register_report_command(app)
     from dse.cli_explore import register_explore_commands
 
     register_explore_commands(app)

@@ -5,22 +5,34 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from dse.compare import BreakEven
 from dse.results import write_bytes_atomic
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def crossover_png(grid: pl.DataFrame, points: Sequence[BreakEven], title: str, path: Path) -> Path:
     """Plot E_SNN(T, d) / E_ANN (and the hybrid's, dashed) on log axes; mark each break-even."""
+    buffer = io.BytesIO()
+    crossover_figure(grid, points, title).savefig(buffer, format="png", dpi=120)
+    return write_bytes_atomic(buffer.getvalue(), path)
+
+
+def crossover_figure(grid: pl.DataFrame, points: Sequence[BreakEven], title: str) -> Figure:
+    """The crossover plot as a matplotlib figure on the Agg canvas (no pyplot state)."""
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(7, 4.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     steps = sorted(grid.filter(pl.col("engine") != "ann")["timesteps"].unique().to_list())
     for index, t in enumerate(steps):
         color = colors[index % len(colors)]
@@ -44,7 +56,4 @@ def crossover_png(grid: pl.DataFrame, points: Sequence[BreakEven], title: str, p
     ax.legend(fontsize=8, ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    plt.close(fig)
-    return write_bytes_atomic(buffer.getvalue(), path)
+    return fig
