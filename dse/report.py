@@ -43,6 +43,7 @@ FRONT_ROWS = 200
 #: Relative difference above which a recomputed total is flagged against the recorded one
 #: (a float sum in another order differs by ~1e-15; this flags a changed model, not rounding).
 RECOMPUTE_TOLERANCE = 1e-9
+#: Totals shown beside the objectives in tables (columns of dse.trials_table).
 _METRICS = ("energy_pj", "latency_s", "area_mm2", "power_mw", "accuracy")
 #: A design to break down: (html id, title, its layers or why they are missing).
 Design = tuple[str, str, tuple[LayerEnergy, ...] | str]
@@ -69,7 +70,7 @@ def build_report(directory: Path, plugins: Plugins) -> str:
     kinds: list[str] = []
     if run is not None:
         kinds.append({"explore": "exploration", "sweep": "sweep"}.get(run.identity.get("kind"), "run"))
-        sections.append(("front", "Pareto front", _front_html(run)))
+        sections.append(("front", "Pareto front", _front_html(run, chosen)))
         sections.append(("breakdown", "Energy breakdown of chosen designs",
                          _chosen_table(chosen, run) + _blocks(run_designs, order, colours)))
     if comparison is not None:
@@ -93,7 +94,7 @@ def _blocks(designs: list[Design], order: list[str], colours: dict[str, str]) ->
 
 
 # -- runs ---------------------------------------------------------------------------------------
-def _front_html(run: Run) -> str:
+def _front_html(run: Run, chosen: list[Chosen]) -> str:
     objectives = run.objectives
     parts = [_counts_html(run)]
     if run.hypervolume is not None:
@@ -103,7 +104,7 @@ def _front_html(run: Run) -> str:
     if run.front.height == 0:
         return "".join(parts) + note("The front is empty: no trial finished feasible.")
     plotted = dict(list(objectives.items())[:PLOTTED_OBJECTIVES])
-    marks = [(c.label, c.row) for c in choose(run.front, objectives)]
+    marks = [(c.label, c.row) for c in chosen]
     svg = pareto_svg(run.background, run.front, plotted, marks)
     parts.append(figure(svg, "pareto-plot", f"{run.front.height} designs on the front (coloured) over "
                         f"{run.background.height:,} feasible trials (grey); black outlines: the designs "

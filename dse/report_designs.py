@@ -1,7 +1,7 @@
 """The designs a report looks into, and their per-layer costs recomputed from a run's rows.
 
-Chosen on the front: the best design for each objective, and the knee, taken as the
-compromise solution of compromise programming (Zeleny, "Compromise programming", 1973):
+Chosen on the front: the best design for each objective (and the lowest-energy one when
+energy is not an objective), and the knee, taken as the compromise solution of compromise programming (Zeleny, "Compromise programming", 1973):
 the front point nearest the ideal point in Euclidean distance after each objective is
 scaled to [0, 1] over the front. A design that is chosen twice is shown once, with both roles.
 
@@ -60,7 +60,8 @@ def knee_index(points: np.ndarray) -> int:
 
 
 def choose(front: pl.DataFrame, objectives: Mapping[str, str]) -> list[Chosen]:
-    """The best front design per objective, then the knee (two objectives or more)."""
+    """The best front design per objective, then the knee (two objectives or more), then the
+    front's lowest-energy design when energy is not an objective (its breakdown is the point)."""
     if front.height == 0:
         return []
     points = objective_matrix(front, objectives)
@@ -70,6 +71,10 @@ def choose(front: pl.DataFrame, objectives: Mapping[str, str]) -> list[Chosen]:
         picks.setdefault(int(np.argmin(points[:, j])), []).append(f"{word} {name}")
     if len(objectives) >= 2:
         picks.setdefault(knee_index(points), []).append("knee")
+    if "energy_pj" not in objectives and "energy_pj" in front.columns:
+        energy = front["energy_pj"].cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        if np.isfinite(energy).any():
+            picks.setdefault(int(np.nanargmin(energy)), []).append("min energy_pj")
     rows = front.to_dicts()
     return [Chosen(tuple(roles), rows[i]) for i, roles in picks.items()]
 

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 import dse
+from tests.conftest import write
 from tests.report.conftest import SEED, SPACE, Run
 from tests.report.dom import read_page, rendered_dom, screenshot
 
@@ -214,3 +215,42 @@ def test_bad_directories_give_one_line_and_exit_2(dse_cli: Run, tmp_path: Path, 
 def test_out_must_be_html(dse_cli: Run, compared: Path, tmp_path: Path) -> None:
     code, _, err = dse_cli("report", compared, "--out", tmp_path / "r.pdf")
     assert code == 2 and "name an .html file" in err
+
+
+def test_designs_are_recomputed_with_the_densities_an_accuracy_model_measured(inputs: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dse.cli import build_app
+    from dse.plugins import make_plugins
+    from tests.report import quarter_density
+
+    plugins = make_plugins(extra=[quarter_density])
+    space = {**SPACE, "backends": SPACE["backends"][:1], "trials": 8, "accuracy": {"model": "quarter-density"}}
+    write(inputs / "measured.yaml", space)
+    runner, app = CliRunner(), build_app(plugins)
+    out = tmp_path / "measured"
+    for args in (["explore", inputs / "measured.yaml", "--out", out], ["report", out]):
+        result = runner.invoke(app, [str(a) for a in args], obj=plugins)
+        assert result.exit_code == 0, result.stderr
+    page = read_page((out / "report.html").read_text())
+    # ANN at the measured density 0.25: conv1 18 MACs → 45 + 45 + 20 + 18 × 0.23 = 114.14 pJ;
+    # fc 8 MACs → 20 + 20 + 10 + 8 × 0.23 = 51.84 pJ; 165.98 pJ, as the run recorded
+    assert page.values("design-0-table", "conv1")["energy (pJ)"] == pytest.approx(114.14)
+    assert page.values("design-0-table", "total")["energy (pJ)"] == pytest.approx(165.98)
+    assert pl.read_parquet(out / "trials.parquet")["energy_pj"].min() == pytest.approx(165.98)
+    assert "pJ, the run recorded" not in page.text  # no recomputed total differs from its record
+
+
+def test_a_recomputed_total_that_differs_from_the_record_is_flagged(dse_cli: Run, explored: Path,
+                                                                    tmp_path: Path) -> None:
+    from dse.results import write_parquet_atomic
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    front = pl.read_parquet(explored / "pareto.parquet")
+    doubled = front.with_columns(pl.col("energy_pj") * 2)  # as if the model had changed since the run
+    write_parquet_atomic(doubled, copy / "pareto.parquet", pl.read_parquet_metadata(explored / "pareto.parquet"))
+    page = read_page(report(dse_cli, copy).read_text())
+    # 301.96 pJ recomputed (hand calculation above) against 603.92 pJ in the file
+    assert "(recomputed 301.96 pJ, the run recorded 603.92 pJ)" in page.text
+    assert "Only the front was found" in page.text
