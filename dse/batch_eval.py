@@ -152,8 +152,8 @@ class BlockEvaluator:
         """``params_json``, ``knobs_json`` (canonical: sorted keys) and ``config_hash`` per point."""
         knobs = block.select(pl.col(c).alias(c[len(KNOB_PREFIX):]) for c in sorted(knob_cols))
         out = pl.DataFrame({
-            "params_json": _json(block.select(param_cols)),
-            "knobs_json": _json(knobs),
+            "params_json": _json(block.select(param_cols), block.height),
+            "knobs_json": _json(knobs, block.height),
         })
         digests = [hashlib.sha256(f"{self._prefix}{p}|{k}".encode()).hexdigest()[:16]
                    for p, k in zip(out["params_json"], out["knobs_json"], strict=True)]
@@ -218,9 +218,10 @@ def _constraint_value(c: Constraint) -> pl.Expr:
     return (x - c.bound) / scale if c.op == "<=" else (c.bound - x) / scale
 
 
-def _json(frame: pl.DataFrame) -> pl.Series:
+def _json(frame: pl.DataFrame, height: int) -> pl.Series:
+    """Each row as a JSON object (``{}`` for a frame without columns)."""
     if frame.width == 0:
-        return pl.Series(["{}"] * frame.height, dtype=pl.String)
+        return pl.Series(["{}"] * height, dtype=pl.String)
     return frame.select(pl.struct(frame.columns).struct.json_encode()).to_series()
 
 

@@ -31,12 +31,6 @@ def _plugins(ctx: typer.Context) -> Plugins:
     return context_plugins(ctx)
 
 
-def _space_name(path: Path, plugins: Plugins) -> str:
-    from dse.space_io import load_space
-
-    return load_space(path, plugins).name
-
-
 def _code_plugins(plugins: Plugins) -> tuple[str, ...]:
     """Modules registered in code, which worker processes must import again by name."""
     return tuple(name for name, info in plugins.info.items()
@@ -58,10 +52,10 @@ def explore_command(
     """Search a space for its Pareto front with Optuna; resumable; writes Parquet files and plots."""
     from dse.explore import ExploreConfig, explore
     from dse.progress import RichProgress
-    from dse.space_io import load_space
+    from dse.space_io import space_header
 
     plugins = _plugins(ctx)
-    loaded = load_space(space, plugins)
+    loaded = space_header(space)
     config = ExploreConfig(
         space_path=space, out=out or Path("runs") / loaded.name, study=study or loaded.name,
         trials=trials or loaded.trials, seed=loaded.seed if seed is None else seed, workers=workers,
@@ -97,12 +91,14 @@ def sweep_command(
 ) -> None:
     """Evaluate a grid or random points of a space in vectorised batches, without Optuna."""
     from dse.progress import RichProgress
+    from dse.space_io import space_header
     from dse.sweep import SweepConfig, sweep
 
     if grid == (random is not None):
         raise DseInputError("sweep: give exactly one of --grid and --random N")
     plugins = _plugins(ctx)
-    name = _space_name(space, plugins)
+    header = space_header(space)
+    name = header.name
     config = SweepConfig(space_path=space, out=out or Path("runs") / f"{name}-sweep",
                          mode="grid" if grid else "random", points=random or 0, grid_points=grid_points, seed=seed)
     progress = RichProgress(f"sweep {name}", "points", show_front=False)
@@ -110,9 +106,7 @@ def sweep_command(
         result = sweep(config, plugins, progress)
     finally:
         progress.stop()
-    from dse.space_io import load_space
-
-    objectives = load_space(space, plugins).objectives
+    objectives = header.objectives
     lines = [f"{config.out}: {result.points:,} points ({result.evaluated:,} evaluated now, "
              f"{result.failed:,} of them failed)"]
     lines += _front_lines(result.front_size, result.hypervolume, result.reference, objectives)

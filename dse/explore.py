@@ -1,29 +1,34 @@
 """`dse explore`: an Optuna study per backend, asked and told a generation at a time.
 
-A worker loops over the backends' sub-studies (``STUDY/BACKEND``), one generation each in
-turn: it asks a generation (NSGA-II/III: ``population_size`` trials; TPE, random: their
-``batch_size``), evaluates it in one vectorised call per knob set (:mod:`dse.batch_eval`),
-and tells it, constraints set through ``trial.set_constraint``. A failed point (exception,
-NaN, infinity) is told as FAIL with its error kept in the trial; the study goes on. Each
-backend gets ``trials / backends`` trials; fronts are merged when the files are written.
+Each backend of the space has its own study (``STUDY/BACKEND``, the backends' fronts are
+merged when the files are written) and gets ``trials / backends`` trials. A worker loops
+over them, one generation each in turn:
 
-Storage:
+1. it brings its working copy of the study (Optuna's in-memory storage, where the sampler
+   runs) up to date with the finished trials other workers have stored;
+2. it asks a generation there (NSGA-II/III: ``population_size`` trials; TPE and random:
+   their ``batch_size``), evaluates it in one vectorised call per knob set
+   (:mod:`dse.batch_eval`) and tells it, constraints through ``trial.set_constraint``; a
+   failed point (exception, NaN, infinity) is told FAIL with its error kept in the trial;
+3. it stores the told generation in the shared study in one batch (``study.add_trials``:
+   parameters, values, constraints, NSGA generation and the dse record of each trial).
 
-- embedded (default): an Optuna journal in ``OUT/study.journal`` (:mod:`dse.journal`), no
-  server. The ask of a generation and its tell are each one locked, fsynced append, so
-  ``kill -9`` loses at most the generation in flight. Rerunning the same command continues
-  the study: trials the dead run had asked but not told are marked FAIL with the error
-  ``interrupted`` and do not count against the budget.
-- ``--storage URL`` (e.g. ``postgresql+psycopg://user@host/db``): Optuna's RDB storage,
-  shared by workers on many machines (give each machine its own ``--seed``). Trials are
-  created by the database, so no two workers ever run the same trial. Every worker stops
-  when the study holds its budget of trials; workers that race past it may add up to one
-  generation each. A worker that dies leaves its asked-but-untold generation RUNNING (shown
-  with that state in the table); nothing told is lost.
+The shared study therefore holds finished trials only, each stored once by the worker that
+ran it: two workers never run the same trial twice, a worker that dies loses nothing it
+stored and leaves nothing half-done, and a rerun of the same command resumes from what is
+stored (the generation in flight when a process died is lost, no more). Optuna's own tools
+read the shared study as any other.
+
+Storage: embedded by default, an Optuna journal file ``OUT/study.journal`` (no server,
+:mod:`dse.journal`: one locked, fsynced append per generation); ``--storage URL`` for
+Optuna's RDB storage (``postgresql+psycopg://user@host/db``) shared by many machines (give
+each its own ``--seed``); ``memory`` keeps nothing (benchmarks). A worker stops when the
+shared study holds its budget; with several workers, those that race past it add at most
+one generation each.
 
 ``--workers N`` starts N processes on this machine on the same storage, seeded apart
-(worker w, backend b and the number of trials already in the sub-study all enter the
-sampler's seed). Plugins registered in code are re-imported in each worker by module name.
+(worker w, backend b and the number of trials already stored all enter the sampler's seed).
+Plugins registered in code are imported again in each worker by module name.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -40,11 +46,10 @@ from typing import Any
 import numpy as np
 import optuna
 import polars as pl
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from dse.batch_eval import BlockEvaluator
 from dse.errors import DseInputError
-from dse.inputs import load_workload
 from dse.journal import BatchedJournalFile
 from dse.pareto import minimization, pareto_mask
 from dse.plugins import Plugins
@@ -55,13 +60,16 @@ from dse.run_outputs import mark_front, run_metadata, summarize, write_front_fil
 from dse.samplers import batch_size, make_sampler, pinned
 from dse.sampling import suggest
 from dse.schema.space import SearchSpace
-from dse.space_io import load_space
+from dse.schema.workload import Workload
+from dse.space_io import read_space
 from dse.trials_table import evaluation_record, trial_rows, trials_frame
 
 JOURNAL_FILE = "study.journal"
-INTERRUPTED = "interrupted: the run stopped after asking this trial and before telling it"
+MEMORY = "memory"
 #: Key of the study attribute that ties a study to the space it was made from.
 SPACE_HASH_ATTR = "dse.space_hash"
+
+Batch = Callable[[], AbstractContextManager[Any]]
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ class ExploreConfig:
 
 @dataclass(frozen=True)
 class Told:
-    """What a worker reports after telling a generation."""
+    """What a worker reports after storing a generation."""
 
     backend: str
     trials: int
@@ -106,7 +114,6 @@ class ExploreResult:
     front_size: int = 0
     hypervolume: float | None = None
     reference: tuple[float, ...] | None = None
-    interrupted: int = 0
     resumed: bool = False
     files: list[Path] = field(default_factory=list)
 
@@ -123,14 +130,32 @@ class FrontTracker:
 
     def add(self, rows: list[list[float]]) -> int:
         if rows:
-            merged = np.vstack([self.front, np.asarray(rows, dtype=float)])
-            self.front = merged[pareto_mask(merged)]
+            new = np.asarray(rows, dtype=float)
+            new = new[pareto_mask(new)]
+            if len(self.front):
+                new = new[~dominated(new, self.front)]
+            if len(new):
+                keep = ~dominated(self.front, new) if len(self.front) else np.ones(0, dtype=bool)
+                self.front = np.vstack([self.front[keep], new])
         return len(self.front)
 
 
+def dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
+    """For each row of ``points``: does a row of ``front`` dominate it (minimised)?"""
+    le = np.all(front[None] <= points[:, None], axis=2)
+    lt = np.any(front[None] < points[:, None], axis=2)
+    return np.any(le & lt, axis=1)
+
+
 # -- storage ----------------------------------------------------------------------------------
-def open_storage(url: str) -> tuple[optuna.storages.BaseStorage, Callable[[], AbstractContextManager[Any]]]:
-    """The Optuna storage of ``url`` and a context manager that batches its writes."""
+def open_storage(url: str) -> tuple[optuna.storages.BaseStorage, Batch]:
+    """The Optuna storage of ``url`` and a context manager that batches its writes.
+
+    ``journal:PATH`` is the embedded journal, ``memory`` Optuna's in-memory storage (nothing
+    kept), anything else an SQLAlchemy URL for Optuna's RDB storage.
+    """
+    if url == MEMORY:
+        return optuna.storages.InMemoryStorage(), nullcontext
     if url.startswith("journal:"):
         backend = BatchedJournalFile(url[len("journal:"):])
         return optuna.storages.JournalStorage(backend), backend.batch
@@ -142,57 +167,17 @@ def open_storage(url: str) -> tuple[optuna.storages.BaseStorage, Callable[[], Ab
 
 
 def _redacted(url: str) -> str:
-    """``url`` without a password."""
+    """``url`` without its password."""
     head, at, tail = url.rpartition("@")
-    if not at or "://" not in head:
+    scheme, sep, userinfo = head.partition("://")
+    if not at or not sep or ":" not in userinfo:
         return url
-    scheme, _, userinfo = head.partition("://")
-    return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}" if ":" in userinfo else url
-
-
-def counted(study: optuna.Study) -> int:
-    """Trials that count against the budget: all of them but the interrupted ones."""
-    trials = study.get_trials(deepcopy=False)
-    return len(trials) - sum(1 for t in trials if (t.user_attrs.get("dse") or {}).get("interrupted"))
+    return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}"
 
 
 def worker_seed(seed: int, worker: int, backend: int, existing: int) -> int:
     """A sampler seed per worker, backend and resume point (seeded apart, reproducible)."""
     return int(np.random.SeedSequence([seed, worker, backend, existing]).generate_state(1)[0])
-
-
-# -- the driver -------------------------------------------------------------------------------
-def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None = None) -> ExploreResult:
-    """Run (or continue) the exploration of ``config`` and write its files to ``config.out``."""
-    progress = progress or Progress()
-    space = _space(config, plugins)
-    workload = load_workload(space.workload, plugins)
-    identity = space_identity(space, config_hash(workload))
-    run = {"kind": "explore", "space": identity, "study": config.study,
-           "storage": "embedded" if config.embedded else config_hash(config.storage_url)}
-    with claimed(config.out, run) as resumed:
-        storage, batch = open_storage(config.storage_url)
-        studies = [_prepare_study(storage, batch, space, i, config, identity) for i in range(len(space.backends))]
-        result = ExploreResult(resumed=resumed)
-        if config.embedded:
-            result.interrupted = sum(_fail_interrupted(study, batch) for study in studies)
-        done = sum(min(counted(s), space.trials_for(i, config.trials)) for i, s in enumerate(studies))
-        progress.start(config.trials, done)
-        tracker = FrontTracker(len(space.objectives))
-        tracker.add(_told_front(studies, space))
-
-        def report(told: Told) -> None:
-            result.told += told.trials
-            progress.advance(told.trials, tracker.add(told.feasible_objectives))
-
-        start = time.perf_counter()
-        if config.workers == 1:
-            run_worker(config, 0, plugins, report)
-        else:
-            _run_processes(config, report)
-        result.seconds = time.perf_counter() - start
-        _write_outputs(config, space, workload, result)
-    return result
 
 
 def quiet_optuna() -> None:
@@ -203,124 +188,165 @@ def quiet_optuna() -> None:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
-def _space(config: ExploreConfig, plugins: Plugins) -> SearchSpace:
+# -- the driver -------------------------------------------------------------------------------
+def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None = None) -> ExploreResult:
+    """Run (or continue) the exploration of ``config`` and write its files to ``config.out``."""
+    progress = progress or Progress()
+    if config.storage_url == MEMORY and config.workers > 1:
+        raise DseInputError("--storage memory: in-memory storage works with one worker only")
+    space, workload = _space(config, plugins)
+    identity = space_identity(space, config_hash(workload))
+    run = {"kind": "explore", "space": identity, "study": config.study,
+           "storage": "embedded" if config.embedded else config_hash(config.storage_url)}
+    with claimed(config.out, run) as resumed:
+        if resumed and config.storage_url == MEMORY:
+            raise DseInputError(f"{config.out}: --storage memory keeps nothing and cannot continue the run "
+                                "there; choose another --out")
+        storage, batch = open_storage(config.storage_url)
+        studies = [_shared_study(storage, batch, space, i, config, identity) for i in range(len(space.backends))]
+        stored = [s.get_trials(deepcopy=False) for s in studies]
+        progress.start(config.trials, sum(min(len(t), space.trials_for(i, config.trials))
+                                          for i, t in enumerate(stored)))
+        tracker = FrontTracker(len(space.objectives))
+        tracker.add(_feasible_objectives([t for trials in stored for t in trials], space))
+        result = ExploreResult(resumed=resumed)
+
+        def report(told: Told) -> None:
+            result.told += told.trials
+            progress.advance(told.trials, tracker.add(told.feasible_objectives))
+
+        start = time.perf_counter()
+        if config.workers == 1:
+            run_worker(config, 0, plugins, report, (storage, batch), (space, workload))
+        else:
+            _run_processes(config, report)
+        result.seconds = time.perf_counter() - start
+        _write_outputs(config, space, workload, studies, result)
+    return result
+
+
+def _space(config: ExploreConfig, plugins: Plugins) -> tuple[SearchSpace, Workload]:
     quiet_optuna()
-    space = load_space(config.space_path, plugins)
-    return space.model_copy(update={"trials": config.trials, "seed": config.seed})
+    space, workload = read_space(config.space_path, plugins)
+    return space.model_copy(update={"trials": config.trials, "seed": config.seed}), workload
 
 
-def _prepare_study(storage: Any, batch: Callable[[], Any], space: SearchSpace, index: int, config: ExploreConfig,
-                   identity: str) -> optuna.Study:
+def _shared_study(storage: Any, batch: Batch, space: SearchSpace, index: int, config: ExploreConfig,
+                  identity: str) -> optuna.Study:
+    """Create or load the shared study of backend ``index``; refuse one made from another space."""
     directions = list(space.objectives.values())
     name = sub_study_name(config.study, space.backends[index].backend)
     with batch():
         study = optuna.create_study(storage=storage, study_name=name, directions=directions, load_if_exists=True)
         owner = study.user_attrs.get(SPACE_HASH_ATTR)
-        if owner is None:
+        foreign = owner is None and bool(study.get_trials(deepcopy=False))
+        if owner is None and not foreign:
             study.set_user_attr(SPACE_HASH_ATTR, identity)
-        elif owner != identity:
-            raise DseInputError(
-                f"--study: study '{name}' in this storage was made from another space (hash {owner}, this space "
-                f"{identity}); choose another --study or --out"
-            )
-        if [d.name.lower() for d in study.directions] != directions:
-            raise DseInputError(f"--study: study '{name}' has other objective directions; choose another --study")
+    if foreign:
+        raise DseInputError(f"--study: study '{name}' in this storage holds trials not made by dse; "
+                            "choose another --study")
+    if owner is not None and owner != identity:
+        raise DseInputError(f"--study: study '{name}' in this storage was made from another space (hash {owner}, "
+                            f"this space {identity}); choose another --study or --out")
+    if [d.name.lower() for d in study.directions] != directions:
+        raise DseInputError(f"--study: study '{name}' has other objective directions; choose another --study")
     return study
 
 
-def _fail_interrupted(study: optuna.Study, batch: Callable[[], Any]) -> int:
-    """Mark trials a dead run asked and never told as FAIL (embedded storage: no one else runs)."""
-    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    with batch():
-        for trial in stale:
-            study._storage.set_trial_user_attr(trial._trial_id, "dse", {"interrupted": True, "error": INTERRUPTED})
-            study.tell(trial.number, state=TrialState.FAIL)
-    return len(stale)
-
-
-def _told_front(studies: list[optuna.Study], space: SearchSpace) -> list[list[float]]:
-    """Feasible objective rows already in the studies (a resumed run's front so far)."""
-    rows = []
-    for study in studies:
-        for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            if (trial.user_attrs.get("dse") or {}).get("feasible"):
-                rows.append(trial.values)
-    if not rows:
-        return []
-    return minimization(np.asarray(rows), list(space.objectives.values())).tolist()
+def _feasible_objectives(trials: list[FrozenTrial], space: SearchSpace) -> list[list[float]]:
+    """Minimised objective rows of the feasible trials among ``trials``."""
+    rows = [t.values for t in trials if t.state == TrialState.COMPLETE and (t.user_attrs.get("dse") or {}).get(
+        "feasible")]
+    return minimization(np.asarray(rows), list(space.objectives.values())).tolist() if rows else []
 
 
 # -- workers ----------------------------------------------------------------------------------
 @dataclass
-class _SubStudy:
+class _Backend:
+    """One backend as a worker sees it: the shared study and the working copy it samples in."""
+
     index: int
-    study: optuna.Study
-    sampler: optuna.samplers.BaseSampler
+    shared: optuna.Study
+    work: optuna.Study
     evaluator: BlockEvaluator
     budget: int
+    mirrored: int = 0  # shared trials looked at so far
 
 
-def run_worker(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable[[Told], None]) -> None:
-    """Ask, evaluate and tell generations until every sub-study holds its budget."""
-    space = _space(config, plugins)
-    workload = load_workload(space.workload, plugins)
-    storage, batch = open_storage(config.storage_url)
-    subs = []
+def run_worker(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable[[Told], None],
+               opened: tuple[Any, Batch] | None = None, loaded: tuple[SearchSpace, Workload] | None = None) -> None:
+    """Ask, evaluate, tell and store generations until every shared study holds its budget.
+
+    ``opened`` is the storage and its batch context, ``loaded`` the space and workload, when
+    the caller has them already.
+    """
+    space, workload = loaded or _space(config, plugins)
+    storage, batch = opened or open_storage(config.storage_url)
+    me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    backends = []
     for index, entry in enumerate(space.backends):
-        name = sub_study_name(config.study, entry.backend)
-        with batch():
-            existing = counted(optuna.load_study(study_name=name, storage=storage))
-        sampler = make_sampler(space.sampler, worker_seed(config.seed, worker, index, existing))
-        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
-        subs.append(_SubStudy(index, study, sampler, BlockEvaluator(space, index, workload, plugins),
-                              space.trials_for(index, config.trials)))
-    who = f"{socket.gethostname()}:{os.getpid()}"
-    active = list(subs)
+        shared = optuna.load_study(study_name=sub_study_name(config.study, entry.backend), storage=storage)
+        existing = len(shared.get_trials(deepcopy=False))
+        work = optuna.create_study(directions=list(space.objectives.values()),
+                                   sampler=make_sampler(space.sampler, worker_seed(config.seed, worker, index, existing)))
+        backends.append(_Backend(index, shared, work, BlockEvaluator(space, index, workload, plugins),
+                                 space.trials_for(index, config.trials)))
+    active = list(backends)
     while active:
-        for sub in list(active):
-            told = _generation(sub, space, batch, who)
+        for backend in list(active):
+            told = _generation(backend, space, batch, me)
             if told is None:
-                active.remove(sub)
+                active.remove(backend)
             else:
                 report(told)
 
 
-def _generation(sub: _SubStudy, space: SearchSpace, batch: Callable[[], Any], who: str) -> Told | None:
-    """Ask, evaluate and tell one generation of ``sub``; None when its budget is reached."""
-    entry = space.backends[sub.index]
-    knobs = space.knobs_for(sub.index)
-    ga = pinned(sub.sampler)
-    with batch():
-        n = min(batch_size(space.sampler), sub.budget - counted(sub.study))
-        if n <= 0:
-            return None
+def _mirror(backend: _Backend, me: str) -> int:
+    """Copy the shared trials this worker has not seen (and did not store) into its working
+    study; the number of trials in the shared study."""
+    trials = backend.shared.get_trials(deepcopy=False)
+    new = [t for t in trials[backend.mirrored:] if (t.user_attrs.get("dse") or {}).get("worker") != me]
+    if new:
+        backend.work.add_trials(new)
+    backend.mirrored = len(trials)
+    return len(trials)
+
+
+def _generation(backend: _Backend, space: SearchSpace, batch: Batch, me: str) -> Told | None:
+    """One generation of ``backend``; None when its shared study holds its budget."""
+    entry = space.backends[backend.index]
+    n = min(batch_size(space.sampler), backend.budget - _mirror(backend, me))
+    if n <= 0:
+        return None
+    work = backend.work
+    ga = pinned(work.sampler)
+    if ga is not None:
+        ga.pin_generation(work)
+    try:
+        trials = [work.ask() for _ in range(n)]
+        points = [suggest(trial, entry.params, space.knobs_for(backend.index)) for trial in trials]
+    finally:
         if ga is not None:
-            ga.pin_generation(sub.study)
-        try:
-            trials = [sub.study.ask() for _ in range(n)]
-            points = [suggest(trial, entry.params, knobs) for trial in trials]
-        finally:
-            if ga is not None:
-                ga.unpin_generation()
-    evaluation = sub.evaluator.evaluate(pl.DataFrame(points, infer_schema_length=None))
+            ga.unpin_generation()
+    evaluation = backend.evaluator.evaluate(pl.DataFrame(points, infer_schema_length=None))
     objectives = list(space.objectives)
+    told: list[FrozenTrial] = []
     feasible: list[list[float]] = []
-    failed = 0
+    for trial, row in zip(trials, evaluation.frame.iter_rows(named=True), strict=True):
+        trial.set_user_attr("dse", evaluation_record(row, evaluation.constraint_names, me))
+        if row["error"] is not None:
+            told.append(work.tell(trial, state=TrialState.FAIL))
+            continue
+        for name in evaluation.constraint_names:
+            trial.set_constraint(name, row[f"constraint:{name}"])
+        values = [row[name] for name in objectives]
+        told.append(work.tell(trial, values))
+        if row["feasible"]:
+            feasible.append(values)
     with batch():
-        for trial, row in zip(trials, evaluation.frame.iter_rows(named=True), strict=True):
-            trial.set_user_attr("dse", evaluation_record(row, evaluation.constraint_names, who))
-            if row["error"] is not None:
-                failed += 1
-                sub.study.tell(trial, state=TrialState.FAIL)
-                continue
-            for name in evaluation.constraint_names:
-                trial.set_constraint(name, row[f"constraint:{name}"])
-            values = [row[name] for name in objectives]
-            sub.study.tell(trial, values)
-            if row["feasible"]:
-                feasible.append(values)
+        backend.shared.add_trials(told)
     rows = minimization(np.asarray(feasible), list(space.objectives.values())).tolist() if feasible else []
-    return Told(entry.backend, n, failed, rows)
+    return Told(entry.backend, n, sum(t.state == TrialState.FAIL for t in told), rows)
 
 
 def _run_processes(config: ExploreConfig, report: Callable[[Told], None]) -> None:
@@ -352,14 +378,16 @@ def _run_processes(config: ExploreConfig, report: Callable[[Told], None]) -> Non
                 process.terminate()
     dead = [f"worker {w} exited with code {p.exitcode}" for w, p in enumerate(processes) if p.exitcode]
     if errors or dead:
-        raise DseInputError("; ".join(errors or dead) + " (told trials are kept: rerun to continue)")
+        raise DseInputError("; ".join(errors or dead) + " (stored trials are kept: rerun to continue)")
 
 
 def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
     import importlib
+    import logging
 
     from dse.plugins import make_plugins
 
+    logging.getLogger("dse").setLevel(logging.ERROR)  # the parent process has shown the warnings
     try:
         plugins = make_plugins(extra=[importlib.import_module(m) for m in config.plugin_modules])
         run_worker(config, worker, plugins, lambda told: messages.put(("told", told)))
@@ -369,26 +397,19 @@ def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
 
 
 # -- outputs ----------------------------------------------------------------------------------
-def study_trials(config: ExploreConfig, space: SearchSpace, workload_name: str) -> pl.DataFrame:
-    """Every trial of every sub-study, in the fixed table schema."""
-    storage, _ = open_storage(config.storage_url)
+def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload, studies: list[optuna.Study],
+                   result: ExploreResult) -> None:
     rows: list[dict] = []
-    for index, entry in enumerate(space.backends):
-        name = sub_study_name(config.study, entry.backend)
-        study = optuna.load_study(study_name=name, storage=storage)
-        rows += trial_rows(name, entry.backend, space.technology_for(index), workload_name,
+    for index, (entry, study) in enumerate(zip(space.backends, studies, strict=True)):
+        rows += trial_rows(study.study_name, entry.backend, space.technology_for(index), workload.name,
                            study.get_trials(deepcopy=False))
-    return trials_frame(rows)
-
-
-def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Any, result: ExploreResult) -> None:
-    trials = study_trials(config, space, workload.name)
-    summary = summarize(trials.lazy(), space.objectives)
-    trials = mark_front(trials, summary.front)
+    table = trials_frame(rows)
+    summary = summarize(table.lazy(), space.objectives)
+    trials = mark_front(table, summary.front)
     meta = run_metadata(space, {"space": space, "workload": workload})
     result.files = [write_parquet_atomic(trials, config.out / "trials.parquet", meta)]
-    front = mark_front(summary.front, summary.front)
-    result.files += write_front_files(config.out, replace(summary, front=front), space.objectives, meta, space.name)
+    front = replace(summary, front=mark_front(summary.front, summary.front))
+    result.files += write_front_files(config.out, front, space.objectives, meta, space.name)
     result.trials = trials
     result.front_size = summary.front.height
     result.hypervolume = summary.hypervolume

@@ -11,7 +11,7 @@ tools can read it) with two changes:
 - inside :meth:`BatchedJournalFile.batch`, operations are kept in memory (and served to the
   reader, so the storage sees them at once) while the lock is held, then appended with one
   ``write`` and one ``fsync``. `dse explore` asks a generation in one batch and tells it in
-  another, so a kill loses at most the generation in flight and never a told trial.
+  another, so a kill loses at most the generation in flight and never a stored trial.
 
 Holding the lock for the whole batch keeps operation numbers identical in every process: no
 other writer can slip an operation between the ones this process has already applied. A
@@ -39,18 +39,19 @@ class BatchedJournalFile(BaseJournalBackend):
         self._path.parent.mkdir(parents=True, exist_ok=True)
         self._path.touch(exist_ok=True)
         self._lock_path = self._path.with_name(self._path.name + ".lock")
-        self._lock_fd: int | None = None
-        self._read_count = 0  # complete lines consumed so far ...
-        self._read_offset = 0  # ... ending at this byte offset
+        # (lines, byte offset) checkpoints: where the reader stopped, and where counting
+        # stopped (counting skips decoding; this process's own batches are counted, not read).
+        self._decoded = (0, 0)
+        self._counted = (0, 0)
         self._pending: list[dict[str, Any]] | None = None
-        self._file_count = 0  # lines in the file while a batch holds the lock
 
     # -- BaseJournalBackend ------------------------------------------------------------------
     def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
-        if self._pending is None or log_number_from < self._file_count:
+        in_file = self._counted[0]
+        if self._pending is None or log_number_from < in_file:
             yield from self._read_file(log_number_from)
         if self._pending is not None:
-            yield from self._pending[max(0, log_number_from - self._file_count):]
+            yield from self._pending[max(0, log_number_from - in_file):]
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         if self._pending is not None:
@@ -67,16 +68,15 @@ class BatchedJournalFile(BaseJournalBackend):
             yield
             return
         with self._locked():
-            for _ in self._read_file(self._read_count):
-                pass
-            self._file_count = self._read_count
+            self._count_lines()
             self._pending = []
             try:
                 yield
             finally:
                 pending, self._pending = self._pending, None
                 if pending:
-                    self._write(pending)
+                    written = self._write(pending)
+                    self._counted = (self._counted[0] + len(pending), self._counted[1] + written)
 
     # -- file --------------------------------------------------------------------------------
     @contextmanager
@@ -100,31 +100,42 @@ class BatchedJournalFile(BaseJournalBackend):
                 return
             start = max(0, size - (1 << 20))
             handle.seek(start)
-            tail = handle.read()
-            cut = tail.rfind(b"\n")
+            cut = handle.read().rfind(b"\n")
             handle.truncate(start + cut + 1 if cut >= 0 else 0)
             handle.flush()
             os.fsync(handle.fileno())
 
-    def _write(self, logs: list[dict[str, Any]]) -> None:
+    def _write(self, logs: list[dict[str, Any]]) -> int:
         data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs).encode()
         with open(self._path, "ab") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        return len(data)
+
+    def _tail(self, offset: int) -> bytes:
+        """The complete lines of the file from byte ``offset`` on."""
+        with open(self._path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+        return data[:data.rfind(b"\n") + 1]
+
+    def _count_lines(self) -> None:
+        count, offset = self._counted
+        data = self._tail(offset)
+        self._counted = (count + data.count(b"\n"), offset + len(data))
 
     def _read_file(self, log_number_from: int) -> Iterator[dict[str, Any]]:
-        """Complete lines from ``log_number_from`` on; remembers where reading stopped."""
-        if log_number_from < self._read_count:
-            self._read_count, self._read_offset = 0, 0
-        with open(self._path, "rb") as handle:
-            handle.seek(self._read_offset)
-            data = handle.read()
-        end = data.rfind(b"\n") + 1
-        lines = data[:end].splitlines()
-        first = self._read_count
-        self._read_count += len(lines)
-        self._read_offset += end
+        """Decoded lines from ``log_number_from`` on, starting at the latest checkpoint before it."""
+        usable = [c for c in (self._counted, self._decoded) if c[0] <= log_number_from]
+        first, offset = max(usable) if usable else (0, 0)
+        data = self._tail(offset)
+        lines = data.splitlines()
+        end = (first + len(lines), offset + len(data))
+        self._decoded = end
+        if end[0] > self._counted[0]:
+            self._counted = end
         for number, line in enumerate(lines, start=first):
             if number >= log_number_from:
                 yield json.loads(line)
+

@@ -4,8 +4,9 @@ Optuna's genetic samplers find a new trial's generation by scanning every finish
 and look its parents up by scanning every trial again, for each trial asked: quadratic in
 the study (a 10,000-trial NSGA-II study spends most of its time there). `dse explore` asks a
 whole generation at once, so the generation is worked out once per batch (the same rule as
-Optuna's: the newest generation until it has ``population_size`` finished trials) and the
-parent population once per generation. Sampling, crossover, mutation, selection and the
+Optuna's: the newest generation until it has ``population_size`` finished trials), so is the
+search space (the intersection of the finished trials' spaces, which no trial of the batch
+can change), and the parent population once per generation. Sampling, crossover, mutation, selection and the
 attributes stored in the study are Optuna's own, so a study can be continued by either.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution
 from optuna.samplers import NSGAIIISampler, NSGAIISampler, RandomSampler, TPESampler
 from optuna.trial import FrozenTrial, TrialState
 
@@ -26,6 +28,7 @@ class _BatchGenerations:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pinned: int | None = None
+        self._space: dict[str, BaseDistribution] | None = None
         self._parents: dict[tuple[int, int], list[FrozenTrial]] = {}
 
     def pin_generation(self, study: optuna.Study) -> None:
@@ -42,6 +45,15 @@ class _BatchGenerations:
 
     def unpin_generation(self) -> None:
         self._pinned = None
+        self._space = None
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        """Once per batch: no trial of a batch is finished, so the intersection cannot change."""
+        if self._pinned is None:
+            return super().infer_relative_search_space(study, trial)  # type: ignore[misc]
+        if self._space is None:
+            self._space = super().infer_relative_search_space(study, trial)  # type: ignore[misc]
+        return dict(self._space)
 
     def get_trial_generation(self, study: optuna.Study, trial: FrozenTrial) -> int:
         key = self._get_generation_key()  # type: ignore[attr-defined]

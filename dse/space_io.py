@@ -19,6 +19,7 @@ from dse.errors import DseInputError, NestedParamsError, describe_validation_err
 from dse.inputs import load_workload, read_document, validate
 from dse.plugin_types import Backend, unflatten
 from dse.plugins import Plugins
+from dse.schema.workload import Workload
 from dse.schema.space import (
     DISTRIBUTION_TAGS,
     SAMPLER_TAGS,
@@ -35,11 +36,21 @@ _TAGS = re.compile(r"\.(?:" + "|".join((*DISTRIBUTION_TAGS, *SAMPLER_TAGS)) + r"
 
 def load_space(path: Path, plugins: Plugins) -> SearchSpace:
     """The space in ``path``, checked; its ``workload`` made absolute (or kept as ``scheme:NAME``)."""
+    return read_space(path, plugins)[0]
+
+
+def space_header(path: Path) -> SearchSpace:
+    """The space in ``path`` checked against the schema only (no plugins, no workload)."""
+    return _validate_space(read_document(path), str(path))
+
+
+def read_space(path: Path, plugins: Plugins) -> tuple[SearchSpace, Workload]:
+    """The checked space (as :func:`load_space`) and its workload, loaded once."""
     source = str(path)
     space = _validate_space(read_document(path), source)
     ref = space.workload if _SCHEME.match(space.workload) else str((Path(path).parent / space.workload).resolve())
     try:
-        load_workload(ref, plugins)
+        workload = load_workload(ref, plugins)
     except DseInputError as error:
         raise DseInputError(f"{source}: workload: {error}") from None
     for index, entry in enumerate(space.backends):
@@ -61,7 +72,7 @@ def load_space(path: Path, plugins: Plugins) -> SearchSpace:
         except DseInputError as error:
             raise DseInputError(f"{source}: accuracy.model: {error}") from None
         validate(model.Params, space.accuracy.params, source, prefix="accuracy.params.")
-    return space.model_copy(update={"workload": ref})
+    return space.model_copy(update={"workload": ref}), workload
 
 
 def _validate_space(data: dict[str, Any], source: str) -> SearchSpace:

@@ -26,7 +26,6 @@ import polars as pl
 
 from dse.batch_eval import BlockEvaluator
 from dse.errors import DseInputError
-from dse.inputs import load_workload
 from dse.plugins import Plugins
 from dse.progress import Progress
 from dse.results import config_hash, write_parquet_atomic
@@ -34,7 +33,7 @@ from dse.run_dir import claimed, space_identity, sub_study_name
 from dse.run_outputs import run_metadata, summarize, write_front_files
 from dse.sampling import grid_axes, grid_block, grid_size, random_block
 from dse.schema.space import SearchSpace
-from dse.space_io import load_space
+from dse.space_io import read_space
 from dse.trials_table import evaluation_frame
 
 #: Points per chunk (one Parquet file, one evaluation call per knob set).
@@ -73,9 +72,8 @@ class SweepResult:
 def sweep(config: SweepConfig, plugins: Plugins, progress: Progress | None = None) -> SweepResult:
     """Evaluate every point of ``config`` and write chunks and front files to ``config.out``."""
     progress = progress or Progress()
-    space = load_space(config.space_path, plugins)
+    space, workload = read_space(config.space_path, plugins)
     seed = space.seed if config.seed is None else config.seed
-    workload = load_workload(space.workload, plugins)
     plans = _plans(space, config)
     identity = {"kind": "sweep", "space": space_identity(space, config_hash(workload)), "mode": config.mode,
                 "points": config.points, "grid_points": config.grid_points, "seed": seed, "chunk": config.chunk}

@@ -11,7 +11,7 @@ trial                  int      trial number in the sub-study (point index for a
 backend                str      backend name
 technology             str      technology name
 workload               str      workload name
-state                  str      COMPLETE, FAIL, or RUNNING (asked, never told)
+state                  str      COMPLETE or FAIL
 error                  str      why a failed trial failed, else null
 energy_pj              float    energy per inference (pJ)
 latency_cycles         float    cycles per inference
@@ -39,7 +39,6 @@ from typing import Any
 
 import polars as pl
 
-from dse.sampling import KNOB_PREFIX
 
 TRIALS_SCHEMA: dict[str, Any] = {
     "study": pl.String,
@@ -98,11 +97,6 @@ def trial_rows(study: str, backend: str, technology: str, workload: str, trials:
         row = {name: record.get(name) for name in RECORD_FIELDS}
         row.update(study=study, trial=trial.number, backend=backend, technology=technology, workload=workload,
                    state=trial.state.name, pareto=False)
-        if row["params_json"] is None:  # never evaluated: rebuild from the sampled values
-            row["params_json"] = json.dumps({k: v for k, v in trial.params.items() if not k.startswith(KNOB_PREFIX)},
-                                            sort_keys=True)
-            row["knobs_json"] = json.dumps({k[len(KNOB_PREFIX):]: v for k, v in trial.params.items()
-                                            if k.startswith(KNOB_PREFIX)}, sort_keys=True)
         row["feasible"] = bool(row["feasible"]) and row["state"] == "COMPLETE"
         rows.append(row)
     return rows
