@@ -17,9 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload, as_pair
 
 Kind = Literal["gemm", "vector", "free"]
+Bits = np.ndarray | int  # a width per design, or one for all
+
+
+@dataclass(frozen=True)
+class Widths:
+    """Operand widths of one layer (bits): the layer's, or arrays where designs override them."""
+
+    weight: Bits
+    activation: Bits
+    accumulator: Bits
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class LayerShape:
     input_density: float
     groups: int = 1
     pixels: int = 0  # Npx: output pixels of one group
+    scalesim_pixels: int = 0  # Npx as SCALE-Sim counts it (see scalesim_outputs)
     window: int = 0  # K: reduction length of one group
     filters: int = 0  # M: output channels of one group
     unique_inputs: int = 0  # input words one pass over a group needs: min(K·Npx, C/groups·H·W)
@@ -57,6 +70,19 @@ def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
     )
 
 
+def scalesim_outputs(layer: Conv2dLayer) -> int:
+    """Output pixels as SCALE-Sim computes them: ceil((H − R + s)/s) per side of the padded input.
+
+    PyTorch's floor((H − R)/s) + 1 is one smaller when s does not divide H − R; SCALE-Sim then
+    computes a last row (column) of windows that runs past the input (topology_utils.py).
+    A dilated kernel spans (R − 1)·dilation + 1 pixels.
+    """
+    (kh, kw), (sh, sw) = as_pair(layer.kernel), as_pair(layer.stride)
+    (ph, pw), (dh, dw) = as_pair(layer.padding), as_pair(layer.dilation)
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    return -(-(layer.in_height + 2 * ph - span_h + sh) // sh) * -(-(layer.in_width + 2 * pw - span_w + sw) // sw)
+
+
 def _sources(workload: Workload, index: int) -> tuple[str, ...]:
     """Names of the tensors layer ``index`` reads ("input" for the network input)."""
     layer = workload.layers[index]
@@ -67,18 +93,18 @@ def _sources(workload: Workload, index: int) -> tuple[str, ...]:
 
 
 def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> LayerShape:
-    common = dict(
-        name=layer.name, kind_name=layer.kind, weight_bits=layer.weight_bits,
-        activation_bits=layer.activation_bits, input_density=layer.input_density,
-        output_words=layer.out_neurons, output_external=output_external,
-    )
+    common = {
+        "name": layer.name, "kind_name": layer.kind, "weight_bits": layer.weight_bits,
+        "activation_bits": layer.activation_bits, "input_density": layer.input_density,
+        "output_words": layer.out_neurons, "output_external": output_external,
+    }
     if isinstance(layer, Conv2dLayer):
         kh, kw = as_pair(layer.kernel)
         _, out_h, out_w = layer.out_shape
         pixels, window = out_h * out_w, layer.channels_per_group * kh * kw
         unique = min(window * pixels, layer.channels_per_group * layer.in_height * layer.in_width)
         return LayerShape(
-            kind="gemm", groups=layer.groups, pixels=pixels, window=window,
+            kind="gemm", groups=layer.groups, pixels=pixels, scalesim_pixels=scalesim_outputs(layer), window=window,
             filters=layer.out_channels // layer.groups, unique_inputs=unique, macs=layer.macs,
             connections=layer.connections, weights=layer.weights, input_words=(layer.in_neurons,),
             input_external=input_external[:1], **common,
@@ -86,7 +112,7 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> La
     if isinstance(layer, DenseLayer):
         # a recurrent layer's previous outputs are extra inputs of the same GEMM
         return LayerShape(
-            kind="gemm", pixels=1, window=layer.fan_in, filters=layer.out_features, unique_inputs=layer.fan_in,
+            kind="gemm", pixels=1, scalesim_pixels=1, window=layer.fan_in, filters=layer.out_features, unique_inputs=layer.fan_in,
             macs=layer.macs, connections=layer.connections, weights=layer.weights,
             input_words=(layer.in_neurons,), input_external=input_external[:1], **common,
         )

@@ -9,7 +9,7 @@ Energy components (pJ), every rate from the architecture's Technology:
 - ``register``: PE-to-PE pipeline registers, ``register_energy(bits)``. Every MAC passes its
   two moving operands to the next PE (os: activation and weight; ws: activation and partial
   sum; is: weight and partial sum); every stationary word is written once into its PE
-  (loaded, or drained for os); with the bandwidth model's line buffer, every input word it
+  each time it is loaded (once per chunk, mapping.py), or drained for os; with the bandwidth model's line buffer, every input word it
   hands the array. With zero gating a zero activation moves as its 1-bit flag and its data
   register keeps its old value, so it costs 1 bit instead of activation_bits.
 - ``sram_<ifmap|filter|ofmap>_<read|write>``: array-side accesses (mapping.py) and DRAM
@@ -36,10 +36,10 @@ import numpy as np
 
 from dse import Technology
 from dse_systolic.designs import Designs
-from dse_systolic.geometry import LayerShape
+from dse_systolic.geometry import LayerShape, Widths
 from dse_systolic.mapping import IS, OS, WS, fold, spatial
 from dse_systolic.rates import Rates, lookup, widths
-from dse_systolic.traffic import Traffic, Widths, gemm_traffic, stall_cycles, vector_traffic
+from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_traffic
 
 COMPONENTS: tuple[str, ...] = (
     "compute", "register", "sram_ifmap_read", "sram_ifmap_write", "sram_filter_read", "sram_filter_write",
@@ -81,10 +81,11 @@ def evaluate_layer(shape: LayerShape, group: Group, technology: Technology) -> L
 def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
     d, r, dataflow = group.designs, group.rates, group.dataflow
     w = widths(shape, d)
-    f = fold(shape, d, dataflow, group.scalesim)
-    t = gemm_traffic(shape, f, w, d, dataflow, group.weights_resident)
-    stalls = 0.0 if group.scalesim else stall_cycles(t, f.compute_cycles, f.folds, d)
-    latency = f.compute_cycles + stalls
+    f = fold(shape, d, dataflow, group.scalesim, w)
+    t = gemm_traffic(shape, f, w, d, dataflow, group.scalesim, group.weights_resident)
+    busy = f.compute_cycles + f.refill_cycles
+    stalls = 0.0 if group.scalesim else stall_cycles(t, busy, f.folds * f.chunks, d)
+    latency = busy + stalls
 
     mac = lookup(technology.mac_energy, w.weight, w.activation, w.accumulator)
     gate = np.minimum(technology.register_energy(1), mac)
@@ -92,8 +93,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     saved = (shape.macs - nonzero) * (mac - gate) * d.zero_gating
     compute = shape.macs * mac - saved  # never above the ungated energy, even after rounding
 
-    outputs = shape.groups * shape.pixels * shape.filters
-    stationary = shape.groups * f.spatial_rows * f.spatial_cols
+    stationary = f.stationary_loads
     moving, still = {OS: (w.activation + w.weight, w.accumulator), WS: (w.activation + w.accumulator, w.weight),
                      IS: (w.weight + w.accumulator, w.activation)}[dataflow]
     dense_bits = shape.macs * moving + stationary * still + f.delivered_inputs * w.activation
@@ -102,7 +102,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     zero_fraction = (shape.macs - nonzero) / shape.macs
     register_bits = dense_bits - zero_fraction * (w.activation - 1) * activation_words * d.zero_gating
 
-    psum_writes = f.ofmap_writes - outputs
+    psum_writes = f.ofmap_writes - f.outputs
     breakdown = {
         "compute": compute,
         "register": technology.register_energy(register_bits),
@@ -112,7 +112,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "sram_filter_write": t.filter_fills * w.weight * r.filter_write,
         "sram_ofmap_read": ((f.psum_reads + t.psum_spills) * w.accumulator + t.output_writebacks * w.activation)
         * r.ofmap_read,
-        "sram_ofmap_write": (outputs * w.activation + (psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
+        "sram_ofmap_write": (f.outputs * w.activation + (psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
         "dram": technology.dram_energy(t.dram_bits),
         "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
@@ -120,8 +120,10 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "macs": shape.macs,
         "nonzero_macs": nonzero,
         "compute_cycles": f.compute_cycles,
+        "refill_cycles": f.refill_cycles,
         "stall_cycles": stalls,
         "folds": f.folds,
+        "chunks": f.chunks,
         "mapping_efficiency": f.mapping_efficiency,
         "sram_ifmap_reads": f.ifmap_reads,
         "sram_filter_reads": f.filter_reads,
@@ -130,14 +132,15 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "register_bits": register_bits,
         **_traffic_counts(t),
     }
-    utilization = np.minimum(1.0, shape.macs / (latency * d.rows * d.cols))
+    # SCALE-Sim's count can fall below MACs / PEs (its -1; 0 cycles for a 1x1x1 GEMM on one PE)
+    utilization = shape.macs / np.maximum(latency * d.rows * d.cols, shape.macs)
     return LayerArrays(breakdown, latency, utilization, counts, _stationary_fits(shape, w, group))
 
 
 def _stationary_fits(shape: LayerShape, w: Widths, group: Group) -> np.ndarray:
     """Whether one fold's stationary tile fits the active half of the SRAM it is staged in."""
     d = group.designs
-    sr, sc, _ = spatial(shape, group.dataflow)
+    sr, sc, _ = spatial(shape, group.dataflow, group.scalesim)
     tile = np.minimum(d.rows, sr) * np.minimum(d.cols, sc)
     bits, sram = {OS: (w.activation, d.ofmap_bits), WS: (w.weight, d.filter_bits),
                   IS: (w.activation, d.ifmap_bits)}[group.dataflow]

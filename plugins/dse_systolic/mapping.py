@@ -9,6 +9,8 @@ Per group the GEMM (Npx x K)·(K x M) puts two dimensions on the array and one i
     is        K          Npx        M          ifmap       filter               ofmap (psums)
 
 Fr = ceil(Sr/rows), Fc = ceil(Sc/cols) folds; a tile is the part of a fold the data fills.
+The scalesim model counts Npx as SCALE-Sim does (geometry.scalesim_outputs), the other
+PyTorch's way.
 
 ``latency_model: scalesim`` is SCALE-Sim v3's ideal-bandwidth model, exactly (every group g
 of a grouped or depthwise conv is its own layer, so each pays its fill, drain and -1):
@@ -38,6 +40,14 @@ writes = g·Npx·M) and read the input once per pass through a line buffer that 
 word to the R·S window positions that need it (Eyeriss's convolutional reuse, Chen et al.,
 JSSC 2017): ifmap reads = g·Fc·U (os, ws), g·U (is), U = min(K·Npx, C/g·H·W) per group.
 
+The bandwidth model cuts a ws or is fold's time into chunks whose partial sums fit the
+ofmap SRAM's active half (min(cols, Sc) words a step at accumulator width): n = ceil(T /
+steps), steps = floor(ofmap bits / 2 / (min(cols, Sc)·accumulator bits)). Each chunk runs
+through every row fold, reloading the stationary tile (stationary reads and loads x n) and
+paying its own fill and drain: refill cycles = (n − 1)·Σ (2r + c − 2) over the folds. They
+count as memory cycles, not compute cycles, which are those of SRAMs big enough for any
+tile. When not one step fits, n = 1 and the partial sums spill to DRAM (traffic.py).
+
 In both models the partial sums of a ws or is layer go back to the ofmap SRAM after every
 row fold but the last (SCALE-Sim's convention) and are read back to be accumulated:
 psum writes = psum reads = g·(Fr − 1)·Sc·T.
@@ -50,7 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dse_systolic.designs import Designs
-from dse_systolic.geometry import LayerShape
+from dse_systolic.geometry import LayerShape, Widths
 
 OS, WS, IS = 0, 1, 2  # codes of DATAFLOWS
 
@@ -67,22 +77,26 @@ class Folding:
     row_folds: np.ndarray  # Fr
     col_folds: np.ndarray  # Fc
     folds: np.ndarray  # folds over the layer: P·Fr·Fc
-    compute_cycles: np.ndarray
+    chunks: Count  # pieces a ws/is fold's time is cut into so its partial sums fit the ofmap SRAM
+    compute_cycles: np.ndarray  # with SRAMs big enough for any tile
+    refill_cycles: Count  # the extra fills and drains of the chunks
     mapping_efficiency: np.ndarray
     ifmap_reads: Count
     filter_reads: Count
+    stationary_loads: Count  # stationary words written into the PEs (once per chunk)
+    outputs: int  # final output words
     ofmap_writes: Count  # final outputs and partial sums
     psum_reads: Count
     delivered_inputs: Count  # words the line buffer hands the array (0 without one)
 
 
-def spatial(shape: LayerShape, dataflow: int) -> tuple[int, int, int]:
-    """(Sr, Sc, T) of one group of the layer."""
-    npx, k, m = shape.pixels, shape.window, shape.filters
+def spatial(shape: LayerShape, dataflow: int, scalesim: bool = False) -> tuple[int, int, int]:
+    """(Sr, Sc, T) of one group of the layer (with SCALE-Sim's output count for ``scalesim``)."""
+    npx, k, m = shape.scalesim_pixels if scalesim else shape.pixels, shape.window, shape.filters
     return {OS: (npx, m, k), WS: (k, m, npx), IS: (k, npx, m)}[dataflow]
 
 
-def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool) -> Folding:
+def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths) -> Folding:
     """Folds, cycles and SRAM accesses of a GEMM layer on designs of one dataflow and latency model.
 
     Counts are float64 arrays: every value is an integer below 2⁵³, so exact, and a ceiling
@@ -90,9 +104,12 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool) -> Foldin
     1/rows away from an integer, far beyond its rounding error).
     """
     g = shape.groups
-    sr, sc, t = spatial(shape, dataflow)
+    sr, sc, t = spatial(shape, dataflow, scalesim)
+    npx = shape.scalesim_pixels if scalesim else shape.pixels
     rows, cols = d.rows, d.cols
     fr, fc = np.ceil(sr / rows), np.ceil(sc / cols)
+    chunks: Count = 1
+    refill: Count = 0
     if scalesim:
         folds = g * (fr * fc)
         fill = 1 if dataflow == OS else 2
@@ -100,11 +117,15 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool) -> Foldin
     else:
         pack = np.clip(np.minimum(np.floor(rows / sr), np.floor(cols / sc)), 1, g) if g > 1 and t >= 2 else 1
         folds = np.ceil(g / pack) * fr * fc
-        compute = folds * (t - 2) + g * (2 * fc * sr + fr * sc)
+        edges = g * (2 * fc * sr + fr * sc)  # Σ (2r + c) over the folds
+        compute = folds * (t - 2) + edges
+        if dataflow != OS:
+            chunks = psum_chunks(np.minimum(cols, sc), t, w, d)
+            refill = (chunks - 1) * (edges - 2 * folds)
     efficiency = (g * sr * sc) / (folds * rows * cols)
 
-    row_streamed, col_streamed, stationary = g * fc * sr * t, g * fr * sc * t, g * sr * sc
-    outputs, unique, im2col = g * shape.pixels * shape.filters, g * shape.unique_inputs, g * shape.window * shape.pixels
+    row_streamed, col_streamed, stationary = g * fc * sr * t, g * fr * sc * t, g * sr * sc * chunks
+    outputs, unique, im2col = g * npx * shape.filters, g * shape.unique_inputs, g * shape.window * npx
     psum_reads = 0 if dataflow == OS else col_streamed - outputs
     if dataflow == OS:
         ifmap, filt = row_streamed, col_streamed
@@ -115,5 +136,13 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool) -> Foldin
         ifmap, filt, ofmap = stationary, row_streamed, col_streamed
     delivered: Count = 0
     if not scalesim:  # the line buffer: each input word read once per pass
-        ifmap, delivered = (unique, im2col) if dataflow == IS else (fc * unique, fc * im2col)
-    return Folding(sr, sc, t, fr, fc, folds, compute, efficiency, ifmap, filt, ofmap, psum_reads, delivered)
+        ifmap, delivered = (unique * chunks, im2col * chunks) if dataflow == IS else (fc * unique, fc * im2col)
+    return Folding(sr, sc, t, fr, fc, folds, chunks, compute, refill, efficiency, ifmap, filt, stationary,
+                   outputs, ofmap, psum_reads, delivered)
+
+
+def psum_chunks(tile_cols: np.ndarray, t: int, w: Widths, d: Designs) -> Count:
+    """Chunks of T whose partial sums (tile_cols words a step, accumulator wide) fit the ofmap SRAM's
+    active half; 1 when not even one step fits (the partial sums then spill to DRAM, traffic.py)."""
+    steps = np.floor(d.ofmap_bits / 2 / (tile_cols * w.accumulator))
+    return 1 + (np.ceil(t / np.maximum(steps, 1)) - 1) * (steps >= 1)  # exact: whole numbers below 2**53

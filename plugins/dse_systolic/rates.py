@@ -24,9 +24,8 @@ import numpy as np
 
 from dse import Technology
 from dse_systolic.designs import Designs
-from dse_systolic.geometry import LayerShape
+from dse_systolic.geometry import Bits, LayerShape, Widths
 from dse_systolic.mapping import IS
-from dse_systolic.traffic import Bits, Widths
 
 
 def lookup(fn: Callable[..., float], *keys: np.ndarray | int) -> np.ndarray | float:

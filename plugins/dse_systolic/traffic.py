@@ -20,16 +20,20 @@ finish before the next column starts. Per group, in words:
   fetched once if it fits the active half, else once per column fold (Fc times);
 - the column-streamed input (the weights for os) is fetched once if one column tile
   (min(cols, Sc)·T words) fits the active half, else once per row fold (Fr times);
-- the stationary input (the weights for ws, the ifmap for is) is fetched once;
-- outputs are written once (Npx·M words); a ws/is column tile of partial sums that does not
-  fit the ofmap SRAM's active half (min(cols, Sc)·T words at accumulator width) spills:
-  (Fr − 1)·Sc·T partial sums go to DRAM and come back.
+- the stationary input (the weights for ws, the ifmap for is) is fetched once if it fits
+  the active half, else once per chunk of T (mapping.py; 1 chunk in the scalesim model);
+- outputs are written once (Npx·M words). The partial sums of a ws/is column tile stay in
+  the ofmap SRAM's active half while they fit: the bandwidth model cuts T into chunks so
+  that they do (mapping.py), the scalesim model keeps them over all of T (min(cols, Sc)·T
+  words at accumulator width). When they do not fit (in the bandwidth model, not even one
+  step of them), (Fr − 1)·Sc·T partial sums spill to DRAM and come back.
 
 Stalls (``latency_model: bandwidth`` only): the layer moves D = DRAM bytes /
-dram_bytes_per_cycle cycles of data, spread evenly over its n folds. Double buffering
-overlaps each fold's transfer with the previous fold's compute, all but the first:
+dram_bytes_per_cycle cycles of data, spread evenly over its n tiles (folds x chunks).
+Double buffering overlaps each tile's transfer with the previous tile's work, all but the
+first's:
 
-    stall cycles = ceil(D/n + max(0, D − D/n − compute cycles))
+    stall cycles = ceil(D/n + max(0, D − D/n − (compute + refill cycles)))
 
 A vector-unit layer streams element by element (n = its compute cycles).
 """
@@ -41,19 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dse_systolic.designs import Designs
-from dse_systolic.geometry import LayerShape
+from dse_systolic.geometry import Bits, LayerShape, Widths
 from dse_systolic.mapping import OS, WS, Count, Folding
-
-Bits = np.ndarray | int  # a width per design, or one for all
-
-
-@dataclass(frozen=True)
-class Widths:
-    """Operand widths of one layer (bits): the layer's, or arrays where designs override them."""
-
-    weight: Bits
-    activation: Bits
-    accumulator: Bits
 
 
 @dataclass(frozen=True)
@@ -79,7 +72,7 @@ def output_on_chip(shape: LayerShape, bits: Bits, d: Designs) -> np.ndarray:
     return shape.output_words * bits <= room
 
 
-def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int,
+def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int, scalesim: bool,
                  weights_resident: np.ndarray) -> Traffic:
     """DRAM words of a GEMM layer on designs of one dataflow."""
     g, unique, weights = shape.groups, shape.unique_inputs, shape.window * shape.filters
@@ -89,13 +82,14 @@ def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow:
         filt = g * weights * _refetch(col_tile * w.weight, d.filter_bits, f.row_folds)
     elif dataflow == WS:
         ifmap = g * unique * _refetch(unique * w.activation, d.ifmap_bits, f.col_folds)
-        filt = g * weights
+        filt = g * weights * _refetch(weights * w.weight, d.filter_bits, f.chunks)
     else:
-        ifmap = g * unique
+        ifmap = g * unique * _refetch(unique * w.activation, d.ifmap_bits, f.chunks)
         filt = g * weights * _refetch(weights * w.weight, d.filter_bits, f.col_folds)
     spills: Count = 0
-    if dataflow != OS:
-        spills = (g * f.spatial_cols * f.time) * (f.row_folds - 1) * (col_tile * w.accumulator * 2 > d.ofmap_bits)
+    if dataflow != OS:  # the psums of a column tile over all of T (scalesim) or one step (bandwidth)
+        held = col_tile if scalesim else np.minimum(d.cols, f.spatial_cols)
+        spills = (g * f.spatial_cols * f.time) * (f.row_folds - 1) * (held * w.accumulator * 2 > d.ofmap_bits)
     ifmap = ifmap * ~input_on_chip(shape, 0, w.activation, d)
     filt = filt * ~weights_resident
     writebacks = shape.output_words * ~output_on_chip(shape, w.activation, d)

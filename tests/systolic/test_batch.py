@@ -1,0 +1,105 @@
+"""``cost_batch`` equals ``cost`` row by row, to the last bit, and reports bad rows as the default does."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dse.plugin_types import BATCH_COLUMNS, Backend
+from tests.systolic.cases import BACKEND, TECH, conv, workload
+
+WORKLOADS = (
+    workload(conv(padding=1, input_density=0.3),
+             conv("dw", in_channels=3, out_channels=3, groups=3, stride=2, padding=1, input_density=0.6),
+             {"name": "pool", "kind": "pool", "kernel": 2, "input_density": 0.5},
+             {"name": "flat", "kind": "flatten"},
+             {"name": "fc", "kind": "dense", "in_features": 3, "out_features": 7, "weight_bits": 4}),
+    workload(conv(in_channels=16, out_channels=24, in_height=14, in_width=14, padding=1),
+             conv("c2", in_channels=24, out_channels=24, in_height=14, in_width=14, padding=1),
+             {"name": "res", "kind": "add", "skip_from": "conv"},
+             {"name": "fc", "kind": "dense", "in_features": 24 * 14 * 14, "out_features": 10, "recurrent": True}),
+)
+
+design = st.fixed_dictionaries(
+    {
+        "rows": st.integers(1, 80),
+        "cols": st.integers(1, 80),
+        "dataflow": st.sampled_from(["os", "ws", "is"]),
+        "latency_model": st.sampled_from(["scalesim", "bandwidth"]),
+        "zero_gating": st.booleans(),
+        "ifmap_sram_kib": st.sampled_from([0.01, 0.5, 2.0, 64.0, 300.0]),
+        "filter_sram_kib": st.floats(0.005, 512.0),
+        "ofmap_sram_kib": st.sampled_from([0.02, 1.0, 16.0, 64.0]),
+        "dram_bytes_per_cycle": st.floats(0.1, 64.0),
+        "clock_mhz": st.floats(10.0, 2000.0),
+    },
+    optional={
+        "weight_bits": st.integers(1, 16),
+        "activation_bits": st.integers(1, 16),
+        "accumulator_bits": st.integers(8, 40),
+    },
+)
+
+
+def scalar_row(w, raw: dict[str, Any]) -> tuple:
+    c = BACKEND.cost(w, BACKEND.parse_params(raw), TECH)
+    return (c.energy_pj, c.latency_cycles, c.latency_s, c.area_mm2, c.power_mw, c.memory_fits)
+
+
+@settings(max_examples=40, deadline=None)
+@given(designs=st.lists(design, min_size=1, max_size=12), which=st.sampled_from(range(len(WORKLOADS))))
+def test_batch_equals_scalar_exactly(designs: list[dict[str, Any]], which: int) -> None:
+    w = WORKLOADS[which]
+    frame = pl.DataFrame(designs)
+    out = BACKEND.cost_batch(w, frame, TECH)
+    assert out.columns == list(BATCH_COLUMNS) and out.height == len(designs)
+    for raw, got in zip(designs, out.iter_rows(), strict=True):
+        assert got[:6] == scalar_row(w, raw) and got[6] is None  # ==, not approx
+
+
+bad_value = st.sampled_from([
+    ("rows", 0), ("cols", -3), ("dataflow", "xs"), ("latency_model", "exact"), ("ifmap_sram_kib", 0.0),
+    ("clock_mhz", math.nan), ("dram_bytes_per_cycle", math.inf), ("weight_bits", 65), ("rows", 2.5),
+])
+
+
+@settings(max_examples=30, deadline=None)
+@given(designs=st.lists(st.tuples(design, st.none() | bad_value), min_size=1, max_size=8))
+def test_bad_rows_fail_alone_with_the_default_message(designs: list[tuple[dict[str, Any], Any]]) -> None:
+    rows = [raw if bad is None else {**raw, bad[0]: bad[1]} for raw, bad in designs]
+    frame = pl.DataFrame([{k: str(v) for k, v in r.items()} for r in rows]) if _mixed(rows) else pl.DataFrame(rows)
+    ours = BACKEND.cost_batch(WORKLOADS[0], frame, TECH)
+    default = Backend.cost_batch(BACKEND, WORKLOADS[0], frame, TECH)  # the loop over cost()
+    assert ours["error"].to_list() == default["error"].to_list()
+    assert ours.equals(default)  # NaN equals NaN here
+
+
+def _mixed(rows: list[dict[str, Any]]) -> bool:
+    """Whether some column mixes strings and numbers (polars needs one type per column)."""
+    kinds: dict[str, set[type]] = {}
+    for row in rows:
+        for key, value in row.items():
+            kinds.setdefault(key, set()).add(str if isinstance(value, str) else float)
+    return any(len(k) > 1 for k in kinds.values())
+
+
+def test_missing_columns_and_nulls_take_the_defaults() -> None:
+    frame = pl.DataFrame({"rows": [8, None], "weight_bits": [None, 4]})
+    out = BACKEND.cost_batch(WORKLOADS[0], frame, TECH)
+    assert out.row(0)[:6] == scalar_row(WORKLOADS[0], {"rows": 8})
+    assert out.row(1)[:6] == scalar_row(WORKLOADS[0], {"weight_bits": 4})
+
+
+def test_an_unknown_column_fails_only_the_rows_that_set_it() -> None:
+    frame = pl.DataFrame({"rows": [8, 16], "colums": [None, 4]})
+    out = BACKEND.cost_batch(WORKLOADS[0], frame, TECH)
+    assert out["error"][0] is None and "colums" in out["error"][1] and math.isnan(out["energy_pj"][1])
+
+
+def test_an_empty_frame_gives_an_empty_result() -> None:
+    out = BACKEND.cost_batch(WORKLOADS[0], pl.DataFrame({"rows": []}, schema={"rows": pl.Int64}), TECH)
+    assert out.height == 0 and out.columns == list(BATCH_COLUMNS)

@@ -1,0 +1,149 @@
+"""The bandwidth model's counts, traffic, stalls, energy and area, worked out by hand.
+
+The layer (cases.conv): 2 -> 3 channels, 3x3 kernel, 4x4 input, no padding, so 2x2 outputs.
+As a GEMM: Npx = 4, K = 3·3·2 = 18, M = 3, 216 MACs; input 2·4·4 = 32 words. Technology
+horowitz45 (Horowitz ISSCC 2014 energies, Aladdin areas, CACTI leakage; see
+plugins/dse_literature/technologies.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.systolic.cases import TECH, conv, cost, workload
+
+WS_4x2 = {"rows": 4, "cols": 2, "dataflow": "ws"}
+
+
+def test_weight_stationary_folds_cycles_and_sram_counts() -> None:
+    # WS: Sr = K = 18, Sc = M = 3, T = Npx = 4; Fr = ceil(18/4) = 5, Fc = ceil(3/2) = 2: 10 folds.
+    # Fill and drain over the PEs each fold uses: Σ (T - 2 + 2r + c) over the folds
+    # = 10·2 + 2·(Σr = 18 per column fold)·2 + (Σc = 3 per row fold)·5 = 20 + 72 + 15 = 107.
+    counts = cost(workload(conv()), **WS_4x2).layers[0].counts
+    assert (counts["folds"], counts["compute_cycles"]) == (10, 107)
+    assert counts["mapping_efficiency"] == pytest.approx(18 * 3 / (10 * 4 * 2))  # 0.675
+    # the line buffer reads each of the 32 input words once per column fold: 2·32 = 64
+    # (SCALE-Sim's im2col count would be Fc·K·Npx = 144); weights once: 54; psums go back to
+    # the ofmap SRAM after every row fold but the last: Fr·M·Npx = 60 writes, 48 read back.
+    assert (counts["sram_ifmap_reads"], counts["sram_filter_reads"]) == (64, 54)
+    assert (counts["sram_ofmap_writes"], counts["sram_psum_reads"]) == (60, 48)
+
+
+def test_scalesim_mode_charges_the_whole_array_per_fold() -> None:
+    # 10·(T + 2·rows + cols - 2) - 1 = 10·(4 + 8 + 2 - 2) - 1 = 119; ifmap reads Fc·K·Npx = 144
+    counts = cost(workload(conv()), **WS_4x2, latency_model="scalesim").layers[0].counts
+    assert (counts["compute_cycles"], counts["sram_ifmap_reads"]) == (119, 144)
+
+
+def test_output_stationary_drains_and_drops_scalesims_ofmap_overcount() -> None:
+    # OS: Sr = Npx = 4, Sc = M = 3, T = K = 18; on 4x2: Fr = 1, Fc = 2.
+    # bandwidth: 2·(18 - 2) + (2·2·4 + 1·3) = 32 + 19 = 51; ofmap writes = 12 outputs.
+    # scalesim: 2·(18 + 4 + 2 - 2) - 1 = 43; ofmap writes = 12 + 2·(4 + 2) = 24.
+    bandwidth = cost(workload(conv()), rows=4, cols=2, dataflow="os").layers[0].counts
+    scalesim = cost(workload(conv()), rows=4, cols=2, dataflow="os", latency_model="scalesim").layers[0].counts
+    assert (bandwidth["compute_cycles"], bandwidth["sram_ofmap_writes"]) == (51, 12)
+    assert (scalesim["compute_cycles"], scalesim["sram_ofmap_writes"]) == (43, 24)
+
+
+def test_depthwise_groups_are_packed_along_the_diagonal() -> None:
+    # 8 channels, 3x3 depthwise on 6x6 -> 4x4: per group K = 9, M = 1, Npx = 16.
+    # WS on 32x32: p = min(8, 32 // 9, 32 // 1) = 3 groups a pass, ceil(8/3) = 3 passes;
+    # cycles = 3·(16 - 2) + 8·(2·9 + 1) = 42 + 152 = 194. SCALE-Sim runs 8 layers:
+    # 8·(16 + 64 + 32 - 2 - 1) = 872.
+    dw = conv(in_channels=8, out_channels=8, groups=8, in_height=6, in_width=6)
+    assert cost(workload(dw), rows=32, cols=32, dataflow="ws").layers[0].counts["compute_cycles"] == 194
+    assert cost(workload(dw), rows=32, cols=32, dataflow="ws",
+                latency_model="scalesim").layers[0].counts["compute_cycles"] == 872
+
+
+def test_dram_tiling_and_double_buffered_stalls() -> None:
+    # ifmap SRAM of 192 bits: the 256-bit input is not on chip, and as it is larger than the
+    # 96-bit active half it is fetched once per column fold: 2·32 = 64 words. A 256-bit filter
+    # SRAM cannot keep the 432 weight bits: they stream once (stationary): 54 words. The 96-bit
+    # output fits the 64 KiB ofmap SRAM. DRAM bits = 64·8 + 54·8 = 944 = 118 bytes.
+    # At 1 byte/cycle over 10 folds: D = 118, first fold 11.8, rest 106.2 hidden under 107
+    # cycles of compute: stalls = ceil(11.8 + max(0, 106.2 - 107)) = 12.
+    c = cost(workload(conv()), **WS_4x2, ifmap_sram_kib=192 / 8192, filter_sram_kib=256 / 8192,
+             dram_bytes_per_cycle=1)
+    counts = c.layers[0].counts
+    assert (counts["dram_ifmap_words"], counts["dram_filter_words"], counts["dram_bits"]) == (64, 54, 944)
+    assert (counts["stall_cycles"], c.latency_cycles) == (12, 119)
+    assert c.breakdown["dram"] == pytest.approx(944 * 1300 / 64)  # Horowitz: 1300 pJ per 64-bit access
+    assert cost(workload(conv()), **WS_4x2, ifmap_sram_kib=192 / 8192, filter_sram_kib=256 / 8192,
+                dram_bytes_per_cycle=1, latency_model="scalesim").latency_cycles == 119  # 10·12 - 1, no stalls
+
+
+def test_energy_components() -> None:
+    c = cost(workload(conv(input_density=0.5)), **WS_4x2)
+    b = c.breakdown
+    # MAC at 8x8 bits with a 16-bit accumulator: 0.2 + (0.03 + 0.07·8/24) = 0.25333 pJ; half the
+    # activations are zero and cost the 1-bit flag, 0.009 pJ: 216·0.25333 - 108·(0.25333 - 0.009)
+    assert b["compute"] == pytest.approx(216 * 0.2 + 216 * 0.16 / 3 - 108 * (0.2 + 0.16 / 3 - 0.009))
+    # registers: per MAC an activation and a 16-bit psum (24 bits), 54 stationary weights, 144
+    # line-buffer words: 5184 + 432 + 1152 = 6768 bits, less 7 bits for each of the half of the
+    # 216 + 144 activation words that are zero (1260): 5508 bits · 0.009 pJ
+    assert b["register"] == pytest.approx(5508 * 0.009)
+    # SRAM banks: ifmap 64 KiB / 4 rows = 16 KiB, 0.15625·√2 pJ/bit (log-log between Horowitz's
+    # 8 KB and 32 KB reads); filter and ofmap 64 KiB / 2 cols = 32 KiB, 20/64 pJ/bit
+    assert b["sram_ifmap_read"] == pytest.approx(64 * 8 * 10 / 64 * 2**0.5)
+    assert b["sram_filter_read"] == pytest.approx(54 * 8 * 20 / 64)
+    assert b["sram_ofmap_write"] == pytest.approx((12 * 8 + 48 * 16) * 20 / 64)
+    assert b["sram_ofmap_read"] == pytest.approx(48 * 16 * 20 / 64)
+    assert b["dram"] == b["sram_ifmap_write"] == b["sram_filter_write"] == 0  # all on chip
+    assert b["leakage"] == pytest.approx(TECH.leakage_energy(c.area_mm2, 107 / 700e6))
+    assert c.energy_pj == pytest.approx(sum(b.values()))
+
+
+def test_area() -> None:
+    # per PE: 8x8 multiplier 6350·(45/40)²·64/1024 µm², 16-bit adder 278·(45/40)²·16/32 µm²,
+    # 32 register bits of 5.98·(45/40)² µm²; a 2-lane vector unit of 8-bit adders; 192 KiB SRAM
+    # at 0.362 µm²/bit (technologies.py: Aladdin areas scaled to 45 nm, CACTI 7 SRAM)
+    scale = (45 / 40) ** 2
+    pe = (6350 * 64 / 1024 + 278 * 16 / 32 + 32 * 5.98) * scale
+    expected = (8 * pe + 2 * 278 * 8 / 32 * scale + 0.362 * 3 * 64 * 8192) * 1e-6
+    assert cost(workload(conv()), **WS_4x2).area_mm2 == pytest.approx(expected)
+
+
+def test_vector_unit_layers() -> None:
+    # 2x2 max pool of the conv's 3x2x2 output: 12 inputs read, 3 outputs, 3·4 = 12 compares on
+    # 2 lanes: 6 cycles. An add of the 12 outputs to themselves: 24 reads, 12 adds, 6 cycles.
+    w = workload(conv(), {"name": "pool", "kind": "pool", "kernel": 2},
+                 {"name": "add", "kind": "add", "skip_from": "conv", "input_from": "conv"})
+    c = cost(w, **WS_4x2)
+    pool, add = c.layers[1], c.layers[2]
+    assert (pool.counts["compute_cycles"], pool.counts["sram_ifmap_reads"], pool.counts["vector_ops"]) == (6, 12, 12)
+    assert (add.counts["compute_cycles"], add.counts["sram_ifmap_reads"], add.counts["vector_ops"]) == (6, 24, 12)
+    assert pool.breakdown["compute"] == pytest.approx(12 * 0.03)  # 8-bit add, Horowitz
+    assert pool.breakdown["sram_ofmap_write"] == pytest.approx(3 * 8 * 20 / 64)
+
+
+def test_flatten_is_free_and_timesteps_do_not_repeat_the_pass() -> None:
+    layers = (conv(), {"name": "flat", "kind": "flatten"}, {"name": "fc", "kind": "dense", "in_features": 12,
+                                                              "out_features": 5})
+    one, four = cost(workload(*layers)), cost(workload(*layers, timesteps=4))
+    assert one.layers[1].energy_pj == 0 and one.layers[1].latency_cycles == 0
+    assert one.energy_pj == four.energy_pj
+
+
+def test_bit_width_overrides_change_the_mac_and_the_words() -> None:
+    # 4-bit weights and activations: MAC 0.2·16/64 + add at 8 bits 0.03 = 0.08 pJ, no gating
+    c = cost(workload(conv()), **WS_4x2, weight_bits=4, activation_bits=4, zero_gating=False)
+    assert c.breakdown["compute"] == pytest.approx(216 * 0.08)
+    assert c.layers[0].footprint_bits["weights"] == 54 * 4
+
+
+def test_partial_sums_are_cut_into_chunks_that_fit_the_ofmap_sram() -> None:
+    # a 128-bit ofmap SRAM: its 64-bit active half holds 2 steps of a column tile's psums
+    # (min(2 cols, M = 3) = 2 words of 16 bits a step), so T = 4 runs as 2 chunks. Each reloads
+    # the weights (54·2 = 108 filter reads) and pays its own fill and drain: refill =
+    # (2 - 1)·(Σ(2r + c) - 2·folds) = 87 - 20 = 67 cycles on top of the 107 compute cycles.
+    counts = cost(workload(conv()), **WS_4x2, ofmap_sram_kib=128 / 8192).layers[0].counts
+    assert (counts["chunks"], counts["refill_cycles"], counts["sram_filter_reads"]) == (2, 67, 108)
+    assert counts["compute_cycles"] == 107 and counts["dram_psum_words"] == 0
+
+
+def test_partial_sums_spill_when_not_one_step_fits() -> None:
+    # a 16-bit ofmap SRAM cannot hold one step (2·16 bits): the (Fr - 1)·M·Npx = 4·3·4 = 48
+    # partial sums go to DRAM and come back (96 words), and the 12 outputs are written back
+    counts = cost(workload(conv()), **WS_4x2, ofmap_sram_kib=16 / 8192).layers[0].counts
+    assert (counts["chunks"], counts["dram_psum_words"], counts["dram_output_words"]) == (1, 96, 12)
