@@ -70,8 +70,8 @@ def explore_command(
     failed = table.filter((table["state"] == "FAIL") & table["error"].is_not_null()) if table is not None else None
     lines = [f"{config.out}: {result.told} trials told in {result.seconds:.1f} s "
              f"({result.trials_per_second:.0f} trials/s); {0 if table is None else table.height} in the study"]
-    if result.interrupted:
-        lines.append(f"resumed: {result.interrupted} trials asked but never told by the previous run marked failed")
+    if result.stored_before:
+        lines.append(f"resumed: the study already held {result.stored_before} trials")
     if failed is not None and failed.height:
         lines.append(f"{failed.height} trials failed; first error: {failed['error'][0]}")
     lines += _front_lines(result.front_size, result.hypervolume, result.reference, loaded.objectives)

@@ -115,6 +115,7 @@ class ExploreResult:
     hypervolume: float | None = None
     reference: tuple[float, ...] | None = None
     resumed: bool = False
+    stored_before: int = 0  # trials the study held when this run started
     files: list[Path] = field(default_factory=list)
 
     @property
@@ -209,7 +210,7 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
                                           for i, t in enumerate(stored)))
         tracker = FrontTracker(len(space.objectives))
         tracker.add(_feasible_objectives([t for trials in stored for t in trials], space))
-        result = ExploreResult(resumed=resumed)
+        result = ExploreResult(resumed=resumed, stored_before=sum(len(t) for t in stored))
 
         def report(told: Told) -> None:
             result.told += told.trials

@@ -48,4 +48,5 @@ class RichProgress(Progress):
         self._bar.update(self._task, advance=count, rate=rate, front=front_size)
 
     def stop(self) -> None:
-        self._bar.stop()
+        if self._task is not None:
+            self._bar.stop()

@@ -1,0 +1,61 @@
+"""The spaces in spaces/ load against the installed plugins and run as they are.
+
+to-spike-or-not trains a network per knob set with digits-proxy (seconds each, the [train]
+extra); here its accuracy model is swapped for the toy one, which checks everything else:
+three real backends, per-backend knobs, and parameters tied to knobs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from dse.explore import ExploreConfig, explore
+from dse.plugins import Plugins
+from dse.space_io import load_space, space_header
+
+SPACES = Path(__file__).resolve().parents[2] / "spaces"
+
+
+def needs_backends(path: Path, plugins: Plugins) -> None:
+    missing = [b.backend for b in space_header(path).backends if b.backend not in plugins.backends]
+    if missing:
+        pytest.skip(f"backends not registered: {', '.join(missing)}")
+
+
+@pytest.mark.parametrize("name", ["systolic-resnet18", "snn-dvs-gesture", "to-spike-or-not"])
+def test_shipped_space_loads(name: str, toy_plugins: Plugins) -> None:
+    path = SPACES / f"{name}.yaml"
+    needs_backends(path, toy_plugins)
+    space = load_space(path, toy_plugins)
+    assert space.name == name and space.workload.startswith("zoo:")
+
+
+@pytest.mark.parametrize("name", ["systolic-resnet18", "snn-dvs-gesture"])
+def test_shipped_hardware_space_runs(name: str, toy_plugins: Plugins, tmp_path: Path) -> None:
+    path = SPACES / f"{name}.yaml"
+    needs_backends(path, toy_plugins)
+    result = explore(ExploreConfig(path, tmp_path / "out", name, 20, 0), toy_plugins)
+    assert result.trials is not None and result.trials.height == 20
+    assert result.trials["error"].null_count() == 20  # every corner of the space is a valid design
+
+
+def test_to_spike_or_not_runs_with_a_stand_in_accuracy_model(toy_plugins: Plugins, tmp_path: Path) -> None:
+    path = SPACES / "to-spike-or-not.yaml"
+    needs_backends(path, toy_plugins)
+    data = yaml.safe_load(path.read_text())
+    data["accuracy"] = {"model": "explore-toy-accuracy"}
+    copy = tmp_path / "to-spike-or-not.yaml"
+    copy.write_text(yaml.safe_dump(data))
+    result = explore(ExploreConfig(copy, tmp_path / "out", "tsn", 30, 0), toy_plugins)
+    trials = result.trials
+    assert trials is not None and trials["error"].null_count() == 30
+    assert sorted(trials["backend"].unique()) == ["hybrid", "snn", "systolic"]
+    for row in trials.filter(pl.col("backend") == "hybrid").iter_rows(named=True):
+        knobs, params = json.loads(row["knobs_json"]), json.loads(row["params_json"])
+        assert knobs["kind"] == "hybrid" and params["split_after"] == knobs["split_after"] == 1
+        assert params["order"] == knobs["order"]
