@@ -126,6 +126,6 @@ def rendered_dom(page: Path, profile: Path) -> str:
 
 
 def screenshot(page: Path, profile: Path, out: Path) -> Path:
-    subprocess.run([*_headless(profile), "--window-size=1280,2000", f"--screenshot={out}", page.resolve().as_uri()],
+    subprocess.run([*_headless(profile), "--window-size=1280,1000", f"--screenshot={out}", page.resolve().as_uri()],
                    capture_output=True, timeout=120, check=True)
     return out

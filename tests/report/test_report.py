@@ -51,6 +51,12 @@ def report(dse_cli: Run, directory: Path, *extra: object) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def explore_page(dse_cli: Run, explored: Path) -> Path:
+    """The report of the exploration, written once for the tests that read it."""
+    return report(dse_cli, explored)
+
+
 def offline(html: str) -> None:
     """No resource is fetched from a network: no http(s) or protocol-relative src/href, no
     URL at all in the page, and no script."""
@@ -59,8 +65,9 @@ def offline(html: str) -> None:
     assert "<script" not in html.lower()
 
 
-def test_exploration_page_shows_front_breakdowns_and_provenance(dse_cli: Run, explored: Path, profile: Path) -> None:
-    path = report(dse_cli, explored)
+def test_exploration_page_shows_front_breakdowns_and_provenance(explore_page: Path, explored: Path,
+                                                                profile: Path) -> None:
+    path = explore_page
     assert path == explored / "report.html"
     html = path.read_text()
     offline(html)
@@ -112,11 +119,11 @@ def test_exploration_page_shows_front_breakdowns_and_provenance(dse_cli: Run, ex
     assert page.row("space-backends", "ottati2023-snn")[3].text == "timesteps: categorical 2 | 4"
 
 
-def test_page_paints_its_plots(dse_cli: Run, explored: Path, profile: Path, tmp_path: Path) -> None:
+def test_page_paints_its_plots(explore_page: Path, profile: Path, tmp_path: Path) -> None:
     from matplotlib.image import imread
 
-    image = imread(screenshot(report(dse_cli, explored), profile, tmp_path / "shot.png"))
-    assert image.shape[:2] == (2000, 1280)
+    image = imread(screenshot(explore_page, profile, tmp_path / "shot.png"))
+    assert image.shape[:2] == (1000, 1280)
     # the header band is dark blue (#23395d), plots and tables draw far more than one colour
     assert np.allclose(image[20, 640, :3], [0x23 / 255, 0x39 / 255, 0x5D / 255], atol=0.02)
     assert len(np.unique(image[:, :, :3].reshape(-1, 3), axis=0)) > 50
