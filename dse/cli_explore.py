@@ -68,8 +68,8 @@ def explore_command(
         progress.stop()
     table = result.trials
     failed = table.filter((table["state"] == "FAIL") & table["error"].is_not_null()) if table is not None else None
-    lines = [f"{config.out}: {result.told} trials told in {result.seconds:.1f} s "
-             f"({result.trials_per_second:.0f} trials/s); {0 if table is None else table.height} in the study"]
+    lines = [(f"{config.out}: {result.told} trials told in {result.seconds:.1f} s "
+              f"({result.trials_per_second:.0f} trials/s); {0 if table is None else table.height} in the study")]
     if result.stored_before:
         lines.append(f"resumed: the study already held {result.stored_before} trials")
     if failed is not None and failed.height:
@@ -107,8 +107,8 @@ def sweep_command(
     finally:
         progress.stop()
     objectives = header.objectives
-    lines = [f"{config.out}: {result.points:,} points ({result.evaluated:,} evaluated now, "
-             f"{result.failed:,} of them failed)"]
+    lines = [(f"{config.out}: {result.points:,} points ({result.evaluated:,} evaluated now, "
+              f"{result.failed:,} of them failed)")]
     lines += _front_lines(result.front_size, result.hypervolume, result.reference, objectives)
     lines.append("files: " + ", ".join(str(f) for f in result.files))
     typer.echo("\n".join(lines))
@@ -126,8 +126,15 @@ def pareto_command(
     """The non-dominated set of any results and its hypervolume."""
     import numpy as np
 
-    from dse.pareto import hypervolume, minimization, objective_matrix, parse_objectives, result_files, \
-        scan_results, stored_objectives
+    from dse.pareto import (
+        hypervolume,
+        minimization,
+        objective_matrix,
+        parse_objectives,
+        result_files,
+        scan_results,
+        stored_objectives,
+    )
     from dse.plots import pareto_html, pareto_png
     from dse.results import write_bytes_atomic
     from dse.run_outputs import summarize

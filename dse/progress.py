@@ -24,7 +24,8 @@ class RichProgress(Progress):
 
     def __init__(self, what: str, unit: str, show_front: bool = True) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
 
         columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TextColumn(f"{{task.fields[rate]:>8.1f}} {unit}/s")]

@@ -92,7 +92,7 @@ def _draw(spec: Any, n: int, rng: np.random.Generator) -> pl.Series | np.ndarray
         if spec.log:
             return np.exp(rng.uniform(math.log(spec.low), math.log(spec.high), n))
         if spec.step is not None:
-            count = int(math.floor((spec.high - spec.low) / spec.step + 1e-9)) + 1
+            count = math.floor((spec.high - spec.low) / spec.step + 1e-9) + 1
             return spec.low + spec.step * rng.integers(0, count, n)
         return rng.uniform(spec.low, spec.high, n)
     picks = rng.integers(0, len(spec.choices), n)
@@ -123,7 +123,7 @@ def grid_values(spec: Any, points: int) -> list[Any]:
         snapped = spec.low + spec.step * np.rint((spread - spec.low) / spec.step).astype(np.int64)
         return sorted({int(v) for v in snapped})
     if spec.step is not None:
-        allowed = int(math.floor((spec.high - spec.low) / spec.step + 1e-9)) + 1
+        allowed = math.floor((spec.high - spec.low) / spec.step + 1e-9) + 1
         index = np.arange(allowed) if allowed <= points else np.rint(np.linspace(0, allowed - 1, points))
         return sorted({round(spec.low + spec.step * float(i), 12) for i in index})
     spread = np.geomspace(spec.low, spec.high, points) if spec.log else np.linspace(spec.low, spec.high, points)

@@ -19,7 +19,6 @@ from dse.errors import DseInputError, NestedParamsError, describe_validation_err
 from dse.inputs import load_workload, read_document, validate
 from dse.plugin_types import Backend, unflatten
 from dse.plugins import Plugins
-from dse.schema.workload import Workload
 from dse.schema.space import (
     DISTRIBUTION_TAGS,
     SAMPLER_TAGS,
@@ -29,6 +28,7 @@ from dse.schema.space import (
     KnobRef,
     SearchSpace,
 )
+from dse.schema.workload import Workload
 
 _SCHEME = re.compile(r"^[A-Za-z][\w+-]+:(?!\\|/)")
 _TAGS = re.compile(r"\.(?:" + "|".join((*DISTRIBUTION_TAGS, *SAMPLER_TAGS)) + r")(?=[.\[]|$)")

@@ -34,11 +34,11 @@ worker                 str      host:pid of the process that evaluated it
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
-
 
 TRIALS_SCHEMA: dict[str, Any] = {
     "study": pl.String,
@@ -84,7 +84,7 @@ def evaluation_record(row: dict[str, Any], constraint_names: Sequence[str], work
 
 
 def _finite_or_none(value: Any) -> Any:
-    if isinstance(value, float) and value != value:  # NaN: JSON has no NaN
+    if isinstance(value, float) and math.isnan(value):  # JSON has no NaN
         return None
     return value
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
@@ -58,7 +58,7 @@ DENSITY_PREFIX = "density."
 #: Workload knobs that an accuracy model never receives (it measures activity itself).
 WORKLOAD_ONLY_KNOBS: tuple[str, ...] = ("activation_bits", "input_density")
 
-Scalar = Union[bool, int, float, str, None]
+Scalar = bool | int | float | str | None
 
 _CONSTRAINT = re.compile(
     r"^\s*(?:(?P<fits>memory_fits)|(?P<metric>" + "|".join(METRICS) + r")\s*(?P<op><=|>=)\s*"
@@ -137,7 +137,7 @@ class KnobRef(_Frozen):
     knob: str = Field(min_length=1)
 
 
-Distribution = Annotated[Union[IntRange, FloatRange, Categorical, Fixed, KnobRef], Field(discriminator="type")]
+Distribution = Annotated[IntRange | FloatRange | Categorical | Fixed | KnobRef, Field(discriminator="type")]
 #: Type tags of Distribution (they appear in pydantic error locations).
 DISTRIBUTION_TAGS: tuple[str, ...] = ("int", "float", "categorical", "fixed", "knob")
 
@@ -204,7 +204,7 @@ class RandomSearch(_Frozen):
     batch_size: int = Field(256, ge=1, description="trials asked before the batch is evaluated and told")
 
 
-Sampler = Annotated[Union[Nsga2, Nsga3, Tpe, RandomSearch], Field(discriminator="name")]
+Sampler = Annotated[Nsga2 | Nsga3 | Tpe | RandomSearch, Field(discriminator="name")]
 SAMPLER_TAGS: tuple[str, ...] = ("nsga2", "nsga3", "tpe", "random")
 
 
@@ -278,7 +278,7 @@ class SearchSpace(_Frozen):
         for index, entry in enumerate(self.backends):
             knobs = self.knobs_for(index)
             for name, spec in knobs.items():
-                if isinstance(spec, KnobRef):
+                if spec.type == "knob":
                     raise ValueError(f"knob '{name}' cannot refer to another knob")
                 if self.accuracy is None and not is_workload_knob(name):
                     raise ValueError(

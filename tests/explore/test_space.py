@@ -14,7 +14,7 @@ from dse.cli import build_app
 from dse.errors import DseInputError
 from dse.plugins import Plugins
 from dse.sampling import KNOB_PREFIX, grid_axes, grid_block, grid_values, random_block
-from dse.schema.space import Categorical, Constraint, FloatRange, Fixed, IntRange, KnobRef, SearchSpace
+from dse.schema.space import Categorical, Constraint, Fixed, FloatRange, IntRange, KnobRef, SearchSpace
 from dse.space_io import load_space
 from tests.explore.conftest import toy_space, write_space
 

@@ -58,7 +58,7 @@ class ToyBackend(Backend):
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         n = params.height
-        column = lambda name, default: params[name].to_numpy() if name in params.columns else np.full(n, default)  # noqa: E731
+        column = lambda name, default: params[name].to_numpy() if name in params.columns else np.full(n, default)
         x, y, clock = column("x", 1.0).astype(float), column("y", 1.0).astype(float), column("clock_mhz", 100.0)
         fault = params["fault"].to_list() if "fault" in params.columns else ["none"] * n
         if "batch" in fault:
