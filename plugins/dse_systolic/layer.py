@@ -37,7 +37,7 @@ import numpy as np
 from dse import Technology
 from dse_systolic.designs import Designs
 from dse_systolic.geometry import LayerShape, Widths
-from dse_systolic.mapping import IS, OS, WS, fold, spatial
+from dse_systolic.mapping import IS, OS, WS, Folding, fold, spatial
 from dse_systolic.rates import Rates, lookup, widths
 from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_traffic
 
@@ -87,24 +87,12 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     stalls = 0.0 if group.scalesim else stall_cycles(t, busy, f.folds * f.chunks, d)
     latency = busy + stalls
 
-    mac = lookup(technology.mac_energy, w.weight, w.activation, w.accumulator)
-    gate = np.minimum(technology.register_energy(1), mac)
     nonzero = shape.connections * shape.input_density
-    saved = (shape.macs - nonzero) * (mac - gate) * d.zero_gating
-    compute = shape.macs * mac - saved  # never above the ungated energy, even after rounding
-
-    stationary = f.stationary_loads
-    moving, still = {OS: (w.activation + w.weight, w.accumulator), WS: (w.activation + w.accumulator, w.weight),
-                     IS: (w.weight + w.accumulator, w.activation)}[dataflow]
-    dense_bits = shape.macs * moving + stationary * still + f.delivered_inputs * w.activation
-    # with gating a zero activation moves as its 1-bit flag; its data register keeps its old value
-    activation_words = (stationary if dataflow == IS else shape.macs) + f.delivered_inputs
-    zero_fraction = (shape.macs - nonzero) / shape.macs
-    register_bits = dense_bits - zero_fraction * (w.activation - 1) * activation_words * d.zero_gating
+    register_bits = _register_bits(shape, f, w, d, dataflow, nonzero)
 
     psum_writes = f.ofmap_writes - f.outputs
     breakdown = {
-        "compute": compute,
+        "compute": _mac_energy(shape, w, d, technology, nonzero),
         "register": technology.register_energy(register_bits),
         "sram_ifmap_read": f.ifmap_reads * w.activation * r.ifmap_read,
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
@@ -135,6 +123,26 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     # SCALE-Sim's count can fall below MACs / PEs (its -1; 0 cycles for a 1x1x1 GEMM on one PE)
     utilization = shape.macs / np.maximum(latency * d.rows * d.cols, shape.macs)
     return LayerArrays(breakdown, latency, utilization, counts, _stationary_fits(shape, w, group))
+
+
+def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology, nonzero: float) -> np.ndarray:
+    """MACs x MAC energy; with zero gating, a zero-activation MAC costs its 1-bit flag instead."""
+    mac = lookup(technology.mac_energy, w.weight, w.activation, w.accumulator)
+    gate = np.minimum(technology.register_energy(1), mac)
+    saved = (shape.macs - nonzero) * (mac - gate) * d.zero_gating
+    return shape.macs * mac - saved  # never above the ungated energy, even after rounding
+
+
+def _register_bits(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int,
+                   nonzero: float) -> np.ndarray:
+    """Bits written into PE pipeline registers and the line buffer."""
+    moving, still = {OS: (w.activation + w.weight, w.accumulator), WS: (w.activation + w.accumulator, w.weight),
+                     IS: (w.weight + w.accumulator, w.activation)}[dataflow]
+    dense = shape.macs * moving + f.stationary_loads * still + f.delivered_inputs * w.activation
+    # with gating a zero activation moves as its 1-bit flag; its data register keeps its old value
+    activation_words = (f.stationary_loads if dataflow == IS else shape.macs) + f.delivered_inputs
+    zero_fraction = (shape.macs - nonzero) / shape.macs
+    return dense - zero_fraction * (w.activation - 1) * activation_words * d.zero_gating
 
 
 def _stationary_fits(shape: LayerShape, w: Widths, group: Group) -> np.ndarray:
