@@ -153,11 +153,11 @@ def _front_table(front: pl.DataFrame, objectives: dict[str, str]) -> str:
 
 
 def _pairs(text: str | None) -> str:
-    """``{"rows": 16, "dataflow": "os"}`` → ``rows=16, dataflow=os``."""
+    """``{"rows": 16, "sram_kib": 1.234567891}`` → ``rows=16, sram_kib=1.23457`` (exact: the run's files)."""
     if not text:
         return "–"
     values = json.loads(text)
-    return ", ".join(f"{k}={v}" for k, v in values.items()) or "–"
+    return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()) or "–"
 
 
 def _chosen_designs(run: Run, plugins: Plugins) -> tuple[list[Chosen], list[Design]]:
