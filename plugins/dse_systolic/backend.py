@@ -52,7 +52,8 @@ def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, sc
     return Evaluation(group, shapes, tuple(evaluate_layer(shape, group, technology) for shape in shapes))
 
 
-def evaluate_designs(workload: Workload, d: Designs, technology: Technology) -> list[tuple[np.ndarray, Evaluation]]:
+def evaluate_designs(workload: Workload, d: Designs,
+                     technology: Technology) -> list[tuple[np.ndarray, Evaluation]]:
     """``workload`` on every design, as (indices into ``d``, evaluation) per group of designs."""
     shapes = layer_shapes(workload)
     groups = []
@@ -66,13 +67,15 @@ def evaluate_designs(workload: Workload, d: Designs, technology: Technology) -> 
 
 class SystolicBackend(Backend):
     name = "systolic"
-    description = "systolic-array ANN accelerator (os/ws/is): SCALE-Sim-exact or bandwidth-aware cycles, energy, area"
+    description = ("systolic-array ANN accelerator (os/ws/is): SCALE-Sim-exact or bandwidth-aware cycles, "
+                   "energy, area")
     Params = SystolicParams
 
     def cost(self, workload: Workload, params: SystolicParams, technology: Technology) -> Cost:  # type: ignore[override]
         dataflow, scalesim = DATAFLOWS.index(params.dataflow), params.latency_model == "scalesim"
-        ev = evaluate_group(layer_shapes(workload), designs_from_params(params), dataflow, scalesim, technology)
-        layers = tuple(_layer_cost(shape, arrays, params) for shape, arrays in zip(ev.shapes, ev.layers, strict=True))
+        d = designs_from_params(params)
+        ev = evaluate_group(layer_shapes(workload), d, dataflow, scalesim, technology)
+        layers = tuple(_layer_cost(s, arrays, params) for s, arrays in zip(ev.shapes, ev.layers, strict=True))
         return Cost(
             layers=layers,
             latency_cycles=sum(layer.latency_cycles for layer in layers),

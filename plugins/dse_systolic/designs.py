@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -69,7 +69,8 @@ def _encode(name: str, value: Any) -> float:
 
 def designs_from_params(params: SystolicParams) -> Designs:
     """One design point as arrays of length 1."""
-    return _designs({name: np.array([_encode(name, getattr(params, name))]) for name in SystolicParams.model_fields})
+    return _designs({name: np.array([_encode(name, getattr(params, name))])
+                     for name in SystolicParams.model_fields})
 
 
 def designs_from_frame(frame: pl.DataFrame) -> tuple[Designs, np.ndarray, dict[int, str]]:
@@ -90,7 +91,7 @@ def designs_from_frame(frame: pl.DataFrame) -> tuple[Designs, np.ndarray, dict[i
             if info.annotation is float and series.dtype.is_numeric():
                 columns[name], invalid = _float_column(series, adapter, default)
             else:
-                columns[name], invalid = _validated_column(series, adapter, lambda v, n=name: _encode(n, v), default)
+                columns[name], invalid = _validated_column(series, adapter, partial(_encode, name), default)
             bad |= invalid
         else:
             columns[name] = np.full(frame.height, default)

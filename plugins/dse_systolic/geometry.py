@@ -80,7 +80,9 @@ def scalesim_outputs(layer: Conv2dLayer) -> int:
     (kh, kw), (sh, sw) = as_pair(layer.kernel), as_pair(layer.stride)
     (ph, pw), (dh, dw) = as_pair(layer.padding), as_pair(layer.dilation)
     span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
-    return -(-(layer.in_height + 2 * ph - span_h + sh) // sh) * -(-(layer.in_width + 2 * pw - span_w + sw) // sw)
+    rows = -(-(layer.in_height + 2 * ph - span_h + sh) // sh)
+    cols = -(-(layer.in_width + 2 * pw - span_w + sw) // sw)
+    return rows * cols
 
 
 def _sources(workload: Workload, index: int) -> tuple[str, ...]:
@@ -104,7 +106,8 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> La
         pixels, window = out_h * out_w, layer.channels_per_group * kh * kw
         unique = min(window * pixels, layer.channels_per_group * layer.in_height * layer.in_width)
         return LayerShape(
-            kind="gemm", groups=layer.groups, pixels=pixels, scalesim_pixels=scalesim_outputs(layer), window=window,
+            kind="gemm", groups=layer.groups, pixels=pixels, scalesim_pixels=scalesim_outputs(layer),
+            window=window,
             filters=layer.out_channels // layer.groups, unique_inputs=unique, macs=layer.macs,
             connections=layer.connections, weights=layer.weights, input_words=(layer.in_neurons,),
             input_external=input_external[:1], **common,
@@ -112,7 +115,8 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> La
     if isinstance(layer, DenseLayer):
         # a recurrent layer's previous outputs are extra inputs of the same GEMM
         return LayerShape(
-            kind="gemm", pixels=1, scalesim_pixels=1, window=layer.fan_in, filters=layer.out_features, unique_inputs=layer.fan_in,
+            kind="gemm", pixels=1, scalesim_pixels=1, window=layer.fan_in, filters=layer.out_features,
+            unique_inputs=layer.fan_in,
             macs=layer.macs, connections=layer.connections, weights=layer.weights,
             input_words=(layer.in_neurons,), input_external=input_external[:1], **common,
         )

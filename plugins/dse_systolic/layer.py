@@ -8,10 +8,11 @@ Energy components (pJ), every rate from the architecture's Technology:
   (no design gates when the flag costs more than the MAC).
 - ``register``: PE-to-PE pipeline registers, ``register_energy(bits)``. Every MAC passes its
   two moving operands to the next PE (os: activation and weight; ws: activation and partial
-  sum; is: weight and partial sum); every stationary word is written once into its PE
-  each time it is loaded (once per chunk, mapping.py), or drained for os; with the bandwidth model's line buffer, every input word it
-  hands the array. With zero gating a zero activation moves as its 1-bit flag and its data
-  register keeps its old value, so it costs 1 bit instead of activation_bits.
+  sum; is: weight and partial sum); every stationary word is written into its PE each
+  time it is loaded (once per chunk, mapping.py), or drained for os; with the bandwidth
+  model's line buffer, every input word it hands the array. With zero gating a zero
+  activation moves as its 1-bit flag and its data register keeps its old value, so it
+  costs 1 bit instead of activation_bits.
 - ``sram_<ifmap|filter|ofmap>_<read|write>``: array-side accesses (mapping.py) and DRAM
   fills and write-backs (traffic.py), each word x its width x the SRAM bank's energy per
   bit (rates.py); partial sums at accumulator width, outputs at activation width.
@@ -98,9 +99,10 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
         "sram_filter_read": f.filter_reads * w.weight * r.filter_read,
         "sram_filter_write": t.filter_fills * w.weight * r.filter_write,
-        "sram_ofmap_read": ((f.psum_reads + t.psum_spills) * w.accumulator + t.output_writebacks * w.activation)
-        * r.ofmap_read,
-        "sram_ofmap_write": (f.outputs * w.activation + (psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
+        "sram_ofmap_read": ((f.psum_reads + t.psum_spills) * w.accumulator
+                            + t.output_writebacks * w.activation) * r.ofmap_read,
+        "sram_ofmap_write": (f.outputs * w.activation
+                             + (psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
         "dram": technology.dram_energy(t.dram_bits),
         "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
@@ -125,7 +127,8 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     return LayerArrays(breakdown, latency, utilization, counts, _stationary_fits(shape, w, group))
 
 
-def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology, nonzero: float) -> np.ndarray:
+def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology,
+                nonzero: float) -> np.ndarray:
     """MACs x MAC energy; with zero gating, a zero-activation MAC costs its 1-bit flag instead."""
     mac = lookup(technology.mac_energy, w.weight, w.activation, w.accumulator)
     gate = np.minimum(technology.register_energy(1), mac)
@@ -136,7 +139,8 @@ def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology
 def _register_bits(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int,
                    nonzero: float) -> np.ndarray:
     """Bits written into PE pipeline registers and the line buffer."""
-    moving, still = {OS: (w.activation + w.weight, w.accumulator), WS: (w.activation + w.accumulator, w.weight),
+    moving, still = {OS: (w.activation + w.weight, w.accumulator),
+                     WS: (w.activation + w.accumulator, w.weight),
                      IS: (w.weight + w.accumulator, w.activation)}[dataflow]
     dense = shape.macs * moving + f.stationary_loads * still + f.delivered_inputs * w.activation
     # with gating a zero activation moves as its 1-bit flag; its data register keeps its old value

@@ -136,7 +136,8 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
         ifmap, filt, ofmap = stationary, row_streamed, col_streamed
     delivered: Count = 0
     if not scalesim:  # the line buffer: each input word read once per pass
-        ifmap, delivered = (unique * chunks, im2col * chunks) if dataflow == IS else (fc * unique, fc * im2col)
+        reads = chunks if dataflow == IS else fc  # per chunk (stationary) or per column fold (streamed)
+        ifmap, delivered = reads * unique, reads * im2col
     return Folding(sr, sc, t, fr, fc, folds, chunks, compute, refill, efficiency, ifmap, filt, stationary,
                    outputs, ofmap, psum_reads, delivered)
 

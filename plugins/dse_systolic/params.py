@@ -43,7 +43,8 @@ class SystolicParams(BaseModel):
         description="output feature-map and partial-sum SRAM (KiB)",
     )
     dram_bytes_per_cycle: float = Field(
-        10.0, gt=0.0, le=1e6, allow_inf_nan=False, description="DRAM bandwidth shared by all operands (bytes/cycle)"
+        10.0, gt=0.0, le=1e6, allow_inf_nan=False,
+        description="DRAM bandwidth shared by all operands (bytes/cycle)",
     )
     clock_mhz: float = Field(700.0, gt=0.0, le=1e5, allow_inf_nan=False, description="clock frequency (MHz)")
     latency_model: Literal["scalesim", "bandwidth"] = Field(
@@ -53,7 +54,8 @@ class SystolicParams(BaseModel):
     )
     zero_gating: bool = Field(
         True,
-        description="a MAC whose activation is zero costs only its 1-bit zero flag (saves energy, not cycles); "
+        description="a MAC whose activation is zero costs only its 1-bit zero flag "
+        "(saves energy, not cycles); "
         "default on, as Eyeriss's data gating (Chen et al., JSSC 2017)",
     )
     weight_bits: int | None = Field(

@@ -101,7 +101,8 @@ def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np
         + technology.register_area(weight + activation + accumulator)
     )
     vector_unit = d.cols * lookup(technology.add_area, activation)
-    return d.rows * d.cols * pe + vector_unit + technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits)
+    srams = technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits)
+    return d.rows * d.cols * pe + vector_unit + srams
 
 
 def _widest(values: list[Bits], n: int) -> Bits:
