@@ -51,7 +51,7 @@ from optuna.trial import FrozenTrial, TrialState
 from dse.batch_eval import BlockEvaluator
 from dse.errors import DseInputError
 from dse.journal import BatchedJournalFile
-from dse.pareto import minimization, pareto_mask
+from dse.pareto import dominated_by, minimization, pareto_mask
 from dse.plugins import Plugins
 from dse.progress import Progress
 from dse.results import config_hash, write_parquet_atomic
@@ -133,19 +133,10 @@ class FrontTracker:
         if rows:
             new = np.asarray(rows, dtype=float)
             new = new[pareto_mask(new)]
-            if len(self.front):
-                new = new[~dominated(new, self.front)]
+            new = new[~dominated_by(new, self.front)]
             if len(new):
-                keep = ~dominated(self.front, new) if len(self.front) else np.ones(0, dtype=bool)
-                self.front = np.vstack([self.front[keep], new])
+                self.front = np.vstack([self.front[~dominated_by(self.front, new)], new])
         return len(self.front)
-
-
-def dominated(points: np.ndarray, front: np.ndarray) -> np.ndarray:
-    """For each row of ``points``: does a row of ``front`` dominate it (minimised)?"""
-    le = np.all(front[None] <= points[:, None], axis=2)
-    lt = np.any(front[None] < points[:, None], axis=2)
-    return np.any(le & lt, axis=1)
 
 
 # -- storage ----------------------------------------------------------------------------------

@@ -23,6 +23,9 @@ from dse.errors import DseInputError
 
 #: Points compared against the front at once (bounds the n × front × m comparison arrays).
 _BLOCK = 2048
+#: Above this many points (three objectives or more), the front of a subsample this large
+#: first drops the points it dominates.
+_PREFILTER_FROM = 4 * _BLOCK
 #: Reference margin, as a fraction of each objective's range.
 REFERENCE_MARGIN = 0.1
 
@@ -41,12 +44,22 @@ def pareto_mask(points: np.ndarray) -> np.ndarray:
     finite = np.flatnonzero(np.all(np.isfinite(points), axis=1))
     if finite.size == 0:
         return mask
+    if points.shape[1] > 2 and finite.size > _PREFILTER_FROM:
+        finite = finite[~dominated_by(points[finite], _strong_points(points[finite]))]
     ordered = points[finite]
     order = np.lexsort(ordered.T[::-1])  # by the first objective, ties by the next...
     ordered = ordered[order]
     keep = _front_2d(ordered) if ordered.shape[1] == 2 else _front_sorted(ordered)
     mask[finite[order[keep]]] = True
     return mask
+
+
+def _strong_points(points: np.ndarray) -> np.ndarray:
+    """The front of an even subsample. Dropping every point it dominates first is exact
+    (whatever a dropped point dominates, the subsample's front dominates too) and leaves
+    the full filter a small remainder."""
+    sample = points[np.linspace(0, len(points) - 1, _PREFILTER_FROM).astype(np.int64)]
+    return sample[pareto_mask(sample)]
 
 
 def _front_2d(p: np.ndarray) -> np.ndarray:
@@ -67,7 +80,7 @@ def _front_sorted(p: np.ndarray) -> np.ndarray:
     front = np.empty((0, p.shape[1]))
     for start in range(0, p.shape[0], _BLOCK):
         block = p[start:start + _BLOCK]
-        alive = ~_dominated_by(block, front) if front.size else np.ones(len(block), dtype=bool)
+        alive = ~dominated_by(block, front)
         added: list[np.ndarray] = []
         for j in np.flatnonzero(alive):
             q = block[j]
@@ -82,15 +95,25 @@ def _front_sorted(p: np.ndarray) -> np.ndarray:
     return np.asarray(kept, dtype=np.int64)
 
 
-def _dominated_by(points: np.ndarray, front: np.ndarray) -> np.ndarray:
-    """For each row of ``points``: does some row of ``front`` dominate it?"""
+def dominated_by(points: np.ndarray, front: np.ndarray) -> np.ndarray:
+    """For each row of ``points`` (minimised): does some row of ``front`` dominate it?
+
+    One objective at a time on (points × front) planes: numpy reduces a long axis fast and
+    a short one (the objectives) slowly.
+    """
     out = np.zeros(len(points), dtype=bool)
-    step = max(1, 4_000_000 // max(1, front.shape[0] * front.shape[1]))
+    if len(front) == 0:
+        return out
+    step = max(1, 4_000_000 // len(front))
     for start in range(0, len(points), step):
-        q = points[start:start + step, None, :]
-        le = np.all(front[None] <= q, axis=2)
-        lt = np.any(front[None] < q, axis=2)
-        out[start:start + step] = np.any(le & lt, axis=1)
+        q = points[start:start + step]
+        no_worse = np.ones((len(q), len(front)), dtype=bool)
+        better = np.zeros((len(q), len(front)), dtype=bool)
+        for j in range(points.shape[1]):
+            mine, theirs = q[:, j, None], front[None, :, j]
+            no_worse &= theirs <= mine
+            better |= theirs < mine
+        out[start:start + step] = np.any(no_worse & better, axis=1)
     return out
 
 
