@@ -38,7 +38,8 @@ never increase with the array (SCALE-Sim's own count can: a 1-fold layer pays fo
 it does not use). Its SRAM counts drop SCALE-Sim's output-stationary over-count (ofmap
 writes = g·Npx·M) and read the input once per pass through a line buffer that fans each
 word to the R·S window positions that need it (Eyeriss's convolutional reuse, Chen et al.,
-JSSC 2017): ifmap reads = g·Fc·U (os, ws), g·U (is), U = min(K·Npx, C/g·H·W) per group.
+JSSC 2017): ifmap reads = g·Fc·U (os, ws), g·U·n (is, n chunks below), U = min(K·Npx,
+C/g·H·W) per group.
 
 The bandwidth model cuts a ws or is fold's time into chunks whose partial sums fit the
 ofmap SRAM's active half (min(cols, Sc) words a step at accumulator width): n = ceil(T /

@@ -13,8 +13,9 @@ Where data lives (both latency models; it sets the DRAM energy):
 
 A tensor that lives in DRAM is tiled through the active half of its double-buffered SRAM
 (SCALE-Sim's convention: half of each SRAM is filled while the other half is read). Folds
-are visited column fold by column fold, row folds inside, so a ws/is column's partial sums
-finish before the next column starts. Per group, in words:
+are visited column fold by column fold, then chunk by chunk of T (ws/is, mapping.py), row
+folds inside, so a column's partial sums finish before the next column starts. Per group,
+in words:
 
 - the row-streamed input (the ifmap for os/ws, U words; the weights for is, K·M words) is
   fetched once if it fits the active half, else once per column fold (Fc times);
