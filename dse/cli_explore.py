@@ -42,8 +42,9 @@ def explore_command(
     space: Annotated[Path, typer.Argument(help="search-space YAML (see `dse schema space`)")],
     trials: Annotated[int | None, typer.Option("--trials", min=1, help="trials in all (default: the space's)")] = None,
     storage: Annotated[str | None, typer.Option(
-        "--storage", help="Optuna RDB URL shared by many workers, e.g. postgresql+psycopg://user@host/db "
-        "(default: an embedded journal in --out)")] = None,
+        "--storage", help="where the study lives: an Optuna RDB URL shared by many machines "
+        "(postgresql+psycopg://user@host/db), journal:PATH, or memory (nothing kept); "
+        "default: the embedded journal OUT/study.journal")] = None,
     study: Annotated[str | None, typer.Option("--study", help="study name (default: the space's name)")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes on this machine")] = 1,
     out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME)")] = None,
@@ -120,7 +121,8 @@ def pareto_command(
         "--objectives", help="columns, e.g. energy_pj,latency_s,accuracy:max (default: those the run recorded)")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="also draw the front: FILE.png or FILE.html")] = None,
     reference: Annotated[str | None, typer.Option(
-        "--reference", help="hypervolume reference point, one value per objective (default: see dse.pareto)")] = None,
+        "--reference", help="hypervolume reference point, one value per objective "
+        "(default: the worst value of each plus a tenth of its range)")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="front rows to print")] = 20,
 ) -> None:
     """The non-dominated set of any results and its hypervolume."""
