@@ -76,3 +76,9 @@ def test_a_second_run_elsewhere_is_refused_in_the_same_directory(run_dir: Path, 
     assert code == 2 and "holds another run" in err
     code, _, err = run_cli(toy_plugins, "sweep", other, "--grid", "--out", run_dir)
     assert code == 2 and "holds another run" in err
+
+
+def test_plugins_registered_in_code_are_passed_to_workers(toy_plugins: Plugins) -> None:
+    from dse.cli_explore import _code_plugins
+
+    assert _code_plugins(toy_plugins) == ("tests.explore.toy_plugin",)

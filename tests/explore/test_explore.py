@@ -145,3 +145,23 @@ def test_memory_storage_and_no_second_run_on_it(tmp_path: Path, toy_plugins: Plu
     with pytest.raises(DseInputError, match="keeps nothing"):
         explore(config(path, tmp_path / "out", 20, storage="memory"), toy_plugins)
     assert np.isfinite(result.trials_per_second)
+
+
+@pytest.mark.parametrize("sampler", [{"name": "nsga3", "population_size": 10}, {"name": "tpe", "batch_size": 5},
+                                     {"name": "random", "batch_size": 7}])
+def test_every_sampler_reaches_the_budget(tmp_path: Path, toy_plugins: Plugins, sampler: dict) -> None:
+    path = write_space(tmp_path, toy_space(sampler=sampler))
+    result = explore(config(path, tmp_path / "out", 20), toy_plugins)
+    assert result.trials is not None and result.trials.height == 20
+    assert (result.trials["state"] == "COMPLETE").all() and result.front_size > 0
+
+
+def test_nsga2_generations_are_whole_batches(tmp_path: Path, toy_plugins: Plugins) -> None:
+    path = write_space(tmp_path, toy_space())  # population 10
+    explore(config(path, tmp_path / "out", 40), toy_plugins)
+    from dse.journal import BatchedJournalFile
+
+    study = optuna.load_study(study_name="toy/explore-toy",
+                              storage=optuna.storages.JournalStorage(BatchedJournalFile(tmp_path / "out" / "study.journal")))
+    generations = [t.system_attrs["BatchNSGAII:generation"] for t in study.get_trials()]
+    assert generations == [g for g in range(4) for _ in range(10)]  # Optuna's rule, once per batch
