@@ -100,7 +100,6 @@ class Told:
 
     backend: str
     trials: int
-    failed: int
     feasible_objectives: list[list[float]]  # minimised, for the front size
 
 
@@ -338,7 +337,7 @@ def _generation(backend: _Backend, space: SearchSpace, batch: Batch, me: str) ->
     with batch():
         backend.shared.add_trials(told)
     rows = minimization(np.asarray(feasible), list(space.objectives.values())).tolist() if feasible else []
-    return Told(entry.backend, n, sum(t.state == TrialState.FAIL for t in told), rows)
+    return Told(entry.backend, n, rows)
 
 
 def _run_processes(config: ExploreConfig, report: Callable[[Told], None]) -> None:

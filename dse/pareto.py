@@ -21,12 +21,14 @@ import polars as pl
 
 from dse.errors import DseInputError
 
-#: Points compared against the front at once (bounds the n × front × m comparison arrays).
+#: Points checked against the front at once (bounds the block × front comparison planes).
 _BLOCK = 2048
 #: Above this many points (three objectives or more), the front of a subsample this large
 #: first drops the points it dominates.
 _PREFILTER_FROM = 4 * _BLOCK
-#: Reference margin, as a fraction of each objective's range.
+#: Reference margin, as a fraction of each objective's range: a convention of this tool (any
+#: margin > 0 lets the extreme front points count; Ishibuchi et al., Evol. Comput. 26(3), 2018,
+#: discuss the choice), printed with every hypervolume so that figures can be compared.
 REFERENCE_MARGIN = 0.1
 
 
