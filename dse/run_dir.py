@@ -63,9 +63,11 @@ def _describe(identity: dict[str, Any]) -> str:
 
 
 def sub_study_name(study: str, backend: str) -> str:
+    """The study of one backend of a space: ``STUDY/BACKEND``."""
     return f"{study}/{backend}"
 
 
 def space_identity(space: SearchSpace, workload_hash: str) -> str:
-    """What makes two runs the same study: the space without ``trials`` and ``seed``, the workload."""
-    return config_hash(space.model_dump(mode="json", exclude={"trials", "seed"}), workload_hash)
+    """What makes two runs the same study: the space without ``trials`` and ``seed``, and the
+    workload's content (not its path, so a moved checkout still resumes)."""
+    return config_hash(space.model_dump(mode="json", exclude={"trials", "seed", "workload"}), workload_hash)
