@@ -30,15 +30,18 @@ class BreakEven:
 
 
 def parse_density_grid(text: str) -> np.ndarray:
-    """``LO:HI:N`` → N densities from LO to HI inclusive (LO, HI in [0, 1], N ≥ 2)."""
+    """``LO:HI:N`` → N densities from LO to HI inclusive (LO, HI in [0, 1], N ≥ 2).
+
+    Log-spaced when LO > 0 (the crossover is read on log axes), linear from LO = 0.
+    """
     try:
-        lo, hi, n = text.split(":")
-        grid = np.linspace(float(lo), float(hi), int(n))
+        lo_text, hi_text, n_text = text.split(":")
+        lo, hi, n = float(lo_text), float(hi_text), int(n_text)
     except ValueError:
         raise DseInputError(f"--density: expected LO:HI:N such as 0.01:0.5:50, got '{text}'") from None
-    if int(n) < 2 or not (0.0 <= float(lo) < float(hi) <= 1.0):
+    if n < 2 or not (0.0 <= lo < hi <= 1.0):
         raise DseInputError(f"--density: need 0 <= LO < HI <= 1 and N >= 2, got '{text}'")
-    return grid
+    return np.geomspace(lo, hi, n) if lo > 0 else np.linspace(lo, hi, n)
 
 
 def parse_timesteps(text: str) -> tuple[int, ...]:
