@@ -127,6 +127,13 @@ def provenance(inputs: Mapping[str, Any] | None = None) -> dict[str, str]:
     return meta
 
 
+def _umask_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (0666 minus the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_parquet_atomic(frame: pl.DataFrame, path: str | Path, metadata: Mapping[str, str] | None = None) -> Path:
     """Write ``frame`` to ``path`` via a temporary file in the same directory and a rename."""
     path = Path(path)
@@ -135,6 +142,7 @@ def write_parquet_atomic(frame: pl.DataFrame, path: str | Path, metadata: Mappin
     os.close(fd)
     try:
         frame.write_parquet(tmp, metadata=dict(metadata or {}))
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; results are for others to read too
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -150,6 +158,7 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
