@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -50,6 +51,17 @@ def _log_axis(values: np.ndarray) -> bool:
     return finite.size > 0 and finite.min() > 0 and finite.max() / finite.min() > 100
 
 
+def style_pair_axes(axes: Any, values: pl.DataFrame, x: str, y: str, objectives: Mapping[str, str]) -> None:
+    """Log scale on an axis whose values span more than two decades; labels with the direction; grid."""
+    if _log_axis(values[x].to_numpy()):
+        axes.set_xscale("log")
+    if _log_axis(values[y].to_numpy()):
+        axes.set_yscale("log")
+    axes.set_xlabel(label(x, objectives[x]))
+    axes.set_ylabel(label(y, objectives[y]))
+    axes.grid(True, alpha=0.3)
+
+
 def pareto_png(background: pl.DataFrame, front: pl.DataFrame, objectives: Mapping[str, str], title: str) -> bytes:
     """The PNG image of the front over the feasible trials."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -74,13 +86,7 @@ def pareto_png(background: pl.DataFrame, front: pl.DataFrame, objectives: Mappin
             axes.scatter(part[x].to_numpy(), part[y].to_numpy(), s=22, c=colours[backend], edgecolors="k",
                          linewidths=0.4, label=f"front: {backend}")
         both = pl.concat([background.select(x, y), front.select(x, y)]) if front.height else background.select(x, y)
-        if _log_axis(both[x].to_numpy()):
-            axes.set_xscale("log")
-        if _log_axis(both[y].to_numpy()):
-            axes.set_yscale("log")
-        axes.set_xlabel(label(x, objectives[x]))
-        axes.set_ylabel(label(y, objectives[y]))
-        axes.grid(True, alpha=0.3)
+        style_pair_axes(axes, both, x, y, objectives)
         if k == 0:
             axes.legend(fontsize=8)
     figure.suptitle(f"{title}: {front.height} designs on the front")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from dse.plots import label
+from dse.plots import style_pair_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,12 +49,6 @@ def svg_text(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def _log_axis(values: np.ndarray) -> bool:
-    """Logarithmic when positive and spanning more than two decades (as dse.plots)."""
-    finite = values[np.isfinite(values)]
-    return finite.size > 0 and finite.min() > 0 and finite.max() / finite.min() > 100
-
-
 def pareto_svg(background: pl.DataFrame, front: pl.DataFrame, objectives: Mapping[str, str],
                marks: Sequence[tuple[str, dict]]) -> str:
     """One panel per pair of ``objectives``: grey feasible trials, the front coloured by
@@ -78,13 +72,7 @@ def pareto_svg(background: pl.DataFrame, front: pl.DataFrame, objectives: Mappin
             axes.scatter([row[x]], [row[y]], s=140, marker=marker, facecolors="none", edgecolors="k",
                          linewidths=1.3, label=text)
         values = pl.concat([background.select(x, y), front.select(x, y)]) if background.height else front
-        if _log_axis(values[x].to_numpy()):
-            axes.set_xscale("log")
-        if _log_axis(values[y].to_numpy()):
-            axes.set_yscale("log")
-        axes.set_xlabel(label(x, objectives[x]))
-        axes.set_ylabel(label(y, objectives[y]))
-        axes.grid(True, alpha=0.3)
+        style_pair_axes(axes, values, x, y, objectives)
     handles, labels = figure.axes[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize=8)
     return svg_text(figure)

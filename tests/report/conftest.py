@@ -12,11 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from dse.cli import build_app
-from dse.plugins import make_plugins
-from tests.conftest import PAPER_CNN, write
+from tests.conftest import PAPER_CNN, in_process_cli, write
 
 TINY = {
     "name": "tiny-cnn",
@@ -52,15 +49,7 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture(scope="session")
 def dse_cli() -> Run:
     """`dse` in-process: (exit code, stdout, stderr)."""
-    runner = CliRunner()
-    plugins = make_plugins()
-    app = build_app(plugins)
-
-    def run(*args: object) -> tuple[int, str, str]:
-        result = runner.invoke(app, [str(a) for a in args], obj=plugins)
-        return result.exit_code, result.stdout, result.stderr
-
-    return run
+    return in_process_cli()
 
 
 @pytest.fixture(scope="session")
