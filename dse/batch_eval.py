@@ -34,8 +34,6 @@ from dse.sampling import KNOB_PREFIX
 from dse.schema.space import DENSITY_PREFIX, Constraint, SearchSpace, accuracy_knob
 from dse.schema.workload import Workload
 
-#: Metric columns of an evaluated block, in order (units in the names; accuracy is a fraction).
-METRIC_COLUMNS: tuple[str, ...] = ("energy_pj", "latency_cycles", "latency_s", "area_mm2", "power_mw", "accuracy")
 #: Workloads kept per evaluator (distinct knob sets); each is a few hundred kB at most.
 WORKLOAD_CACHE = 256
 _ERROR_CHARS = 500
@@ -45,7 +43,7 @@ _ERROR_CHARS = 500
 class Evaluation:
     """An evaluated block: one row per point, in input order."""
 
-    frame: pl.DataFrame  # METRIC_COLUMNS, memory_fits, error, constraint columns, params/knobs JSON, hash
+    frame: pl.DataFrame  # totals, accuracy, memory_fits, error, constraints, params/knobs JSON, hash
     constraint_names: tuple[str, ...]
 
 

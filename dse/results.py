@@ -164,8 +164,3 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def read_metadata(path: str | Path) -> dict[str, str]:
-    """The key-value metadata of a Parquet file written here."""
-    return pl.read_parquet_metadata(path)
