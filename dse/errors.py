@@ -60,5 +60,6 @@ def describe_validation_error(error: ValidationError, source: str, prefix: str =
     return f"{where}{message}{got}{extra}"
 
 
-# Tags of the layer union (see dse.schema.workload): they appear in pydantic locations.
-_UNION_TAGS = frozenset({"conv2d", "dense", "pool", "add", "flatten"})
+# Tags of tagged unions (layer kinds in dse.schema.workload, the technology of
+# dse.schema.architecture): pydantic puts them in error locations; a user never wrote them.
+_UNION_TAGS = frozenset({"conv2d", "dense", "pool", "add", "flatten", "technology-name", "technology-table"})

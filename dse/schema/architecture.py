@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from dse.schema.technology import Technology
 
@@ -16,7 +16,10 @@ class Architecture(BaseModel):
 
     backend: str = Field(min_length=1, description="registered backend name (see `dse plugins`)")
     name: str = Field("design", min_length=1, description="design name")
-    technology: str | Technology = Field(
+    technology: Annotated[
+        Annotated[str, Tag("technology-name")] | Annotated[Technology, Tag("technology-table")],
+        Discriminator(lambda value: "technology-name" if isinstance(value, str) else "technology-table"),
+    ] = Field(
         "horowitz45", description="a registered technology name (optionally NAME@<node>nm) or an inline table"
     )
     params: dict[str, Any] = Field(default_factory=dict, description="backend parameters")

@@ -60,6 +60,14 @@ def test_schema_architecture_is_a_union_over_backends(cli) -> None:
     assert "conv2d" in out and "input_density" in out
 
 
+def test_inline_technology_table(cli, tmp_path: Path) -> None:
+    table = make_plugins().technology("horowitz45@22nm").model_dump(mode="json")
+    arch = write(tmp_path / "a.yaml", {**ARCH_SNN, "technology": {**table, "name": "mine22"}})
+    code, out, _ = cli("evaluate", write(tmp_path / "w.yaml", PAPER_CNN), arch, "--json")
+    # ottati2023-snn uses the paper's constants, so the node changes only the area
+    assert code == 0 and json.loads(out)["totals"]["energy_pj"] == pytest.approx(189_413, rel=1e-4)
+
+
 def test_validate_says_what_a_file_is(cli, tmp_path: Path) -> None:
     code, out, _ = cli("validate", write(tmp_path / "w.yaml", PAPER_CNN))
     assert code == 0 and "workload 'paper-cnn'" in out
@@ -86,6 +94,8 @@ def _bad(**change) -> dict:
         (PAPER_CNN, {**ARCH_SNN, "backend": "tpu9000"}, "backend: unknown backend 'tpu9000' (known:"),
         (PAPER_CNN, {**ARCH_SNN, "technology": "unobtainium"}, "technology: unknown technology 'unobtainium'"),
         (PAPER_CNN, {**ARCH_SNN, "params": {"e_mem_pj": -1}}, "params.e_mem_pj: Input should be greater than 0"),
+        (PAPER_CNN, {**ARCH_SNN, "technology": {"name": "t", "node_nm": -3}},
+         "technology.node_nm: Input should be greater than 0 (got -3)"),
         (PAPER_CNN, {**ARCH_SNN, "params": {"rows": 4}}, "params.rows: Extra inputs are not permitted"),
     ],
 )
