@@ -58,21 +58,21 @@ class DigitsProxy(AccuracyModel):
         sizes = (layers[0].in_features, *(layer.out_features for layer in layers))
         names = [layer.name for layer in layers]
         if not params.cache:
-            return _trained(names, _train(sizes, resolved, params), resolved)
+            return _result(names, _train(sizes, resolved, params), resolved, cached=False)
         from dse_accuracy.cache import ResultCache, cache_dir, cache_key
 
         cache = ResultCache(cache_dir(params.cache_dir))
         key = cache_key(_key_payload(sizes, resolved, params))
         record = cache.load(key)
         if record is not None:
-            return _cached(names, record, resolved)
+            return _result(names, record, resolved, cached=True)
         with cache.lock(key):
             record = cache.load(key)  # another process may have trained it while we waited
             if record is not None:
-                return _cached(names, record, resolved)
+                return _result(names, record, resolved, cached=True)
             record = _train(sizes, resolved, params)
             cache.store(key, record)
-        return _trained(names, record, resolved)
+        return _result(names, record, resolved, cached=False)
 
 
 def dense_chain(workload: Workload) -> list[DenseLayer]:
@@ -133,21 +133,12 @@ def _densities(names: list[str], record: Mapping[str, Any]) -> dict[str, tuple[f
     return {name: (float(pair[0]), float(pair[1])) for name, pair in zip(names, record["densities"], strict=True)}
 
 
-def _trained(names: list[str], record: Mapping[str, Any], knobs: Knobs) -> Accuracy:
-    return Accuracy(
-        value=record["accuracy"],
-        source=f"trained: digits-proxy {knobs.label()}, {record['training']['epochs']} epochs, "
-        f"{record['test_samples']} test digits",
-        densities=_densities(names, record),
-        seconds=record["seconds"],
-    )
-
-
-def _cached(names: list[str], record: Mapping[str, Any], knobs: Knobs) -> Accuracy:
-    return Accuracy(
-        value=record["accuracy"],
-        source=f"cache: digits-proxy {knobs.label()}, {record['training']['epochs']} epochs "
-        f"(trained in {record['seconds']:.1f} s)",
-        densities=_densities(names, record),
-        seconds=0.0,
-    )
+def _result(names: list[str], record: Mapping[str, Any], knobs: Knobs, *, cached: bool) -> Accuracy:
+    """The Accuracy of a training record; a cache hit cost no training time now."""
+    epochs = record["training"]["epochs"]
+    if cached:
+        source = f"cache: digits-proxy {knobs.label()}, {epochs} epochs (trained in {record['seconds']:.1f} s)"
+    else:
+        source = f"trained: digits-proxy {knobs.label()}, {epochs} epochs, {record['test_samples']} test digits"
+    return Accuracy(value=record["accuracy"], source=source, densities=_densities(names, record),
+                    seconds=0.0 if cached else record["seconds"])
