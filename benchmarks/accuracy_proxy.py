@@ -5,7 +5,7 @@
 Trains the digits MLP (64-128-10) for a grid of knobs (ANN by weight bits; SNN by T and
 weight bits; a hybrid), each once, in a fresh cache directory, then asks for every point again
 (all cache hits). Prints one line per trial and the summary figures; compare the accuracies
-with ../shared/reference/accuracy_digits.md. Needs the ``[train]`` extra.
+with docs/references/accuracy_digits.md. Needs the ``[train]`` extra.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from dse.explore import ExploreConfig, explore
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
+from dse.search.explore import ExploreConfig, explore
 
 SPACE = Path(__file__).resolve().parent.parent / "spaces" / "systolic-resnet18.yaml"
 #: Stand-in parameters when the systolic backend is missing (Ottati et al. 2023's model).

@@ -19,9 +19,9 @@ import numpy as np
 import polars as pl
 
 from dse import Workload
-from dse.inputs import load_workload
-from dse.plugin_types import totals_row
-from dse.plugins import make_plugins
+from dse.inputs.documents import load_workload
+from dse.plugin.manager import make_plugins
+from dse.plugin.types import totals_row
 
 NETWORKS = ("zoo:resnet18-imagenet", "zoo:dvs-gesture-scnn")
 MACRO_KIB = np.array([0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512])

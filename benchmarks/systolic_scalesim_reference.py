@@ -3,7 +3,7 @@
 The shapes the public runs leave out: rectangular and odd arrays, rectangular kernels,
 strides that do not divide H − R (SCALE-Sim then computes one more output row than PyTorch),
 stride 3, a tall GEMM, a dense layer and a depthwise layer on odd arrays. Written in the
-columns of ../shared/reference/scalesim_calc_public.csv::
+columns of docs/references/scalesim_calc_public.csv::
 
     python benchmarks/systolic_scalesim_reference.py --scalesim-python /tmp/scalesim-venv/bin/python \\
         tests/systolic/scalesim_calc_extra.csv

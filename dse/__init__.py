@@ -1,30 +1,56 @@
 """dse: analytical design-space exploration for ANN, SNN and hybrid accelerators.
 
-The public API: schemas, plugin base classes, the ``hookimpl`` marker and the plugin
-manager factory. Everything that models hardware is a plugin (see docs/plugins.md).
+The public API, everything a plugin needs and nothing more (docs/api.md): schemas, plugin
+base classes, the ``hookimpl`` marker, the plugin manager, and the helpers plugin commands
+use (input loading, one-line errors, atomic result files). Everything that models hardware
+is a plugin (docs/plugins.md). Names resolve on first use, so ``import dse`` stays cheap.
 """
 
-from dse.errors import DseInputError
-from dse.hookspecs import hookimpl
-from dse.plugin_types import Accuracy, AccuracyModel, Backend, WorkloadLoader
-from dse.plugins import Plugins, make_plugins
-from dse.schema import (
-    AddLayer,
-    Architecture,
-    Conv2dLayer,
-    Cost,
-    DenseLayer,
-    FlattenLayer,
-    LayerCost,
-    Neuron,
-    PoolLayer,
-    Technology,
-    Workload,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "hookimpl": "dse.plugin.hookspecs",
+    "Backend": "dse.plugin.types",
+    "Accuracy": "dse.plugin.types",
+    "AccuracyModel": "dse.plugin.types",
+    "WorkloadLoader": "dse.plugin.types",
+    "BATCH_COLUMNS": "dse.plugin.types",
+    "batch_schema": "dse.plugin.types",
+    "unflatten": "dse.plugin.types",
+    "Plugins": "dse.plugin.manager",
+    "make_plugins": "dse.plugin.manager",
+    "DseInputError": "dse.errors",
+    "NestedParamsError": "dse.errors",
+    "describe_validation_error": "dse.errors",
+    "Architecture": "dse.schema",
+    "Cost": "dse.schema",
+    "LayerCost": "dse.schema",
+    "Technology": "dse.schema",
+    "Workload": "dse.schema",
+    "Neuron": "dse.schema",
+    "AddLayer": "dse.schema",
+    "Conv2dLayer": "dse.schema",
+    "DenseLayer": "dse.schema",
+    "FlattenLayer": "dse.schema",
+    "PoolLayer": "dse.schema",
+    "as_pair": "dse.schema.workload",
+    "load_workload": "dse.inputs.documents",
+    "validate_document": "dse.inputs.documents",
+    "context_plugins": "dse.cli.context",
+    "echo_json": "dse.cli.context",
+    "provenance": "dse.results.provenance",
+    "write_bytes_atomic": "dse.results.atomic",
+    "write_parquet_atomic": "dse.results.atomic",
+}
+
 __all__ = [
+    "BATCH_COLUMNS",
     "Accuracy",
     "AccuracyModel",
     "AddLayer",
@@ -36,6 +62,7 @@ __all__ = [
     "DseInputError",
     "FlattenLayer",
     "LayerCost",
+    "NestedParamsError",
     "Neuron",
     "Plugins",
     "PoolLayer",
@@ -43,6 +70,63 @@ __all__ = [
     "Workload",
     "WorkloadLoader",
     "__version__",
+    "as_pair",
+    "batch_schema",
+    "context_plugins",
+    "describe_validation_error",
+    "echo_json",
     "hookimpl",
+    "load_workload",
     "make_plugins",
+    "provenance",
+    "unflatten",
+    "validate_document",
+    "write_bytes_atomic",
+    "write_parquet_atomic",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dse' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from dse.cli.context import context_plugins, echo_json
+    from dse.errors import DseInputError, NestedParamsError, describe_validation_error
+    from dse.inputs.documents import load_workload, validate_document
+    from dse.plugin.hookspecs import hookimpl
+    from dse.plugin.manager import Plugins, make_plugins
+    from dse.plugin.types import (
+        BATCH_COLUMNS,
+        Accuracy,
+        AccuracyModel,
+        Backend,
+        WorkloadLoader,
+        batch_schema,
+        unflatten,
+    )
+    from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
+    from dse.results.provenance import provenance
+    from dse.schema import (
+        AddLayer,
+        Architecture,
+        Conv2dLayer,
+        Cost,
+        DenseLayer,
+        FlattenLayer,
+        LayerCost,
+        Neuron,
+        PoolLayer,
+        Technology,
+        Workload,
+    )
+    from dse.schema.workload import as_pair

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from dse.plugins import Plugins, make_plugins
+from dse.plugin.manager import Plugins, make_plugins
 from dse.schema.workload import Workload
 
 

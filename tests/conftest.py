@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from dse.cli import build_app
-from dse.plugins import make_plugins
+from dse.cli.app import build_app
+from dse.plugin.manager import make_plugins
 
 PAPER_CNN = {
     "name": "paper-cnn",

@@ -2,7 +2,7 @@
 
 Every number of a technology is data in a table with a ``sources`` entry naming where it
 came from. Interpolation rules between table points (Aladdin-style scaling, as restated in
-../shared/reference/energy_tables.md):
+docs/references/energy_tables.md):
 
 - adders: energy and area linear in the operand width (bits);
 - multipliers: energy and area linear in the product of the operand widths (quadratic in

@@ -1,7 +1,7 @@
 """Workloads: a network as an ordered list of layers, with bit widths and activity.
 
 Shapes, MAC counts and synaptic operations are derived from the fields, never typed.
-Definitions follow NeuroBench 2.3.0 (../shared/reference/metrics.md):
+Definitions follow NeuroBench 2.3.0 (docs/references/metrics.md):
 
 - ``macs``: dense multiply-accumulates of one time step (every weight × every input).
 - ``synops``: effective synaptic operations of one inference: ``timesteps × macs ×

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dse.results import write_bytes_atomic
+from dse import write_bytes_atomic
 
 
 def cache_dir(override: str | None, subdir: str = "accuracy") -> Path:

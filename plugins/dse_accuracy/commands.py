@@ -28,9 +28,7 @@ def accuracy_command(
     """Accuracy of a workload under some knobs, with where it came from and measured densities."""
     from pydantic import ValidationError
 
-    from dse.cli import context_plugins
-    from dse.errors import describe_validation_error
-    from dse.inputs import load_workload
+    from dse import context_plugins, describe_validation_error, load_workload
 
     plugins = context_plugins(ctx)
     accuracy_model = plugins.accuracy_model(model)

@@ -46,8 +46,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dse import DseInputError, Workload
-from dse.errors import describe_validation_error
+from dse import DseInputError, Workload, describe_validation_error
 
 #: LIF decay used when the workload gives none: snnTorch's beta in accuracy_digits.md.
 DEFAULT_LEAK = 0.9

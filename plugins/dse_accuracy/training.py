@@ -1,6 +1,6 @@
 """Train a small ANN, SNN or hybrid MLP on scikit-learn's digits and measure it (PyTorch).
 
-The recipe of ../shared/reference/accuracy_digits.md: pixels/16, a stratified 75/25 split
+The recipe of docs/references/accuracy_digits.md: pixels/16, a stratified 75/25 split
 (1,347 training and 450 test images; the split is fixed, the seed moves initialisation,
 shuffling and spike sampling), Adam at 2e-3, batch 64, cross-entropy.
 

@@ -36,9 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dse import Backend, Cost, LayerCost, Technology, Workload
-from dse.errors import DseInputError, NestedParamsError
-from dse.plugins import Plugins
+from dse import Backend, Cost, DseInputError, LayerCost, NestedParamsError, Plugins, Technology, Workload
 from dse_hybrid.params import HybridParams
 
 

@@ -15,8 +15,7 @@ def reproduce_command(
     as_json: Annotated[bool, typer.Option("--json", help="print rows as JSON")] = False,
 ) -> None:
     """Regenerate a study's published numbers and print ours beside theirs."""
-    from dse import DseInputError
-    from dse.cli import context_plugins, echo_json
+    from dse import DseInputError, context_plugins, echo_json
     from dse_literature.reproduce import STUDIES
 
     if study not in STUDIES:
@@ -43,7 +42,7 @@ def reproduce_command(
 def _write(out: Path, study: str, rows: list, plugins) -> None:
     import polars as pl
 
-    from dse.results import provenance, write_parquet_atomic
+    from dse import provenance, write_parquet_atomic
 
     write_parquet_atomic(pl.DataFrame([r.as_dict() for r in rows]), out / f"reproduce-{study}.parquet", provenance())
     if study == "ottati2023":

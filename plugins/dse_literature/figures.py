@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from dse.plugins import Plugins
-from dse.results import write_bytes_atomic
+from dse import Plugins, write_bytes_atomic
 from dse_literature.reproduce import OTTATI_TABLE, _energy_split
 
 

@@ -1,6 +1,6 @@
 """Lemaire et al., "An Analytical Estimation of Spiking Neural Networks Energy Efficiency" (ICONIP 2022).
 
-Counts restated from ../shared/reference/lemaire2022.md, with the two corrections of the
+Counts restated from docs/references/lemaire2022.md, with the two corrections of the
 authors' public implementation (LEAT-EDGE/qualia-plugin-snn): a dense SNN layer makes
 θ_in·N_out accumulates (not θ_in·N_in·N_out) and counts the reset adds θ_out.
 
@@ -24,8 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import LayerCost
-from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, FlattenLayer, PoolLayer, as_pair
+from dse import AddLayer, Conv2dLayer, DenseLayer, FlattenLayer, LayerCost, PoolLayer, as_pair
 from dse_literature.common import PerLayerBackend, empty
 
 

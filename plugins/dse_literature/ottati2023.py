@@ -1,6 +1,6 @@
 """The seed paper's per-event energy model (Ottati et al., IEEE JETCAS 13(4), 2023).
 
-Restated from ../shared/reference/ottati2023.md (the authors' `to-spike-or-not` script) as
+Restated from docs/references/ottati2023.md (the authors' `to-spike-or-not` script) as
 expected values: no random draws. Constants are the paper's (Horowitz 45 nm, 8-bit):
 ``e_add`` 0.03 pJ, ``e_mul`` 0.2 pJ, ``e_mem`` 2.5 pJ per 8-bit SRAM word, a spike bit
 ``e_mem / 8``. Layers whose widths differ from 8 bits scale memory energy with the word
@@ -26,8 +26,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import LayerCost
-from dse.schema.workload import AddLayer, FlattenLayer, PoolLayer
+from dse import AddLayer, FlattenLayer, LayerCost, PoolLayer
 from dse_literature.common import PerLayerBackend, empty
 
 

@@ -1,7 +1,7 @@
 """`dse reproduce STUDY`: the published numbers of a study beside ours, with the difference.
 
 Studies: ``ottati2023`` (the seed paper's CNN table, the 0.55 ratio, the 1.83 break-even,
-the memory share; ../shared/reference/ottati2023.md) and ``lemaire2022`` (the SRAM energy
+the memory share; docs/references/ottati2023.md) and ``lemaire2022`` (the SRAM energy
 fit; lemaire2022.md). Each row says whether the source is exact (a number to match within
 1 %) or approximate (a rounded or averaged figure), and why we differ where we do.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from dse import Workload
-from dse.plugins import Plugins
+from dse import Plugins, Workload
 
 PAPER_CNN_LAYER = {"name": "conv", "kind": "conv2d", "in_channels": 512, "out_channels": 1, "in_height": 14,
                    "in_width": 14, "kernel": 3, "stride": 1, "padding": 0}

@@ -1,6 +1,6 @@
 """The `horowitz45` technology: 45 nm energies (Horowitz, ISSCC 2014) with cited areas and leakage.
 
-Every entry names its row in ../shared/reference/energy_tables.md or its own source.
+Every entry names its row in docs/references/energy_tables.md or its own source.
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dse import Backend, Cost, LayerCost, Technology, Workload
-from dse.plugin_types import BATCH_COLUMNS, batch_schema
+from dse import BATCH_COLUMNS, Backend, Cost, LayerCost, Technology, Workload, batch_schema
 from dse_snn import columns
 from dse_snn.layers import layer_stats
 from dse_snn.model import Evaluation, evaluate
@@ -57,7 +56,7 @@ class SnnBackend(Backend):
         frame = _totals(run, cols["clock_mhz"])
         redo = rejected | ~np.isfinite(frame["energy_pj"]) | ~np.isfinite(frame["latency_cycles"])
         if redo.any():
-            from dse.plugin_types import unflatten
+            from dse import unflatten
 
             rows = params.filter(pl.Series(redo)).iter_rows(named=True)
             fixed = [self._cost_row(workload, unflatten(row), technology) for row in rows]

@@ -108,7 +108,7 @@ def _filled(leaf: Leaf, n: int) -> np.ndarray:
 def from_frame(frame: pl.DataFrame, fields: Sequence[Leaf]) -> tuple[Columns, np.ndarray]:
     """Columns of a parameter frame, and a mask of rows the fast check could not accept.
 
-    Null cells take the field's default (as ``dse.plugin_types.unflatten`` does). Rejected
+    Null cells take the field's default (as ``dse.plugin.types.unflatten`` does). Rejected
     rows hold defaults in the columns; the caller validates them one by one.
     """
     n = frame.height

@@ -20,8 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dse import Workload
-from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, PoolLayer
+from dse import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Defaults are a mid-size chip: 16 cores of 16 processing elements (our choice), e
 with 1024 neurons and 128 KiB of synaptic memory as a Loihi core (Davies et al., IEEE Micro
 2018: 1024 compartments and 128 KB of synaptic memory per core), 4 KiB of state SRAM (our
 sizing: 1024 potentials of up to 32 bits), a 400 MHz clock as LSMCore
-(../shared/reference/chips.md), and a mesh hop of 3.6 pJ, the mean of Loihi's 3.0 pJ (east/
-west) and 4.2 pJ (north/south) per hop (../shared/reference/energy_tables.md).
+(docs/references/chips.md), and a mesh hop of 3.6 pJ, the mean of Loihi's 3.0 pJ (east/
+west) and 4.2 pJ (north/south) per hop (docs/references/energy_tables.md).
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ class SystolicBackend(Backend):
         """Totals of every row of ``params``, vectorised; identical to ``cost`` row by row."""
         import polars as pl
 
-        from dse.plugin_types import batch_schema
+        from dse import batch_schema
 
         d, keep, errors = designs_from_frame(params)
         out: dict[str, np.ndarray | list] = {name: np.full(params.height, np.nan) for name in batch_schema()}

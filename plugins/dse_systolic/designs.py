@@ -153,7 +153,7 @@ def _passes(adapter: TypeAdapter, value: float) -> bool:
 
 def _row_error(frame: pl.DataFrame, index: int) -> str:
     """The message that validating row ``index`` whole gives."""
-    from dse.plugin_types import unflatten
+    from dse import unflatten
 
     try:
         SystolicParams.model_validate(unflatten(frame.row(index, named=True)))

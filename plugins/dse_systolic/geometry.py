@@ -1,7 +1,7 @@
 """A workload's layers as the shapes the systolic array sees (design-independent, computed once).
 
 A conv2d or dense layer is ``groups`` independent GEMMs (Npx x K) · (K x M) (SCALE-Sim's
-im2col view, ../shared/reference/scalesim.md): Npx = E·F output pixels (1 for dense), K =
+im2col view, docs/references/scalesim.md): Npx = E·F output pixels (1 for dense), K =
 R·S·C/groups the window, M = out_channels/groups the filters of a group. A depthwise conv is
 C one-channel GEMMs, as SCALE-Sim runs it. The input's padding is part of the window (the
 array multiplies padded zeros), so ``macs`` is the dense count; ``connections`` excludes the
@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from dse.schema.workload import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload, as_pair
+from dse import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload, as_pair
 
 Kind = Literal["gemm", "vector", "free"]
 Bits = np.ndarray | int  # a width per design, or one for all

@@ -1,7 +1,7 @@
 """How a GEMM layer folds onto the array: compute cycles, mapping efficiency, SRAM accesses.
 
 Per group the GEMM (Npx x K)·(K x M) puts two dimensions on the array and one in time
-(../shared/reference/scalesim.md):
+(docs/references/scalesim.md):
 
     dataflow  Sr (rows)  Sc (cols)  T (time)   stationary  streamed along rows  along cols
     os        Npx        M          K          ofmap       ifmap                filter

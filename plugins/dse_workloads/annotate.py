@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dse import DseInputError, Plugins, Workload
-from dse.inputs import load_workload
+from dse import DseInputError, Plugins, Workload, load_workload
 from dse_workloads.activity import read_activity
 from dse_workloads.loaded import Loaded, given
 from dse_workloads.loaders import ReadingLoader

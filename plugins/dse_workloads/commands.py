@@ -38,7 +38,7 @@ def workload_show(
     as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
 ) -> None:
     """Print layers, shapes, MACs, synaptic operations, footprint and where each density came from."""
-    from dse.cli import context_plugins
+    from dse import context_plugins
     from dse_workloads.annotate import read_annotated
     from dse_workloads.show import print_workload, workload_document
 

@@ -1,7 +1,7 @@
 """Default activity and its propagation through a network, with the source of every density.
 
 A model file carries no activity: ONNX has weights but no activation statistics, NIR has no
-spike rates (../shared/reference/formats.md). Until a measured activity file replaces them,
+spike rates (docs/references/formats.md). Until a measured activity file replaces them,
 each layer's output density follows from what the layer emits:
 
 - ``spikes`` (a spiking neuron): :data:`SPIKE_DENSITY` per neuron and time step;
@@ -12,7 +12,7 @@ each layer's output density follows from what the layer emits:
   inputs: 1 - (1 - a)(1 - b); flatten: unchanged).
 
 A layer's input density is the output density of the layer it reads (NeuroBench's
-activation sparsity, ../shared/reference/metrics.md, read per layer).
+activation sparsity, docs/references/metrics.md, read per layer).
 """
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from dse import AddLayer, FlattenLayer, PoolLayer, Workload
-from dse.schema.workload import as_pair
+from dse import AddLayer, FlattenLayer, PoolLayer, Workload, as_pair
 
 Emits = Literal["spikes", "relu", "analog", "derived"]
 
 #: Spikes per neuron per time step when none are measured: the densest case (90 % input
-#: sparsity) of Ottati et al. 2023's published table (../shared/reference/ottati2023.md).
+#: sparsity) of Ottati et al. 2023's published table (docs/references/ottati2023.md).
 SPIKE_DENSITY = 0.1
 #: Non-zero fraction of a ReLU output when none is measured: the digits MLP 64-128-10 makes
-#: 5,193 effective of 9,472 dense MACs, 5193 / 9472 = 0.548 (../shared/reference/metrics.md).
+#: 5,193 effective of 9,472 dense MACs, 5193 / 9472 = 0.548 (docs/references/metrics.md).
 RELU_DENSITY = 0.548
 
 SPIKE_SOURCE = "default: 0.1 spikes per neuron and step, densest case of Ottati et al. 2023 (ottati2023.md)"

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dse import DseInputError, Workload
-from dse.inputs import validate
+from dse import DseInputError, Workload, validate_document
 from dse_workloads.densities import Density, Emits, Resolved, propagate
 
 log = logging.getLogger("dse.workloads")
@@ -133,7 +132,7 @@ class Draft:
         doc: dict[str, Any] = {"name": name, "timesteps": timesteps, "layers": self.layers}
         if input_shape is not None:
             doc["input_shape"] = list(input_shape)
-        workload = validate(Workload, doc, self.ref)
+        workload = validate_document(Workload, doc, self.ref)
         resolved = propagate(workload, self.emits, network_input, measured)
         return Loaded(self.ref, resolved, dict(self.emits), network_input, timesteps_source, tuple(self.notes))
 

@@ -4,7 +4,7 @@
   AvgPool2d → pool; Flatten → flatten (the whole sample: the only reshape dse has).
 - IF, LIF, CubaLIF (spiking) and I, LI, CubaLI (integrators, analog outputs) set the neuron
   of the layer before them. Leak per step: beta = 1 - dt/tau with snnTorch's dt = 1e-4 s,
-  which recovers snnTorch's Leaky(beta) exactly (../shared/reference/formats.md); scalar
+  which recovers snnTorch's Leaky(beta) exactly (docs/references/formats.md); scalar
   (0-d) parameters broadcast, arrays are averaged. NIR resets to v_reset: ``reset: zero``.
 - Threshold makes the layer's outputs spikes without state; Scale and Delay are not
   costed and named in a warning.
@@ -26,8 +26,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from dse import Conv2dLayer, DseInputError
-from dse.schema.workload import as_pair
+from dse import Conv2dLayer, DseInputError, as_pair
 from dse_workloads.densities import SPIKE_DENSITY, Density
 from dse_workloads.loaded import Draft, Loaded
 from dse_workloads.nir_reader import NirNet
@@ -35,7 +34,7 @@ from dse_workloads.nir_reader import NirNet
 #: snnTorch exports Leaky(beta) as LIF with dt = 1e-4 s and tau = dt / (1 - beta) (formats.md).
 DT_S = 1e-4
 #: Time steps when none are given: at T = 8 the digits SNN reaches 0.964 against the ANN's
-#: 0.969 (../shared/reference/accuracy_digits.md), the smallest T within half a point.
+#: 0.969 (docs/references/accuracy_digits.md), the smallest T within half a point.
 DEFAULT_TIMESTEPS = 8
 TIMESTEPS_SOURCE = "default: T = 8, where the digits SNN reaches 0.964 vs the ANN's 0.969 (accuracy_digits.md)"
 NETWORK_INPUT = Density(SPIKE_DENSITY, "default: input spikes 0.1 per neuron and step, densest case of "

@@ -1,6 +1,6 @@
 """A NIR file read tolerantly into one flat graph: nested graphs inlined, pass-through nodes bridged.
 
-Real files break ``nir.read``'s type check (../shared/reference/formats.md): snnTorch 1.0
+Real files break ``nir.read``'s type check (docs/references/formats.md): snnTorch 1.0
 writes 0-d neuron parameters, so the neuron count cannot be inferred, and keeps the batch
 on Input. So: check the HDF5 layout first (to name a bad node), read with type checks,
 read again without them if that fails, and leave shapes to :mod:`dse_workloads.nir_convert`.

@@ -1,6 +1,6 @@
 """An ONNX file read with the ``onnx`` package alone: batch fixed, shapes inferred, constants at hand.
 
-The traps (../shared/reference/formats.md): a symbolic batch dimension ("N") left as it is
+The traps (docs/references/formats.md): a symbolic batch dimension ("N") left as it is
 keeps every shape after a PyTorch-style flatten (Shape → Gather → Concat → Reshape) unknown,
 so the batch is fixed to 1 before ``infer_shapes(data_prop=True)``; a Conv may lack
 ``kernel_shape`` (the weight has it); weights are initializers or Constant nodes.

@@ -16,16 +16,16 @@ from dse_workloads.loaded import Draft, Loaded
 from dse_workloads.zoo_layers import Layer, add, conv, dense, flatten, pool
 
 ANN_INPUT = Density(1.0, "default: network input dense, 1.0 (pixel values are rarely exactly 0)")
-#: ../shared/reference/ottati2023.md: LIF with leak 0.95, threshold 64, reset by subtraction.
+#: docs/references/ottati2023.md: LIF with leak 0.95, threshold 64, reset by subtraction.
 OTTATI_NEURON = {"model": "LIF", "leak": 0.95, "threshold": 64.0, "reset": "subtract"}
-#: ../shared/reference/ottati2023.md: the 90 % input sparsity row of the published table.
+#: docs/references/ottati2023.md: the 90 % input sparsity row of the published table.
 OTTATI_DENSITY = Density(0.1, "published: 90 % input sparsity row of Ottati et al. 2023's table (ottati2023.md)")
 OTTATI_OUTPUT = Density(0.1, "published: as the input; Ottati et al. 2023 give no output rate (ottati2023.md)")
-#: ../shared/reference/accuracy_digits.md: the measured digits SNN uses LIF with beta 0.9.
+#: docs/references/accuracy_digits.md: the measured digits SNN uses LIF with beta 0.9.
 DIGITS_LIF = {"model": "LIF", "leak": 0.9, "threshold": 1.0, "reset": "subtract"}
-#: ../shared/reference/metrics.md: digits MLP, 5,193 effective of 9,472 dense MACs.
+#: docs/references/metrics.md: digits MLP, 5,193 effective of 9,472 dense MACs.
 DIGITS_DENSITY = Density(5193 / 9472, "measured: digits MLP makes 5,193 effective of 9,472 dense MACs (metrics.md)")
-#: ../shared/reference/chips.md: SNE reports DVS Gesture at 1.2 % and 4.9 % input activity.
+#: docs/references/chips.md: SNE reports DVS Gesture at 1.2 % and 4.9 % input activity.
 SNE_INPUT = Density(0.049, "published: SNE's busier DVS Gesture case, 4.9 % input activity (chips.md)")
 
 

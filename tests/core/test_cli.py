@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 import dse
-from dse.cli import build_app
-from dse.plugins import make_plugins
+from dse.cli.app import build_app
+from dse.plugin.manager import make_plugins
 from tests.conftest import PAPER_CNN, write
 
 ARCH_SNN = {"backend": "ottati2023-snn", "name": "paper", "technology": "horowitz45", "params": {}}

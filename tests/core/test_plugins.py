@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import dse
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_misspelt_hook_is_caught() -> None:
 
 
 def test_every_hook_is_documented() -> None:
-    tree = ast.parse((ROOT / "dse" / "hookspecs.py").read_text())
+    tree = ast.parse((ROOT / "dse" / "plugin" / "hookspecs.py").read_text())
     hooks = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("dse_")]
     docs = (ROOT / "docs" / "plugins.md").read_text()
     assert hooks, "no hookspecs found"
@@ -89,7 +89,7 @@ def test_example_package_installs_and_is_discovered(tmp_path: Path) -> None:
         check=True, capture_output=True, timeout=300,
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *sys.path])}
-    listing = subprocess.run([sys.executable, "-c", "from dse.cli import main; main()", "plugins", "--json"],
+    listing = subprocess.run([sys.executable, "-c", "from dse.cli.app import main; main()", "plugins", "--json"],
                              env=env, capture_output=True, text=True, check=True, timeout=120)
     doc = json.loads(listing.stdout)
     toy = next(b for b in doc["backends"] if b["name"] == "toy-mac")

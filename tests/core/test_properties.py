@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dse import Workload
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 
 PLUGINS = make_plugins()
 TECH = PLUGINS.technology("horowitz45")

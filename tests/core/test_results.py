@@ -8,9 +8,11 @@ import polars as pl
 import pytest
 
 from dse import Architecture, Workload
-from dse.evaluate import evaluate, resolve
-from dse.plugins import make_plugins
-from dse.results import EVALUATION_SCHEMA, config_hash, evaluation_frame, write_parquet_atomic
+from dse.evaluation.evaluate import evaluate, resolve
+from dse.plugin.manager import make_plugins
+from dse.results.atomic import write_parquet_atomic
+from dse.results.evaluation_table import EVALUATION_SCHEMA, evaluation_frame
+from dse.results.provenance import config_hash
 from tests.conftest import PAPER_CNN
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dse.plugins import make_plugins
-from dse.scaling import factors
+from dse.plugin.manager import make_plugins
+from dse.schema.scaling import factors
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dse.plugins import Plugins, make_plugins
+from dse.plugin.manager import Plugins, make_plugins
 from tests.explore import toy_plugin
 
 #: Two dense layers; Σ input_density = 0.2 + 0.4 = 0.6.

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dse.plugins import Plugins
+from dse.plugin.manager import Plugins
 from tests.explore.conftest import toy_space, write_space
 from tests.explore.test_space import run_cli
 
@@ -79,6 +79,6 @@ def test_a_second_run_elsewhere_is_refused_in_the_same_directory(run_dir: Path, 
 
 
 def test_plugins_registered_in_code_are_passed_to_workers(toy_plugins: Plugins) -> None:
-    from dse.cli_explore import _code_plugins
+    from dse.cli.explore import _code_plugins
 
     assert _code_plugins(toy_plugins) == ("tests.explore.toy_plugin",)

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from dse.errors import DseInputError
-from dse.explore import ExploreConfig, explore
-from dse.pareto import minimization, pareto_mask
-from dse.plugins import Plugins
-from dse.trials_table import TRIALS_SCHEMA
+from dse.plugin.manager import Plugins
+from dse.results.pareto import minimization, pareto_mask
+from dse.results.trials import TRIALS_SCHEMA
+from dse.search.explore import ExploreConfig, explore
 from tests.explore.conftest import toy_space, write_space
 
 
@@ -159,7 +159,7 @@ def test_every_sampler_reaches_the_budget(tmp_path: Path, toy_plugins: Plugins, 
 def test_nsga2_generations_are_whole_batches(tmp_path: Path, toy_plugins: Plugins) -> None:
     path = write_space(tmp_path, toy_space())  # population 10
     explore(config(path, tmp_path / "out", 40), toy_plugins)
-    from dse.journal import BatchedJournalFile
+    from dse.search.journal import BatchedJournalFile
 
     study = optuna.load_study(study_name="toy/explore-toy",
                               storage=optuna.storages.JournalStorage(BatchedJournalFile(tmp_path / "out" / "study.journal")))

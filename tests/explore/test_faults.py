@@ -7,10 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
-from dse.batch_eval import BlockEvaluator
-from dse.explore import ExploreConfig, explore
-from dse.plugins import Plugins
-from dse.space_io import read_space
+from dse.evaluation.batch import BlockEvaluator
+from dse.inputs.space import read_space
+from dse.plugin.manager import Plugins
+from dse.search.explore import ExploreConfig, explore
 from tests.explore.conftest import toy_space, write_space
 
 FAULTS = ["none", "raise", "nan", "inf", "batch"]

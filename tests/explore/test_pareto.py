@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dse.pareto import default_reference, hypervolume, minimization, pareto_mask
+from dse.results.pareto import default_reference, hypervolume, minimization, pareto_mask
 
 
 def dominates(a: np.ndarray, b: np.ndarray) -> bool:

@@ -13,12 +13,12 @@ import optuna
 import polars as pl
 import yaml
 
-from dse.journal import BatchedJournalFile
+from dse.search.journal import BatchedJournalFile
 from tests.explore.conftest import WORKLOAD
 
 POPULATION = 20
 TRIALS = 2000
-DSE = [sys.executable, "-c", "from dse.cli import main; main()"]
+DSE = [sys.executable, "-c", "from dse.cli.app import main; main()"]
 
 
 def literature_space(folder: Path) -> Path:

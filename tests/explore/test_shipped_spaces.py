@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 import yaml
 
-from dse.explore import ExploreConfig, explore
-from dse.plugins import Plugins
-from dse.space_io import load_space, space_header
+from dse.inputs.space import load_space, space_header
+from dse.plugin.manager import Plugins
+from dse.search.explore import ExploreConfig, explore
 
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
 

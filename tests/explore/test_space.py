@@ -10,12 +10,12 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from dse.cli import build_app
+from dse.cli.app import build_app
 from dse.errors import DseInputError
-from dse.plugins import Plugins
-from dse.sampling import KNOB_PREFIX, grid_axes, grid_block, grid_values, random_block
+from dse.inputs.space import load_space
+from dse.plugin.manager import Plugins
 from dse.schema.space import Categorical, Constraint, Fixed, FloatRange, IntRange, KnobRef, SearchSpace
-from dse.space_io import load_space
+from dse.search.parameters import KNOB_PREFIX, grid_axes, grid_block, grid_values, random_block
 from tests.explore.conftest import toy_space, write_space
 
 

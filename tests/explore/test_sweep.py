@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dse.pareto import pareto_mask
-from dse.plugins import Plugins
-from dse.sweep import SweepConfig, sweep
-from dse.trials_table import TRIALS_SCHEMA
+from dse.plugin.manager import Plugins
+from dse.results.pareto import pareto_mask
+from dse.results.trials import TRIALS_SCHEMA
+from dse.search.sweep import SweepConfig, sweep
 from tests.explore.conftest import toy_space, write_space
 
 

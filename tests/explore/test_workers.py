@@ -15,8 +15,8 @@ import optuna
 import polars as pl
 import pytest
 
-from dse.explore import ExploreConfig, explore
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
+from dse.search.explore import ExploreConfig, explore
 from tests.explore import toy_plugin
 from tests.explore.conftest import toy_space, write_space
 

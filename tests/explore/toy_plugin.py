@@ -23,7 +23,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from dse import Accuracy, AccuracyModel, Backend, Cost, LayerCost, Technology, Workload, hookimpl
-from dse.plugin_types import batch_schema
+from dse.plugin.types import batch_schema
 
 ENERGY_SCALE = 100.0  # pJ per unit of x · T · Σ density
 CYCLE_SCALE = 1000.0  # cycles per 1/y

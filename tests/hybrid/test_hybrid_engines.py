@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dse import Workload
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 
 PLUGINS = make_plugins()
 TECH = PLUGINS.technology("horowitz45")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from dse import Workload
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 from dse.testing import BackendConformance
 from tests.conftest import write
 

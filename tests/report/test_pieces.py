@@ -7,8 +7,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dse.report_designs import choose, knee_index
-from dse.report_html import inline_svg, number_text, table
+from dse.report.designs import choose, knee_index
+from dse.report.html import inline_svg, number_text, table
 from tests.report.dom import read_page
 
 

@@ -227,8 +227,8 @@ def test_out_must_be_html(dse_cli: Run, compared: Path, tmp_path: Path) -> None:
 def test_designs_are_recomputed_with_the_densities_an_accuracy_model_measured(inputs: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from dse.cli import build_app
-    from dse.plugins import make_plugins
+    from dse.cli.app import build_app
+    from dse.plugin.manager import make_plugins
     from tests.report import quarter_density
 
     plugins = make_plugins(extra=[quarter_density])
@@ -250,7 +250,7 @@ def test_designs_are_recomputed_with_the_densities_an_accuracy_model_measured(in
 
 def test_a_recomputed_total_that_differs_from_the_record_is_flagged(dse_cli: Run, explored: Path,
                                                                     tmp_path: Path) -> None:
-    from dse.results import write_parquet_atomic
+    from dse.results.atomic import write_parquet_atomic
 
     copy = tmp_path / "copy"
     copy.mkdir()

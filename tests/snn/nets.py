@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from dse import Workload
-from dse.plugins import Plugins
+from dse.plugin.manager import Plugins
 
-# Ottati et al. 2023 (../shared/reference/ottati2023.md): Horowitz 45 nm, 8-bit add 0.03 pJ,
+# Ottati et al. 2023 (docs/references/ottati2023.md): Horowitz 45 nm, 8-bit add 0.03 pJ,
 # multiply 0.2 pJ, SRAM word 2.5 pJ, a spike bit e_mem / 8. Mapped onto this backend's actions:
 # per synaptic op a spike-bit read, a weight read and an accumulate; per active neuron a
 # potential read, a leak multiply, an integrate add and a write; a reset add per output spike;
@@ -34,7 +34,7 @@ def paper_cnn(density: float, timesteps: int = 1) -> Workload:
          "in_width": 14, "kernel": 3, "stride": 1, "padding": 0, "input_density": density}]})
 
 
-# Lemaire et al. 2022 (../shared/reference/lemaire2022.md): E_add 0.1 pJ, E_mul 3.1 pJ (32-bit,
+# Lemaire et al. 2022 (docs/references/lemaire2022.md): E_add 0.1 pJ, E_mul 3.1 pJ (32-bit,
 # Horowitz), every memory access E_ram(bits) = 1.09e-5 · bits + 13.2 pJ at the size of the memory
 # holding the operand; spike FIFO of size 0.
 LEMAIRE_ADD, LEMAIRE_MUL = 0.1, 3.1

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from dse import Workload
-from dse.plugins import Plugins, make_plugins
+from dse.plugin.manager import Plugins, make_plugins
 from tests.snn.nets import (
     LEMAIRE_PARAMS,
     OTTATI_PARAMS,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dse import Workload
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 
 PLUGINS = make_plugins()
 SNN = PLUGINS.backend("snn")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from dse import Backend, Workload
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 from dse.testing import BackendConformance, conformance_workload_set
 
 PLUGINS = make_plugins()

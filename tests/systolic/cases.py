@@ -7,24 +7,25 @@ from pathlib import Path
 from typing import Any
 
 from dse import Workload
-from dse.plugins import make_plugins
+from dse.plugin.manager import make_plugins
 
 PLUGINS = make_plugins()
 BACKEND = PLUGINS.backend("systolic")
 TECH = PLUGINS.technology("horowitz45")
 HERE = Path(__file__).parent
 
-# SCALE-Sim 3.0.0 ideal-bandwidth runs: a copy of ../shared/reference/scalesim_calc_public.csv,
-# and more shapes made by benchmarks/systolic_scalesim_reference.py (odd and rectangular
-# arrays, rectangular kernels, strides that do not divide H − R, stride 3, dense, depthwise).
-REFERENCE_FILES = ("scalesim_calc_public.csv", "scalesim_calc_extra.csv")
+# SCALE-Sim 3.0.0 ideal-bandwidth runs: docs/references/scalesim_calc_public.csv, and more
+# shapes made by benchmarks/systolic_scalesim_reference.py (odd and rectangular arrays,
+# rectangular kernels, strides that do not divide H − R, stride 3, dense, depthwise).
+REFERENCE_FILES = (HERE.parents[1] / "docs" / "references" / "scalesim_calc_public.csv",
+                   HERE / "scalesim_calc_extra.csv")
 
 
 def reference_runs() -> list[dict[str, str]]:
     runs = []
-    for name in REFERENCE_FILES:
-        with open(HERE / name) as f:
-            runs += [{**row, "file": name} for row in csv.DictReader(f)]
+    for path in REFERENCE_FILES:
+        with open(path) as f:
+            runs += [{**row, "file": path.name} for row in csv.DictReader(f)]
     return runs
 
 

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dse.plugin_types import BATCH_COLUMNS, Backend
+from dse.plugin.types import BATCH_COLUMNS, Backend
 from tests.systolic.cases import BACKEND, TECH, conv, workload
 
 WORKLOADS = (

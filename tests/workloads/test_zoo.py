@@ -9,7 +9,7 @@ import pytest
 from dse_workloads.zoo import ENTRIES, build
 
 from dse import Architecture
-from dse.evaluate import evaluate, resolve
+from dse.evaluation.evaluate import evaluate, resolve
 from tests.workloads.conftest import layers_by_name
 
 BACKENDS = ("ottati2023-ann", "ottati2023-snn", "lemaire2022-ann", "lemaire2022-snn")

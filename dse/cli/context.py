@@ -1,0 +1,31 @@
+"""What every command shares: the plugins of the running command, and JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from dse.plugin.manager import Plugins, make_plugins
+
+
+def context_plugins(ctx: typer.Context) -> Plugins:
+    """The plugins of the running command (built once per invocation)."""
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = make_plugins()
+    return root.obj
+
+
+def echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(type(value).__name__)

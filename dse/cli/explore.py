@@ -1,0 +1,68 @@
+"""`dse explore`: search a space for its Pareto front with Optuna.
+
+Optuna, polars and the plotting libraries are imported inside the command so that
+`dse --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dse.cli.context import context_plugins
+from dse.cli.pareto import front_lines
+
+if TYPE_CHECKING:
+    from dse.plugin.manager import Plugins
+
+
+def _code_plugins(plugins: Plugins) -> tuple[str, ...]:
+    """Modules registered in code, which worker processes must import again by name."""
+    return tuple(name for name, info in plugins.info.items()
+                 if info.distribution == "(registered in code)" and name in sys.modules)
+
+
+def explore_command(
+    ctx: typer.Context,
+    space: Annotated[Path, typer.Argument(help="search-space YAML (see `dse schema space`)")],
+    trials: Annotated[int | None, typer.Option("--trials", min=1, help="trials in all (default: the space's)")] = None,
+    storage: Annotated[str | None, typer.Option(
+        "--storage", help="where the study lives: an Optuna RDB URL shared by many machines "
+        "(postgresql+psycopg://user@host/db), journal:PATH, or memory (nothing kept); "
+        "default: the embedded journal OUT/study.journal")] = None,
+    study: Annotated[str | None, typer.Option("--study", help="study name (default: the space's name)")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes on this machine")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="sampler seed (default: the space's)")] = None,
+) -> None:
+    """Search a space for its Pareto front with Optuna; resumable; writes Parquet files and plots."""
+    from dse.inputs.space import space_header
+    from dse.progress import RichProgress
+    from dse.search.explore import ExploreConfig, explore
+
+    plugins = context_plugins(ctx)
+    loaded = space_header(space)
+    config = ExploreConfig(
+        space_path=space, out=out or Path("runs") / loaded.name, study=study or loaded.name,
+        trials=trials or loaded.trials, seed=loaded.seed if seed is None else seed, workers=workers,
+        storage=storage, plugin_modules=_code_plugins(plugins),
+    )
+    progress = RichProgress(f"explore {loaded.name}", "trials")
+    try:
+        result = explore(config, plugins, progress)
+    finally:
+        progress.stop()
+    table = result.trials
+    failed = table.filter((table["state"] == "FAIL") & table["error"].is_not_null()) if table is not None else None
+    lines = [(f"{config.out}: {result.told} trials told in {result.seconds:.1f} s "
+              f"({result.trials_per_second:.0f} trials/s); {0 if table is None else table.height} in the study")]
+    if result.stored_before:
+        lines.append(f"resumed: the study already held {result.stored_before} trials")
+    if failed is not None and failed.height:
+        lines.append(f"{failed.height} trials failed; first error: {failed['error'][0]}")
+    lines += front_lines(result.front_size, result.hypervolume, result.reference, loaded.objectives)
+    lines.append("files: " + ", ".join(str(f) for f in result.files))
+    typer.echo("\n".join(lines))

@@ -1,0 +1,64 @@
+"""Workload × architecture → Cost, through the backend the architecture names."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ValidationError
+
+from dse.errors import DseInputError, NestedParamsError, describe_validation_error
+from dse.plugin.manager import Plugins
+from dse.plugin.types import Backend
+from dse.schema.architecture import Architecture
+from dse.schema.cost import Cost
+from dse.schema.technology import Technology
+from dse.schema.workload import Workload
+
+
+@dataclass(frozen=True)
+class Design:
+    """An architecture resolved against the plugins: its backend, checked params and technology."""
+
+    architecture: Architecture
+    backend: Backend
+    params: BaseModel
+    technology: Technology
+
+
+def resolve(architecture: Architecture, plugins: Plugins, source: str = "architecture") -> Design:
+    """Find the backend and technology and check ``params`` with the backend's own model."""
+    try:
+        backend = plugins.backend(architecture.backend)
+    except DseInputError as error:
+        raise DseInputError(f"{source}: backend: {error}") from None
+    if isinstance(architecture.technology, Technology):
+        technology = architecture.technology
+    else:
+        try:
+            technology = plugins.technology(architecture.technology)
+        except DseInputError as error:
+            raise DseInputError(f"{source}: technology: {error}") from None
+    try:
+        params = backend.parse_params(architecture.params)
+    except ValidationError as error:
+        raise DseInputError(describe_validation_error(error, source, "params.")) from None
+    except NestedParamsError as nested:
+        raise DseInputError(describe_validation_error(nested.error, source, f"params.{nested.prefix}")) from None
+    return Design(architecture, backend, params, technology)
+
+
+def evaluate(workload: Workload, design: Design, source: str = "architecture") -> Cost:
+    """The cost of ``workload`` on ``design``; a backend error becomes one line naming it."""
+    try:
+        cost = design.backend.cost(workload, design.params, design.technology)
+    except DseInputError as error:
+        raise DseInputError(f"{source}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - any backend bug becomes one line
+        raise DseInputError(
+            f"{source}: backend '{design.backend.name}' failed on workload '{workload.name}': "
+            f"{type(error).__name__}: {error}"
+        ) from None
+    if not math.isfinite(cost.energy_pj):
+        raise DseInputError(f"{source}: backend '{design.backend.name}' returned energy {cost.energy_pj}")
+    return cost

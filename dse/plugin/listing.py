@@ -1,0 +1,57 @@
+"""What `dse plugins` shows: each plugin, its distribution, status, hooks and registrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dse.plugin.manager import Plugins
+
+
+def plugin_listing(plugins: Plugins) -> dict[str, Any]:
+    """Plugins and their registrations as plain data."""
+    def entries(registry: Any) -> list[dict[str, Any]]:
+        out = []
+        for name, item in registry.items():
+            owner = registry.owner(name)
+            info = plugins.info.get(owner)
+            out.append({
+                "name": name,
+                "plugin": owner,
+                "distribution": info.distribution if info else "",
+                "version": info.version if info else "",
+                "description": getattr(item, "description", "") or "",
+            })
+        return out
+
+    return {
+        "plugins": [
+            {"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status,
+             "error": i.error, "hooks": list(i.hooks)}
+            for i in sorted(plugins.info.values(), key=lambda i: i.name)
+        ],
+        "backends": entries(plugins.backends),
+        "technologies": entries(plugins.technologies),
+        "workload_loaders": entries(plugins.loaders),
+        "accuracy_models": entries(plugins.accuracy_models),
+    }
+
+
+def print_listing(listing: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="plugins")
+    for column in ("plugin", "distribution", "version", "status", "hooks / error"):
+        table.add_column(column)
+    for p in listing["plugins"]:
+        status = p["status"] if p["status"] == "loaded" else f"[red]{p['status']}[/red]"
+        table.add_row(p["name"], p["distribution"], p["version"], status, p["error"] or ", ".join(p["hooks"]))
+    console.print(table)
+    for kind in ("backends", "technologies", "workload_loaders", "accuracy_models"):
+        table = Table(title=kind.replace("_", " "))
+        for column in ("name", "plugin", "description"):
+            table.add_column(column)
+        for entry in listing[kind]:
+            table.add_row(entry["name"], entry["plugin"], entry["description"])
+        console.print(table)

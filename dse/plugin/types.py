@@ -1,0 +1,145 @@
+"""The base classes a plugin implements: backends, accuracy models and workload loaders."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dse.plugin.manager import Plugins
+    from dse.schema.cost import Cost
+    from dse.schema.technology import Technology
+    from dse.schema.workload import Workload
+
+#: Columns of a batch result frame, in order (units in their names, latency also in s).
+BATCH_COLUMNS: tuple[str, ...] = (
+    "energy_pj",
+    "latency_cycles",
+    "latency_s",
+    "area_mm2",
+    "power_mw",
+    "memory_fits",
+    "error",
+)
+
+
+class Backend(ABC):
+    """A hardware cost model. Subclasses set ``name``, ``Params`` and implement ``cost``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]]
+
+    @abstractmethod
+    def cost(self, workload: Workload, params: BaseModel, technology: Technology) -> Cost:
+        """Cost of one inference of ``workload`` on the design ``params`` (pJ, cycles, mm²)."""
+
+    def parse_params(self, raw: Mapping[str, Any]) -> BaseModel:
+        """Validate raw parameters with the backend's model.
+
+        Raises pydantic.ValidationError, or dse.errors.NestedParamsError from a composite
+        backend whose nested parameter sets are checked by other backends' models.
+        """
+        return self.Params.model_validate(dict(raw))
+
+    def attach(self, plugins: Plugins) -> None:
+        """Called once every plugin has registered: a composite backend (a hybrid) looks up
+        the backends it builds on here, by name, as any third party would. Default: nothing."""
+
+    def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
+        """Cost many design points: one row of ``params`` each (nested fields as ``a.b`` columns).
+
+        Returns a frame with :data:`BATCH_COLUMNS`, one row per input row, in order. A row
+        whose parameters are invalid or whose cost is not finite gets NaN totals and its
+        ``error``; the others are unaffected. This default loops over :meth:`cost`; fast
+        backends override it with vectorised arithmetic and must return identical values.
+        """
+        import polars as pl
+
+        rows = [self._cost_row(workload, unflatten(row), technology) for row in params.iter_rows(named=True)]
+        return pl.DataFrame(rows, schema=batch_schema(), orient="row")
+
+    def _cost_row(self, workload: Workload, raw: dict[str, Any], technology: Technology) -> tuple:
+        try:
+            cost = self.cost(workload, self.parse_params(raw), technology)
+            return totals_row(cost)
+        except Exception as error:  # noqa: BLE001 - one failed design point never stops a batch
+            return failed_row(f"{type(error).__name__}: {error}")
+
+
+def totals_row(cost: Cost) -> tuple:
+    """The batch-frame row of one Cost."""
+    energy = cost.energy_pj
+    if not math.isfinite(energy):
+        return failed_row(f"energy is {energy}")
+    return (energy, cost.latency_cycles, cost.latency_s, cost.area_mm2, cost.power_mw, cost.memory_fits, None)
+
+
+def failed_row(error: str) -> tuple:
+    nan = float("nan")
+    return (nan, nan, nan, nan, nan, False, error)
+
+
+def batch_schema() -> dict[str, Any]:
+    import polars as pl
+
+    types = (pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Boolean, pl.String)
+    return dict(zip(BATCH_COLUMNS, types, strict=True))
+
+
+def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"ann.rows": 8}`` → ``{"ann": {"rows": 8}}``; nulls are dropped (use the default)."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None:
+            continue
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+class Accuracy(BaseModel):
+    """What an accuracy model returns for one set of knobs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float = Field(ge=0.0, le=1.0, description="task accuracy (fraction correct)")
+    source: str = Field(description="where the value came from (table row citation, trained run, cache)")
+    densities: dict[str, tuple[float, float]] | None = Field(
+        None, description="measured per-layer (input, output) densities per time step, by layer name"
+    )
+    seconds: float = Field(0.0, ge=0.0, description="wall-clock seconds spent (0 for a cache hit)")
+
+
+class AccuracyModel(ABC):
+    """Maps a workload and knobs to an accuracy. Subclasses set ``name`` and ``Params``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]]
+
+    @abstractmethod
+    def accuracy(self, workload: Workload, knobs: Mapping[str, Any], params: BaseModel) -> Accuracy:
+        """Accuracy of ``workload`` under ``knobs`` (timesteps, weight_bits, encoding, ...)."""
+
+
+class WorkloadLoader(ABC):
+    """Reads files or references into a Workload. Claims ``suffixes`` and/or ``schemes``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    schemes: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def load(self, ref: str) -> Workload:
+        """The workload in ``ref`` (a path, or ``scheme:name``); DseInputError on bad input."""
