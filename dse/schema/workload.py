@@ -342,10 +342,13 @@ class Workload(_Frozen):
         if net_in is None:
             raise ValueError(f"layer '{first.name}': the first layer needs an input shape (set in_shape)")
         outputs["input"] = tuple(net_in)
+        # the first layer that reads each output, to default output_density from its input_density
+        first_reader: dict[str, int] = {}
         for index, layer in enumerate(self.layers):
             if layer.name in outputs:
                 raise ValueError(f"layers[{index}]: layer name '{layer.name}' is used twice (or is 'input')")
             source = layer.input_from or (self.layers[index - 1].name if index else "input")
+            first_reader.setdefault(source, index)
             if source not in outputs:
                 raise ValueError(f"layer '{layer.name}': input_from '{source}' names no earlier layer")
             given = outputs[source]
@@ -363,8 +366,8 @@ class Workload(_Frozen):
             resolved.append(layer)
         for index, layer in enumerate(resolved):
             if layer.output_density is None:
-                consumers = [c for c in resolved[index + 1:] if _source(resolved, c) == layer.name]
-                density = consumers[0].input_density if consumers else layer.input_density
+                reader = first_reader.get(layer.name)
+                density = layer.input_density if reader is None else resolved[reader].input_density
                 resolved[index] = layer.model_copy(update={"output_density": density})
         object.__setattr__(self, "layers", tuple(resolved))
         return self
@@ -416,13 +419,6 @@ def _taps(size: int, out: int, kernel: int, stride: int, pad: int, dilation: int
     return tuple(
         sum(1 for k in range(kernel) if 0 <= o * stride - pad + k * dilation < size) for o in range(out)
     )
-
-
-def _source(layers: list, layer: _LayerBase) -> str:
-    if layer.input_from:
-        return layer.input_from
-    index = layers.index(layer)
-    return layers[index - 1].name if index else "input"
 
 
 def _attach_input(layer: _LayerBase, given: Shape, source: str) -> _LayerBase:

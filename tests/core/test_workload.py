@@ -70,6 +70,16 @@ def test_output_density_defaults_to_consumer_input_density() -> None:
     assert w.layers[1].output_density == 0.25  # last layer keeps its own input density
 
 
+def test_output_density_defaults_to_the_first_reader_through_input_from() -> None:
+    # a feeds b (the next layer, density 0.25) and later c (input_from, 0.75): the first reader wins;
+    # b is read only by nothing after it (c reads a), so b keeps its own 0.25
+    w = wl({"name": "a", "kind": "dense", "in_features": 4, "out_features": 4, "input_density": 0.5},
+           {"name": "b", "kind": "dense", "in_features": 4, "out_features": 4, "input_density": 0.25},
+           {"name": "c", "kind": "dense", "in_features": 4, "out_features": 2, "input_density": 0.75,
+            "input_from": "a"})
+    assert [l.output_density for l in w.layers] == [0.25, 0.25, 0.75]
+
+
 def test_expected_active_outputs_dense() -> None:
     # 10 inputs at density 0.1: P(no input) = 0.9^10 = 0.3487 -> 6.513 of 10 outputs active
     layer = wl({"name": "a", "kind": "dense", "in_features": 10, "out_features": 10}).layers[0]
