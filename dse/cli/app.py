@@ -7,7 +7,7 @@ exit code 2; tracebacks are for bugs only. Heavy imports happen inside commands.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -25,7 +25,11 @@ from dse.plugin.manager import Plugins, make_plugins
 
 
 class DseGroup(TyperGroup):
-    """Turns DseInputError from any command, core or plugin, into one line and exit code 2."""
+    """Turns DseInputError from any command, core or plugin, into one line and exit code 2.
+
+    Its help, and every subcommand's, shows on/off options as flags (``--json``), not as
+    options taking a value (typer's ``--json <bool>``).
+    """
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -33,6 +37,33 @@ class DseGroup(TyperGroup):
         except DseInputError as error:
             typer.echo(f"dse: {error}", err=True)
             raise typer.Exit(code=2) from None
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _flags_as_flags(command, ctx)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _flags_as_flags(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+def _flags_as_flags(command: Any, ctx: Any) -> None:
+    """Give every flag of ``command`` and its subcommands an empty type label in help."""
+    for param in command.get_params(ctx):
+        if param.param_type_name == "option" and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _flags_as_flags(sub, ctx)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from dse import __version__
+
+        typer.echo(f"dse {__version__}")
+        raise typer.Exit()
 
 
 def build_app(plugins: Plugins | None = None) -> typer.Typer:
@@ -45,7 +76,8 @@ def build_app(plugins: Plugins | None = None) -> typer.Typer:
     )
 
     @app.callback()
-    def _root(ctx: typer.Context) -> None:
+    def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit")] = False) -> None:
         if ctx.obj is None:
             ctx.obj = plugins if plugins is not None else make_plugins()
 

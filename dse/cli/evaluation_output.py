@@ -82,7 +82,7 @@ def print_evaluation(workload: Workload, architecture: Architecture, technology:
     console.print(
         f"energy {_si(cost.energy_pj * 1e-12, 'J')}  latency {_si(cost.latency_s, 's')}  "
         f"area {cost.area_mm2:,.3f} mm²  power {cost.power_mw:,.3g} mW"
-        + ("" if cost.memory_fits else "  [red]memory does not fit on chip[/red]")
+        + ("" if cost.memory_fits else "  [red]does not fit on chip (memory_fits false; the notes say why)[/red]")
     )
     total = cost.energy_pj or 1.0
     parts = sorted(cost.breakdown.items(), key=lambda kv: -kv[1])

@@ -37,7 +37,9 @@ def plugin_listing(plugins: Plugins) -> dict[str, Any]:
 
 
 def print_listing(listing: dict[str, Any]) -> None:
+    """The listing as rich tables; plugin text is shown as written (``[formats]`` is not markup)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -46,12 +48,13 @@ def print_listing(listing: dict[str, Any]) -> None:
         table.add_column(column)
     for p in listing["plugins"]:
         status = p["status"] if p["status"] == "loaded" else f"[red]{p['status']}[/red]"
-        table.add_row(p["name"], p["distribution"], p["version"], status, p["error"] or ", ".join(p["hooks"]))
+        table.add_row(escape(p["name"]), escape(p["distribution"]), escape(p["version"]), status,
+                      escape(p["error"] or ", ".join(p["hooks"])))
     console.print(table)
     for kind in ("backends", "technologies", "workload_loaders", "accuracy_models"):
         table = Table(title=kind.replace("_", " "))
         for column in ("name", "plugin", "description"):
             table.add_column(column)
         for entry in listing[kind]:
-            table.add_row(entry["name"], entry["plugin"], entry["description"])
+            table.add_row(*(escape(entry[key]) for key in ("name", "plugin", "description")))
         console.print(table)

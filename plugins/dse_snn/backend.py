@@ -42,7 +42,7 @@ class SnnBackend(Backend):
             clock_mhz=params.clock_mhz,
             area_mm2=float(run.area_mm2[0]),
             memory_fits=bool(run.memory_fits[0]),
-            notes=_notes(params, bool(run.resident[0])),
+            notes=_notes(params, bool(run.resident[0])) + _short_note(run),
         )
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
@@ -94,6 +94,12 @@ def _layer_cost(layer, arrays) -> LayerCost:
         counts={key: float(value[0]) for key, value in arrays.counts.items()},
         footprint_bits={key: float(value[0]) for key, value in arrays.footprint.items()},
     )
+
+
+def _short_note(run: Evaluation) -> tuple[str, ...]:
+    """What the chip lacks, when a layer could not get all it needs (neuron slots are not memory)."""
+    short = [resource for resource, lacking in run.short.items() if lacking[0]]
+    return (f"does not fit on chip: not enough {' or '.join(short)}",) if short else ()
 
 
 def _notes(p: SnnParams, resident: bool) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ class Placement:
     footprint: list[dict[str, np.ndarray]]  # bits held per layer
     resident: np.ndarray  # every layer has cores of its own (layers can pipeline)
     fits: np.ndarray  # no excess anywhere
+    short: dict[str, np.ndarray]  # per resource (RESOURCES), whether some layer could not get all it needs
 
 
 def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, timesteps: np.ndarray) -> Placement:
@@ -51,7 +52,8 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tim
     used = {key: np.zeros_like(chip_cores) for key in caps}
     zero = np.zeros_like(chip_cores)
     cores, dram, footprint = [], [], []
-    total_cores, excess_any = np.zeros_like(chip_cores), np.zeros(chip_cores.shape, dtype=bool)
+    total_cores = np.zeros_like(chip_cores)
+    short = {key: np.zeros(chip_cores.shape, dtype=bool) for key in caps}
     for s, w in zip(stats, widths, strict=True):
         if not s.synaptic:
             cores.append(zero)
@@ -70,12 +72,19 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tim
         excess_s = _claim(used, caps, "state", held)
         excess_n = _claim(used, caps, "neurons", np.where(sorted_time, 0.0, float(s.out_neurons)))
         excess_state = np.maximum(excess_s, excess_n * w.membrane)
-        excess_any |= (excess_w > 0) | (excess_state > 0)
+        for key, excess in (("weights", excess_w), ("state", excess_s), ("neurons", excess_n)):
+            short[key] |= excess > 0
         traffic = timesteps * excess_w + np.where(sorted_time, 2.0 * excess_state, 2.0 * timesteps * excess_state)
         cores.append(k)
         dram.append(np.where(p["memory_overflow"] == "dram", traffic, 0.0))
         footprint.append(_footprint(sorted_time, weight_bits, state_bits, buffer_bits))
-    return Placement(cores, dram, footprint, total_cores <= chip_cores, ~excess_any)
+    fits = ~np.logical_or.reduce(list(short.values()))
+    return Placement(cores, dram, footprint, total_cores <= chip_cores, fits,
+                     {RESOURCES[key]: value for key, value in short.items()})
+
+
+RESOURCES = {"weights": "weight SRAM", "state": "state SRAM", "neurons": "neuron slots"}
+"""The chip's capacities a layer claims, by the name a user reads in a note."""
 
 
 def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str, demand: np.ndarray) -> np.ndarray:

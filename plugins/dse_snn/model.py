@@ -88,6 +88,7 @@ class Evaluation:
     area_mm2: np.ndarray
     memory_fits: np.ndarray
     resident: np.ndarray
+    short: dict[str, np.ndarray]  # resource -> some layer did not get all it needs (dse_snn.mapping.RESOURCES)
 
     def energy_pj(self) -> np.ndarray:
         """Total energy (pJ), summed as ``dse.Cost`` sums: per layer, then over layers."""
@@ -128,7 +129,7 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
     area = _area(stats, widths, p, tech)
     _share_leakage(layers, p, tech, area, latency)
     fits = placement.fits | (p["memory_overflow"] == "dram")
-    return Evaluation(layers, latency, area, fits, placement.resident)
+    return Evaluation(layers, latency, area, fits, placement.resident, placement.short)
 
 
 def _priced_widths(stats: Sequence[LayerStats], p: Columns, timesteps: np.ndarray,

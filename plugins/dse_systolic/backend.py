@@ -76,13 +76,16 @@ class SystolicBackend(Backend):
         d = designs_from_params(params)
         ev = evaluate_group(layer_shapes(workload), d, dataflow, scalesim, technology)
         layers = tuple(_layer_cost(s, arrays, params) for s, arrays in zip(ev.shapes, ev.layers, strict=True))
+        short = [s.name for s, arrays in zip(ev.shapes, ev.layers, strict=True) if not _first(arrays.memory_fits)]
         return Cost(
             layers=layers,
             latency_cycles=sum(layer.latency_cycles for layer in layers),
             clock_mhz=params.clock_mhz,
             area_mm2=_first(ev.group.rates.area_mm2),
-            memory_fits=all(bool(_first(arrays.memory_fits)) for arrays in ev.layers),
-            notes=_notes(params, bool(_first(ev.group.weights_resident))),
+            memory_fits=not short,
+            notes=_notes(params, bool(_first(ev.group.weights_resident)))
+            + ((f"does not fit on chip: a stationary tile of {', '.join(short)} exceeds half its SRAM",)
+               if short else ()),
         )
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
