@@ -18,6 +18,7 @@ from dse.cli.explore import explore_command
 from dse.cli.inputs import schema_command, validate_command
 from dse.cli.pareto import pareto_command
 from dse.cli.plugins import plugins_command
+from dse.cli.presets import presets_command
 from dse.cli.report import report_command
 from dse.cli.sweep import sweep_command
 from dse.errors import DseInputError
@@ -85,6 +86,7 @@ def build_app(plugins: Plugins | None = None) -> typer.Typer:
     app.command("schema")(schema_command)
     app.command("validate")(validate_command)
     app.command("plugins")(plugins_command)
+    app.command("presets")(presets_command)
     app.command("compare")(compare_command)
     app.command("report")(report_command)
     app.command("explore")(explore_command)

@@ -35,7 +35,7 @@ def compare_command(
     plugins = context_plugins(ctx)
     grid_d, steps = parse_density_grid(density), parse_timesteps(timesteps)
     wl = load_workload(workload, plugins)
-    designs = {name: resolve(load_architecture(path), plugins, str(path))
+    designs = {name: resolve(load_architecture(path, plugins), plugins, str(path))
                for name, path in (("ann", ann), ("snn", snn), ("hybrid", hybrid)) if path is not None}
     grid, ann_pj, _ = compare_grid(wl, designs["ann"], designs["snn"], designs.get("hybrid"), grid_d, steps)
     d_ann = mean_ann_density(wl)

@@ -29,7 +29,7 @@ def evaluate_command(
 
     plugins = context_plugins(ctx)
     wl = load_workload(workload, plugins) if activity is None else load_with_activity(workload, activity, plugins)
-    arch = load_architecture(architecture)
+    arch = load_architecture(architecture, plugins)
     design = resolve(arch, plugins, str(architecture))
     cost = evaluate(wl, design, str(architecture))
     if out is not None:

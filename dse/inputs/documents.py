@@ -64,5 +64,26 @@ def load_workload(ref: str | Path, plugins: Plugins) -> Workload:
     return loader.load(ref)
 
 
-def load_architecture(path: str | Path) -> Architecture:
-    return validate_document(Architecture, read_document(path), str(path))
+def load_architecture(path: str | Path, plugins: Plugins | None = None) -> Architecture:
+    """An architecture file; one that names a ``preset`` starts from that registered chip."""
+    data = read_document(path)
+    if "preset" in data:
+        data = expand_preset(data, plugins, str(path))
+    return validate_document(Architecture, data, str(path))
+
+
+def expand_preset(data: dict[str, Any], plugins: Plugins | None, source: str) -> dict[str, Any]:
+    """``data`` over the preset it names: its fields replace the preset's, its ``params`` are merged in.
+
+    Raises DseInputError naming the file when the preset is unknown or not a name.
+    """
+    rest = {key: value for key, value in data.items() if key != "preset"}
+    name = data["preset"]
+    if plugins is None or not isinstance(name, str) or name not in plugins.presets:
+        known = ", ".join(plugins.presets.names()) if plugins is not None else ""
+        raise DseInputError(f"{source}: preset: unknown preset {name!r} (known: {known or 'none registered'})")
+    base = plugins.presets.get(name).architecture.model_dump(mode="python")
+    params = rest.get("params", {})
+    if not isinstance(params, dict):
+        raise DseInputError(f"{source}: params: expected a mapping of backend parameters")
+    return {**base, "name": name, **rest, "params": {**base["params"], **params}}

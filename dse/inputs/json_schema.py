@@ -59,9 +59,12 @@ def validate_any(path: str, plugins: Plugins) -> str:
     if "layers" in data:
         workload = validate_document(Workload, data, path)
         return f"{path}: ok (workload '{workload.name}', {len(workload.layers)} layers, {workload.macs:,} MACs/step)"
-    if "backend" in data:
+    if "backend" in data or "preset" in data:
         from dse.evaluation.evaluate import resolve
+        from dse.inputs.documents import expand_preset
 
+        if "preset" in data:
+            data = expand_preset(data, plugins, path)
         design = resolve(validate_document(Architecture, data, path), plugins, path)
         return f"{path}: ok (architecture '{design.architecture.name}', backend {design.backend.name})"
     if "node_nm" in data:
@@ -73,6 +76,6 @@ def validate_any(path: str, plugins: Plugins) -> str:
         space = load_space(Path(path), plugins)
         return f"{path}: ok (space '{space.name}')"
     raise DseInputError(
-        f"{path}: cannot tell the kind of file (a workload has 'layers', an architecture 'backend', "
+        f"{path}: cannot tell the kind of file (a workload has 'layers', an architecture 'backend' or 'preset', "
         "a technology 'node_nm', a space 'objectives')"
     )

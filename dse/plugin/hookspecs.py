@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import typer
 
     from dse.plugin.types import AccuracyModel, Backend, WorkloadLoader
+    from dse.schema.preset import Preset
     from dse.schema.technology import Technology
 
 hookspec = pluggy.HookspecMarker("dse")
@@ -63,6 +64,17 @@ def dse_register_accuracy_models(register: Callable[[AccuracyModel], None]) -> N
     neuron, hybrid split) to an :class:`dse.Accuracy`: a value in [0, 1], where it came
     from, and optionally the per-layer densities it measured, which the cost model then
     uses for the same trial.
+    """
+
+
+@hookspec
+def dse_register_presets(register: Callable[[Preset], None]) -> None:
+    """Register named chips.
+
+    Call ``register(preset)`` for each :class:`dse.Preset`: a name, an :class:`dse.Architecture`
+    (backend, technology, params), the publication it is read from, and which constants were
+    read and which fitted. An architecture file that says ``preset: NAME`` starts from it;
+    ``dse presets`` lists them.
     """
 
 

@@ -33,6 +33,7 @@ def plugin_listing(plugins: Plugins) -> dict[str, Any]:
         "technologies": entries(plugins.technologies),
         "workload_loaders": entries(plugins.loaders),
         "accuracy_models": entries(plugins.accuracy_models),
+        "presets": entries(plugins.presets),
     }
 
 
@@ -51,7 +52,7 @@ def print_listing(listing: dict[str, Any]) -> None:
         table.add_row(escape(p["name"]), escape(p["distribution"]), escape(p["version"]), status,
                       escape(p["error"] or ", ".join(p["hooks"])))
     console.print(table)
-    for kind in ("backends", "technologies", "workload_loaders", "accuracy_models"):
+    for kind in ("backends", "technologies", "workload_loaders", "accuracy_models", "presets"):
         table = Table(title=kind.replace("_", " "))
         for column in ("name", "plugin", "description"):
             table.add_column(column)

@@ -25,6 +25,7 @@ import pluggy
 from dse.errors import DseInputError
 from dse.plugin import hookspecs
 from dse.plugin.types import AccuracyModel, Backend, WorkloadLoader
+from dse.schema.preset import Preset
 from dse.schema.technology import Technology
 
 T = TypeVar("T")
@@ -90,6 +91,7 @@ class Plugins:
     technologies: Registry[Technology] = field(default_factory=lambda: Registry("technology"))
     loaders: Registry[WorkloadLoader] = field(default_factory=lambda: Registry("workload loader"))
     accuracy_models: Registry[AccuracyModel] = field(default_factory=lambda: Registry("accuracy model"))
+    presets: Registry[Preset] = field(default_factory=lambda: Registry("preset"))
     info: dict[str, PluginInfo] = field(default_factory=dict)
 
     def backend(self, name: str) -> Backend:
@@ -151,6 +153,7 @@ class Plugins:
             ("dse_register_technologies", self.technologies, lambda t: t.name),
             ("dse_register_workload_loaders", self.loaders, lambda w: w.name),
             ("dse_register_accuracy_models", self.accuracy_models, lambda a: a.name),
+            ("dse_register_presets", self.presets, lambda p: p.name),
         ]
         for hook_name, registry, key in targets:
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():

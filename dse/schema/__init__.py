@@ -2,6 +2,7 @@
 
 from dse.schema.architecture import Architecture
 from dse.schema.cost import Cost, LayerCost
+from dse.schema.preset import Preset
 from dse.schema.technology import Technology
 from dse.schema.workload import (
     AddLayer,
@@ -25,6 +26,7 @@ __all__ = [
     "LayerCost",
     "Neuron",
     "PoolLayer",
+    "Preset",
     "Technology",
     "Workload",
 ]

@@ -1,10 +1,10 @@
-"""Entry point of the literature plugin: published models and the horowitz45 technology."""
+"""Entry point of the literature plugin: published models, the horowitz45 technology, named chips."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from dse import Backend, Technology, hookimpl
+from dse import Backend, Preset, Technology, hookimpl
 
 
 @hookimpl
@@ -21,6 +21,14 @@ def dse_register_backends(register: Callable[[Backend], None]) -> None:
 
     for backend in (Ottati2023Ann(), Ottati2023Snn(), Lemaire2022Ann(), Lemaire2022Snn()):
         register(backend)
+
+
+@hookimpl
+def dse_register_presets(register: Callable[[Preset], None]) -> None:
+    from dse_literature.silicon.chips import CHIPS
+
+    for chip in CHIPS:
+        register(chip.preset())
 
 
 @hookimpl

@@ -1,0 +1,1 @@
+"""Named chips (presets) calibrated against their silicon: docs/silicon.md."""

@@ -1,0 +1,137 @@
+"""The published networks the chips ran, as dse workloads; where a paper leaves a detail out,
+the assumption is stated here and in the row of `dse reproduce silicon` that uses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dse import Workload
+
+# -- Loihi -------------------------------------------------------------------------------------
+PROBE_STEPS, PROBE_IN, PROBE_OUT = 5, 64, 32
+
+
+def loihi_probe(density: float) -> Workload:
+    """One dense layer (64 inputs, 32 LIF compartments, 5 steps, no output spikes) to read per-op energies off."""
+    return Workload.model_validate({"name": "loihi-probe", "timesteps": PROBE_STEPS, "layers": [
+        {"name": "fc", "kind": "dense", "in_features": PROBE_IN, "out_features": PROBE_OUT, "input_density": density,
+         "output_density": 0.0, "neuron": {"model": "LIF", "leak": 0.9}}]})
+
+
+KWS_STEPS, KWS_INPUT_DENSITY, KWS_HIDDEN_DENSITY = 10, 0.2, 0.1
+KWS_ASSUMED = (f"390-256-256-29 dense (Blouw et al. 2019); assumed: {KWS_STEPS} steps per inference, input "
+               f"spikes {KWS_INPUT_DENSITY} and hidden {KWS_HIDDEN_DENSITY} per neuron and step")
+
+
+def keyword_spotter() -> Workload:
+    """Blouw et al.'s keyword spotter: 390 MFCC features, two hidden layers of 256, 29 characters."""
+    lif = {"model": "LIF", "leak": 0.9}
+    return Workload.model_validate({"name": "loihi-kws", "timesteps": KWS_STEPS, "layers": [
+        {"name": "h1", "kind": "dense", "in_features": 390, "out_features": 256,
+         "input_density": KWS_INPUT_DENSITY, "neuron": lif},
+        {"name": "h2", "kind": "dense", "in_features": 256, "out_features": 256,
+         "input_density": KWS_HIDDEN_DENSITY, "neuron": lif},
+        {"name": "out", "kind": "dense", "in_features": 256, "out_features": 29,
+         "input_density": KWS_HIDDEN_DENSITY, "output_density": KWS_HIDDEN_DENSITY, "neuron": lif}]})
+
+
+# -- TrueNorth ---------------------------------------------------------------------------------
+TRUENORTH_RATE_HZ, TRUENORTH_TICK_HZ, TRUENORTH_ACTIVE_SYNAPSES = 20.0, 1000.0, 128
+TRUENORTH_ASSUMED = ("the video network is not published in full; assumed: every core a 256x256 crossbar with "
+                     f"{TRUENORTH_ACTIVE_SYNAPSES} active synapses per neuron, {TRUENORTH_RATE_HZ:g} Hz spikes, "
+                     f"{TRUENORTH_TICK_HZ:g} Hz ticks")
+
+
+def truenorth_core_second() -> Workload:
+    """One TrueNorth core for one second: 1000 ticks of a 256-axon, 256-neuron crossbar."""
+    density = TRUENORTH_RATE_HZ / TRUENORTH_TICK_HZ
+    return Workload.model_validate({"name": "truenorth-core", "timesteps": int(TRUENORTH_TICK_HZ), "layers": [
+        {"name": "crossbar", "kind": "dense", "in_features": 256, "out_features": 256, "weight_bits": 1,
+         "activation_bits": 20, "weight_density": TRUENORTH_ACTIVE_SYNAPSES / 256, "input_density": density,
+         "output_density": density, "neuron": {"model": "LIF", "leak": 1.0}}]})
+
+
+# -- SNE -----------------------------------------------------------------------------------------
+def with_activity(workload: Workload, activity: float) -> Workload:
+    """``workload`` with every layer's input spiking at the sensor's ``activity`` (spikes per neuron and step)."""
+    layers = [layer.model_copy(update={"input_density": activity}) for layer in workload.layers]
+    return Workload.model_validate({**workload.model_dump(), "layers": [la.model_dump() for la in layers]})
+
+
+# -- ANN accelerators ----------------------------------------------------------------------------
+def _conv(name: str, c_in: int, c_out: int, size: int, kernel: int, stride: int = 1, padding: int = 0,
+          groups: int = 1, density: float = 1.0, bits: int = 16) -> dict[str, Any]:
+    return {"name": name, "kind": "conv2d", "in_channels": c_in, "out_channels": c_out, "in_height": size,
+            "in_width": size, "kernel": kernel, "stride": stride, "padding": padding, "groups": groups,
+            "input_density": density, "weight_bits": bits, "activation_bits": bits}
+
+
+def _pool(name: str, kernel: int, stride: int | None = None) -> dict[str, Any]:
+    return {"name": name, "kind": "pool", "mode": "max", "kernel": kernel, "stride": stride or kernel}
+
+
+# Eyeriss's inputs to conv2-5 are ReLU outputs; Chen et al. (JSSC 2017) gate zero activations.
+# Assumed: half of them are zero (the JSSC paper reports per-layer zeros only in a figure).
+RELU_DENSITY = 0.5
+
+
+def alexnet_conv() -> Workload:
+    """AlexNet's five conv layers as Eyeriss ran them (227x227 input, grouped conv2/4/5: 666 M MACs)."""
+    d = RELU_DENSITY
+    return Workload.model_validate({"name": "alexnet-conv", "timesteps": 1, "layers": [
+        _conv("conv1", 3, 96, 227, 11, 4), _pool("pool1", 3, 2),
+        _conv("conv2", 96, 256, 27, 5, 1, 2, 2, d), _pool("pool2", 3, 2),
+        _conv("conv3", 256, 384, 13, 3, 1, 1, 1, d), _conv("conv4", 384, 384, 13, 3, 1, 1, 2, d),
+        _conv("conv5", 384, 256, 13, 3, 1, 1, 2, d)]})
+
+
+def vgg16_conv() -> Workload:
+    """VGG-16's 13 conv layers on 224x224 (15.3 G MACs), pools between stages."""
+    layers: list[dict[str, Any]] = []
+    c_in, size = 3, 224
+    for stage, (width, repeats) in enumerate(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)), start=1):
+        if stage > 1:
+            layers.append(_pool(f"pool{stage - 1}", 2))
+            size //= 2
+        for index in range(1, repeats + 1):
+            density = 1.0 if not layers else RELU_DENSITY
+            layers.append(_conv(f"conv{stage}_{index}", c_in, width, size, 3, 1, 1, 1, density))
+            c_in = width
+    return Workload.model_validate({"name": "vgg16-conv", "timesteps": 1, "layers": layers})
+
+
+CUTIE_DENSITY = 0.5
+CIFAR_ASSUMED = ("9 ternary 3x3 conv layers of 96 channels (Scherer et al. 2022); assumed: 32x32 input, max-pool "
+                 f"after layers 3 and 6, {CUTIE_DENSITY} of activations non-zero")
+DVS_ASSUMED = ("ternary TCN on DVS128 event frames (Scherer et al. 2022); assumed: 2x64x64 frames, 5 3x3 conv "
+               "layers of 96 channels with 2x2 pools to 2x2, then 3 temporal layers over 5 frames (a 1x1 conv "
+               f"of 96x5 channels each), {CUTIE_DENSITY} of activations non-zero")
+
+
+def cutie_cifar9() -> Workload:
+    """CUTIE's CIFAR-10 network: 9 ternary conv layers of 96 channels."""
+    layers: list[dict[str, Any]] = []
+    c_in, size = 3, 32
+    for index in range(1, 10):
+        layers.append(_conv(f"conv{index}", c_in, 96, size, 3, 1, 1, 1, CUTIE_DENSITY if index > 1 else 1.0, 2))
+        c_in = 96
+        if index in (3, 6):
+            layers.append(_pool(f"pool{index}", 2))
+            size //= 2
+    return Workload.model_validate({"name": "cutie-cifar9", "timesteps": 1, "layers": layers})
+
+
+def cutie_dvs_tcn() -> Workload:
+    """CUTIE's DVS gesture TCN, as assumed in DVS_ASSUMED."""
+    layers: list[dict[str, Any]] = []
+    c_in, size = 2, 64
+    for index in range(1, 6):
+        layers.append(_conv(f"conv{index}", c_in, 96, size, 3, 1, 1, 1, CUTIE_DENSITY, 2))
+        layers.append(_pool(f"pool{index}", 2))
+        c_in, size = 96, size // 2
+    layers.append({"name": "flat", "kind": "flatten"})
+    for index in range(1, 4):
+        layers.append({"name": f"tcn{index}", "kind": "dense", "in_features": 96 * 2 * 2 if index == 1 else 96 * 5,
+                       "out_features": 96 * 5 if index < 3 else 11, "input_density": CUTIE_DENSITY,
+                       "weight_bits": 2, "activation_bits": 2})
+    return Workload.model_validate({"name": "cutie-dvs-tcn", "timesteps": 1, "layers": layers})

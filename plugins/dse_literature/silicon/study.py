@@ -1,0 +1,157 @@
+"""`dse reproduce silicon`: one row per published measurement of a named chip, dse's value beside it.
+
+Each chip's factor k (silicon.technology) is fitted on the points its Chip names; a row with
+``fitted`` true was one of them, every other row is a check held apart from the fit. Loihi's
+three per-op energies are checked leave-one-out: each with k fitted on the other two.
+Figures and sources: docs/references/chips.md; discussion of every error: docs/silicon.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from dse import Plugins, Workload, load_workload
+from dse_literature.silicon import networks as nets
+from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE, TRUENORTH, Chip
+from dse_literature.silicon.measure import chip_energy_pj, cost, dynamic_energy_pj, loihi_per_op, power_mw
+from dse_literature.silicon.technology import fit_k
+
+# Published figures (docs/references/chips.md).
+LOIHI_PER_OP = {"synop": 23.6, "inactive": 52.0, "active": 81.0}  # pJ, Davies 2018 Table 2
+LOIHI_KWS_MJ = 0.27  # mJ dynamic energy per inference, Blouw et al. 2019 Table 1
+SNE_DVS_UJ = {0.012: 80.0, 0.049: 261.0}  # µJ per inference at input activity, Di Mauro 2022
+SNE_PJ_PER_SOP = 0.221  # pJ per synaptic op, Di Mauro 2022
+CUTIE_CIFAR_UJ, CUTIE_DVS_UJ = 2.72, 5.5  # µJ per inference, Scherer et al. 2022 abstract
+EYERISS_VGG_MW, EYERISS_VGG_FPS = 236.0, 0.7  # Chen et al. 2017 abstract (batch 3)
+EYERISS_ALEX_MW, EYERISS_ALEX_FPS = 278.0, 35.0  # Chen et al. 2017 abstract (batch 4)
+TRUENORTH_MW = 63.0  # mW, 400x240 video at 30 fps, Merolla et al. 2014 abstract
+SNE_NET = "zoo:dvs-gesture-scnn"
+
+Quantity = Callable[[float], float]  # dse's value at factor k
+
+
+@dataclass(frozen=True)
+class SiliconRow:
+    chip: str
+    quantity: str
+    workload: str
+    published: float
+    dse: float
+    unit: str
+    fitted: bool
+    source: str
+    assumed: str = ""
+
+    @property
+    def error_pct(self) -> float:
+        return 100.0 * (self.dse - self.published) / self.published
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "error_pct": self.error_pct}
+
+
+def _at(chip: Chip, measure: Callable[..., float], *args: object) -> Quantity:
+    """dse's value of ``measure`` on ``chip`` as a function of its factor k."""
+    def value(k: float) -> float:
+        return measure(chip.architecture(k), *args)
+    return value
+
+
+def fits(plugins: Plugins) -> dict[str, float]:
+    """Every chip's factor k, fitted on the points its Chip names."""
+    q = _quantities(plugins)
+    return {
+        "loihi": fit_k([q["loihi"][n] for n in LOIHI_PER_OP], list(LOIHI_PER_OP.values())),
+        "sne": fit_k([q["sne"][0.012]], [SNE_DVS_UJ[0.012]]),
+        "cutie": fit_k([q["cutie-cifar"]], [CUTIE_CIFAR_UJ]),
+        "eyeriss": fit_k([q["eyeriss-vgg"]], [EYERISS_VGG_MW]),
+    }
+
+
+def _quantities(plugins: Plugins) -> dict:
+    per_op_cache: dict[float, dict[str, float]] = {}
+
+    def per_op(name: str) -> Quantity:
+        def value(k: float) -> float:
+            if k not in per_op_cache:
+                per_op_cache[k] = loihi_per_op(plugins, LOIHI.architecture(k))
+            return per_op_cache[k][name]
+        return value
+
+    sne_net = load_workload(SNE_NET, plugins)
+
+    def energy_uj(arch, workload: Workload) -> float:
+        return chip_energy_pj(cost(plugins, arch, workload)) / 1e6
+
+    def dynamic_mj(arch, workload: Workload) -> float:
+        return dynamic_energy_pj(cost(plugins, arch, workload)) / 1e9
+
+    def power(arch, workload: Workload, rate: float) -> float:
+        return power_mw(plugins, arch, workload, rate)
+
+    return {
+        "loihi": {name: per_op(name) for name in LOIHI_PER_OP},
+        "loihi-kws": _at(LOIHI, dynamic_mj, nets.keyword_spotter()),
+        "sne": {a: _at(SNE, energy_uj, nets.with_activity(sne_net, a)) for a in SNE_DVS_UJ},
+        "cutie-cifar": _at(CUTIE, energy_uj, nets.cutie_cifar9()),
+        "cutie-dvs": _at(CUTIE, energy_uj, nets.cutie_dvs_tcn()),
+        "eyeriss-vgg": _at(EYERISS, power, nets.vgg16_conv(), EYERISS_VGG_FPS),
+        "eyeriss-alex": _at(EYERISS, power, nets.alexnet_conv(), EYERISS_ALEX_FPS),
+        "sne-net": sne_net,
+    }
+
+
+def silicon(plugins: Plugins) -> list[SiliconRow]:
+    """Every published measurement beside dse's value (see the module docstring for what is fitted)."""
+    q = _quantities(plugins)
+    k = fits(plugins)
+    rows: list[SiliconRow] = []
+    davies = "Davies et al., IEEE Micro 2018, Table 2"
+    names = {"synop": "energy per synaptic op", "inactive": "energy per inactive neuron update",
+             "active": "energy per active neuron update"}
+    for held, published in LOIHI_PER_OP.items():
+        others = [n for n in LOIHI_PER_OP if n != held]
+        k_loo = fit_k([q["loihi"][n] for n in others], [LOIHI_PER_OP[n] for n in others])
+        rows.append(SiliconRow("loihi", names[held], "probe: dense 64->32, 5 steps", published,
+                               q["loihi"][held](k_loo), "pJ", False, davies,
+                               f"k = {k_loo:.3g} fitted on the other two per-op energies"))
+    rows.append(SiliconRow("loihi", "dynamic energy per inference", "keyword spotting (Blouw et al.)",
+                           LOIHI_KWS_MJ, q["loihi-kws"](k["loihi"]), "mJ", False,
+                           "Blouw et al., NICE 2019, Table 1", nets.KWS_ASSUMED))
+    for activity, published in SNE_DVS_UJ.items():
+        rows.append(SiliconRow("sne", f"energy per inference at {activity:.1%} activity", "DVS Gesture (zoo:dvs-gesture-scnn)",
+                               published, q["sne"][activity](k["sne"]), "µJ", activity == 0.012,
+                               "Di Mauro et al., DATE 2022", "dse's DVS-Gesture network sized for SNE, not SNE's own"))
+    rows.append(SiliconRow("sne", "energy per synaptic op (marginal)", "DVS Gesture (zoo:dvs-gesture-scnn)",
+                           SNE_PJ_PER_SOP, _sne_pj_per_sop(plugins, q["sne-net"], k["sne"]), "pJ", False,
+                           "Di Mauro et al., DATE 2022", "slope between the 1.2 % and 4.9 % points"))
+    cutie = "Scherer et al., arXiv 2212.00688, abstract"
+    rows.append(SiliconRow("cutie", "energy per inference", "CIFAR-10 9-layer ternary CNN", CUTIE_CIFAR_UJ,
+                           q["cutie-cifar"](k["cutie"]), "µJ", True, cutie, nets.CIFAR_ASSUMED))
+    rows.append(SiliconRow("cutie", "energy per inference", "DVS Gesture ternary TCN", CUTIE_DVS_UJ,
+                           q["cutie-dvs"](k["cutie"]), "µJ", False, cutie, nets.DVS_ASSUMED))
+    eyeriss = "Chen et al., IEEE JSSC 2017, abstract"
+    relu = f"{nets.RELU_DENSITY} of conv inputs non-zero (assumed); DRAM not counted (off chip)"
+    rows.append(SiliconRow("eyeriss", "chip power at 0.7 fps", "VGG-16 conv layers", EYERISS_VGG_MW,
+                           q["eyeriss-vgg"](k["eyeriss"]), "mW", True, eyeriss, relu))
+    rows.append(SiliconRow("eyeriss", "chip power at 35 fps", "AlexNet conv layers", EYERISS_ALEX_MW,
+                           q["eyeriss-alex"](k["eyeriss"]), "mW", False, eyeriss, relu))
+    rows.append(SiliconRow("truenorth", "chip power", "400x240 video at 30 fps", TRUENORTH_MW,
+                           _truenorth_mw(plugins), "mW", False, "Merolla et al., Science 2014, abstract",
+                           nets.TRUENORTH_ASSUMED))
+    return rows
+
+
+def _sne_pj_per_sop(plugins: Plugins, net: Workload, k: float) -> float:
+    low, high = (cost(plugins, SNE.architecture(k), nets.with_activity(net, a)) for a in SNE_DVS_UJ)
+    return (chip_energy_pj(high) - chip_energy_pj(low)) / (high.counts["synaptic_ops"] - low.counts["synaptic_ops"])
+
+
+def _truenorth_mw(plugins: Plugins) -> float:
+    """All 4096 cores for one second (one core's dynamic energy x 4096) plus the chip's static power."""
+    arch = TRUENORTH.architecture()
+    core = cost(plugins, arch, nets.truenorth_core_second())
+    chip_area = core.area_mm2  # the backend's area is already the whole chip (4096 cores)
+    static = plugins.technology(arch.technology).leakage_mw_per_mm2 * chip_area
+    return dynamic_energy_pj(core) * TRUENORTH.params["cores"] * 1e-9 + static

@@ -1,0 +1,74 @@
+"""Every preset's cited constants, written out again: a test fails if one changes.
+
+The values are the publications' (docs/references/chips.md) or dse's stated assumptions
+(the preset's ``read`` says which); k is the fitted factor, refitted in test_silicon.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dse_literature.silicon.chips import CHIPS
+
+PINNED = {
+    # Davies et al. 2018: 128 cores, 1024 compartments, 128 KB synaptic memory; 24-bit u and v;
+    # SANA-FE: 16-bit synapses in 64-bit words, 4 ns per synaptic op; mesh hop 3.0/4.2 pJ -> 3.6.
+    "loihi": (14, 20.32, {"cores": 128, "pes_per_core": 1, "neurons_per_core": 1024, "weight_sram_kib": 128.0,
+                          "state_sram_kib": 16.0, "weight_bits": 16, "weight_word_bits": 64, "membrane_bits": 48,
+                          "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
+                          "noc_hop_pj": 3.6, "clock_mhz": 250.0}),
+    # Di Mauro et al. 2022: 22 nm FDX, 4-bit weights, event-driven read-modify-write.
+    "sne": (22, 67.00, {"cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
+                        "state_sram_kib": 16.0, "weight_bits": 4, "membrane_bits": 8, "state_update": "per_event",
+                        "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0}),
+    # Scherer et al. 2022: 96 output-channel units of 3x3x96 ternary inputs, 22 nm FDX.
+    "cutie": (22, 0.01673, {"rows": 864, "cols": 96, "dataflow": "ws", "ifmap_sram_kib": 64.0,
+                            "filter_sram_kib": 64.0, "ofmap_sram_kib": 64.0, "dram_bytes_per_cycle": 16.0,
+                            "clock_mhz": 50.0, "zero_gating": True}),
+    # Chen et al. 2017: 12x14 PEs, 108 KB global buffer, 224x16-bit filter spads, 200 MHz, 65 nm.
+    "eyeriss": (65, 6.029, {"rows": 12, "cols": 14, "dataflow": "ws", "ifmap_sram_kib": 54.0,
+                            "filter_sram_kib": 73.5, "ofmap_sram_kib": 54.0, "dram_bytes_per_cycle": 8.0,
+                            "clock_mhz": 200.0, "zero_gating": True}),
+    # Merolla et al. 2014: 4096 cores, 256x256 binary crossbar, 256 neurons, 28 nm.
+    "truenorth": (28, 1.0, {"cores": 4096, "pes_per_core": 1, "neurons_per_core": 256, "weight_sram_kib": 8.0,
+                            "state_sram_kib": 4.8, "weight_bits": 1, "weight_word_bits": 256, "membrane_bits": 20,
+                            "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "shift",
+                            "clock_mhz": 1.0}),
+    # Jouppi et al. 2017: 256x256 MACs, 24 MiB unified buffer, 4 MiB accumulators, 34 GB/s at 700 MHz.
+    "tpu-v1": (28, 1.0, {"rows": 256, "cols": 256, "dataflow": "ws", "ifmap_sram_kib": 24576.0,
+                         "filter_sram_kib": 256.0, "ofmap_sram_kib": 4096.0, "dram_bytes_per_cycle": 48.6,
+                         "clock_mhz": 700.0}),
+    # Pei et al. 2019: 156 cores of 256 neurons, shared ANN/SNN memory, 300 MHz, 28 nm.
+    "tianjic": (28, 1.0, {"memory": "shared",
+                          "ann": {"rows": 16, "cols": 16, "ifmap_sram_kib": 16.0, "filter_sram_kib": 144.0,
+                                  "ofmap_sram_kib": 16.0, "clock_mhz": 300.0, "dataflow": "ws"},
+                          "snn": {"cores": 156, "pes_per_core": 16, "neurons_per_core": 256,
+                                  "weight_sram_kib": 144.0, "state_sram_kib": 4.0, "clock_mhz": 300.0}}),
+}
+
+
+def test_every_chip_is_pinned() -> None:
+    assert {chip.name for chip in CHIPS} == set(PINNED)
+
+
+@pytest.mark.parametrize("chip", CHIPS, ids=lambda c: c.name)
+def test_a_presets_cited_constants_have_not_changed(chip) -> None:
+    node, k, params = PINNED[chip.name]
+    assert (chip.node_nm, chip.k, chip.params) == (node, k, params)
+    preset = chip.preset()
+    assert preset.architecture.params == params
+    assert preset.architecture.technology.node_nm == node
+    assert bool(preset.fitted) == (k != 1.0)  # a fitted factor is declared as fitted
+
+
+@pytest.mark.parametrize("chip", CHIPS, ids=lambda c: c.name)
+def test_a_preset_costs_a_workload_on_its_backend(chip) -> None:
+    from dse import Workload
+    from dse.plugin.manager import make_plugins
+
+    plugins = make_plugins()
+    arch = chip.preset().architecture
+    backend = plugins.backend(arch.backend)
+    workload = Workload.model_validate({"name": "fc", "timesteps": 2, "layers": [
+        {"name": "fc", "kind": "dense", "in_features": 64, "out_features": 16, "input_density": 0.1}]})
+    cost = backend.cost(workload, backend.parse_params(arch.params), plugins.technology(arch.technology))
+    assert cost.energy_pj > 0 and cost.area_mm2 > 0
