@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dse.evaluation.compare import BreakEven
 
 
 def compare_command(
@@ -37,7 +43,7 @@ def compare_command(
     wl = load_workload(workload, plugins)
     designs = {name: resolve(load_architecture(path, plugins), plugins, str(path))
                for name, path in (("ann", ann), ("snn", snn), ("hybrid", hybrid)) if path is not None}
-    grid, ann_pj, _ = compare_grid(wl, designs["ann"], designs["snn"], designs.get("hybrid"), grid_d, steps)
+    grid, ann_pj, _ = compare_grid(wl, designs["ann"], designs["snn"], designs.get("hybrid"), grid_d.tolist(), steps)
     d_ann = mean_ann_density(wl)
     points = [break_even(wl, designs["snn"], ann_pj, t) for t in steps]
     summary = {
@@ -59,7 +65,7 @@ def compare_command(
         _print(summary)
 
 
-def _write_outputs(out: Path, grid, points, summary: dict, name: str) -> None:
+def _write_outputs(out: Path, grid: pl.DataFrame, points: Sequence[BreakEven], summary: dict[str, Any], name: str) -> None:
     from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
     from dse.results.crossover_plot import crossover_png
     from dse.results.provenance import provenance
@@ -70,7 +76,7 @@ def _write_outputs(out: Path, grid, points, summary: dict, name: str) -> None:
     crossover_png(grid, points, f"{name}: SNN / ANN energy", out / "crossover.png")
 
 
-def _print(summary: dict) -> None:
+def _print(summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -16,7 +16,8 @@ def context_plugins(ctx: typer.Context) -> Plugins:
     root = ctx.find_root()
     if root.obj is None:
         root.obj = make_plugins()
-    return root.obj
+    plugins: Plugins = root.obj
+    return plugins
 
 
 def echo_json(data: Any) -> None:

@@ -63,6 +63,6 @@ def explore_command(
         lines.append(f"resumed: the study already held {result.stored_before} trials")
     if failed is not None and failed.height:
         lines.append(f"{failed.height} trials failed; first error: {failed['error'][0]}")
-    lines += front_lines(result.front_size, result.hypervolume, result.reference, loaded.objectives)
+    lines += front_lines(result.front_size, result.hypervolume, result.reference, loaded.directions)
     lines.append("files: " + ", ".join(str(f) for f in result.files))
     typer.echo("\n".join(lines))

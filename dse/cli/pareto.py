@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dse.errors import DseInputError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dse.schema.space import Objectives
 
 
 def pareto_command(
@@ -73,14 +78,14 @@ def _numbers(text: str, count: int) -> list[float]:
 
 
 def front_lines(size: int, volume: float | None, reference: tuple[float, ...] | None,
-                 objectives: dict[str, str]) -> list[str]:
+                 objectives: Objectives) -> list[str]:
     if not size:
         return ["front: empty (no finished, feasible trial)"]
     ref = ", ".join(f"{name} {value:.4g}" for name, value in zip(objectives, reference or (), strict=False))
     return [f"front: {size} designs; hypervolume {volume:.6g} (reference: {ref})"]
 
 
-def _print_front(front, objectives: dict[str, str], limit: int) -> None:
+def _print_front(front: pl.DataFrame, objectives: Objectives, limit: int) -> None:
     from rich.console import Console
     from rich.table import Table
 

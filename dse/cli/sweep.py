@@ -39,7 +39,7 @@ def sweep_command(
         result = sweep(config, plugins, progress)
     finally:
         progress.stop()
-    objectives = header.objectives
+    objectives = header.directions
     lines = [(f"{config.out}: {result.points:,} points ({result.evaluated:,} evaluated now, "
               f"{result.failed:,} of them failed)")]
     lines += front_lines(result.front_size, result.hypervolume, result.reference, objectives)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,8 @@ from dse.search.parameters import KNOB_PREFIX
 
 #: Workloads kept per evaluator (distinct knob sets); each is a few hundred kB at most.
 WORKLOAD_CACHE = 256
+#: Key of the workload and accuracy caches: the knob values that made the entry.
+CacheKey = tuple[Any, ...]
 _ERROR_CHARS = 500
 
 
@@ -64,8 +67,8 @@ class BlockEvaluator:
             model = plugins.accuracy_model(space.accuracy.model)
             self.accuracy = (model, model.Params.model_validate(space.accuracy.params))
         self._prefix = f"{self.backend.name}|{self.technology_name}|{config_hash(workload)}|"
-        self._workloads: OrderedDict[tuple, Workload | str] = OrderedDict()
-        self._scores: dict[tuple, Accuracy | str] = {}
+        self._workloads: OrderedDict[CacheKey, Workload | str] = OrderedDict()
+        self._scores: dict[CacheKey, Accuracy | str] = {}
 
     # -- one block ---------------------------------------------------------------------------
     def evaluate(self, block: pl.DataFrame) -> Evaluation:
@@ -112,14 +115,16 @@ class BlockEvaluator:
             return measured, score
         return workload, score
 
-    def _workload(self, key: tuple, knobs: dict[str, Any], measured: dict | None = None) -> Workload | str:
+    def _workload(self, key: CacheKey, knobs: dict[str, Any],
+                  measured: Mapping[str, tuple[float | None, float | None]] | None = None) -> Workload | str:
         if key in self._workloads:
             self._workloads.move_to_end(key)
             return self._workloads[key]
+        workload: Workload | str
         try:
             workload = apply_knobs(self.workload, knobs)
             if measured:
-                workload = workload.with_knobs(densities={name: tuple(pair) for name, pair in measured.items()})
+                workload = workload.with_knobs(densities=measured)
         except Exception as error:  # noqa: BLE001 - a bad knob value fails its points only
             workload = _text("knobs", error)
         self._workloads[key] = workload

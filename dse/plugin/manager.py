@@ -159,10 +159,14 @@ class Plugins:
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                 owner = impl.plugin_name
 
-                def register(item: Any, registry: Registry[Any] = registry, key=key, owner=owner) -> None:
+                def register(item: Any, registry: Registry[Any] = registry, key: Callable[[Any], str] = key,
+                             owner: str = owner) -> None:
                     registry.add(key(item), item, owner)
 
-                self._call(impl, lambda fn, register=register: fn(register=register))
+                def invoke(fn: Callable[..., Any], register: Callable[[Any], None] = register) -> Any:
+                    return fn(register=register)
+
+                self._call(impl, invoke)
         for name, backend in self.backends.items():
             try:
                 backend.attach(self)

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from dse.schema.workload import Workload
 
 #: Columns of a batch result frame, in order (units in their names, latency also in s).
+#: One batch-frame row: energy (pJ), latency (cycles), latency (s), area (mm²), power (mW),
+#: memory fits, error text (None when the design was costed).
+BatchRow = tuple[float, float, float, float, float, bool, str | None]
+
 BATCH_COLUMNS: tuple[str, ...] = (
     "energy_pj",
     "latency_cycles",
@@ -65,7 +69,7 @@ class Backend(ABC):
         rows = [self._cost_row(workload, unflatten(row), technology) for row in params.iter_rows(named=True)]
         return pl.DataFrame(rows, schema=batch_schema(), orient="row")
 
-    def _cost_row(self, workload: Workload, raw: dict[str, Any], technology: Technology) -> tuple:
+    def _cost_row(self, workload: Workload, raw: dict[str, Any], technology: Technology) -> BatchRow:
         try:
             cost = self.cost(workload, self.parse_params(raw), technology)
             return totals_row(cost)
@@ -73,7 +77,7 @@ class Backend(ABC):
             return failed_row(f"{type(error).__name__}: {error}")
 
 
-def totals_row(cost: Cost) -> tuple:
+def totals_row(cost: Cost) -> BatchRow:
     """The batch-frame row of one Cost."""
     energy = cost.energy_pj
     if not math.isfinite(energy):
@@ -81,7 +85,7 @@ def totals_row(cost: Cost) -> tuple:
     return (energy, cost.latency_cycles, cost.latency_s, cost.area_mm2, cost.power_mw, cost.memory_fits, None)
 
 
-def failed_row(error: str) -> tuple:
+def failed_row(error: str) -> BatchRow:
     nan = float("nan")
     return (nan, nan, nan, nan, nan, False, error)
 

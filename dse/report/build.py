@@ -69,7 +69,7 @@ def build_report(directory: Path, plugins: Plugins) -> str:
     sections: list[tuple[str, str, str]] = []
     kinds: list[str] = []
     if run is not None:
-        kinds.append({"explore": "exploration", "sweep": "sweep"}.get(run.identity.get("kind"), "run"))
+        kinds.append({"explore": "exploration", "sweep": "sweep"}.get(str(run.identity.get("kind")), "run"))
         sections.append(("front", "Pareto front", _front_html(run, chosen)))
         sections.append(("breakdown", "Energy breakdown of chosen designs",
                          _chosen_table(chosen, run) + _blocks(run_designs, order, colours)))

@@ -31,7 +31,7 @@ from dse.plugin.types import unflatten
 from dse.results.pareto import objective_matrix
 from dse.schema.architecture import Architecture
 from dse.schema.cost import Cost
-from dse.schema.space import SearchSpace, accuracy_knob
+from dse.schema.space import Objectives, SearchSpace, accuracy_knob
 from dse.schema.workload import Workload
 
 
@@ -59,7 +59,7 @@ def knee_index(points: np.ndarray) -> int:
     return int(np.argmin(np.linalg.norm((points - low) / span, axis=1)))
 
 
-def choose(front: pl.DataFrame, objectives: Mapping[str, str]) -> list[Chosen]:
+def choose(front: pl.DataFrame, objectives: Objectives) -> list[Chosen]:
     """The best front design per objective, then the knee (two objectives or more), then the
     front's lowest-energy design when energy is not an objective (its breakdown is the point)."""
     if front.height == 0:
@@ -121,4 +121,4 @@ class Recomputer:
             raise DseInputError(f"{source}: accuracy model '{spec.model}': {type(error).__name__}: {error}") from None
         if not score.densities:
             return workload
-        return workload.with_knobs(densities={name: tuple(pair) for name, pair in score.densities.items()})
+        return workload.with_knobs(densities=score.densities)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -21,10 +21,12 @@ from dse.results.plots import style_pair_axes
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from dse.schema.space import Objectives
+
 #: Markers of the chosen designs on the Pareto plots, in order.
 _MARKS = ("*", "D", "^", "s", "P", "X")
 #: rcParams for SVG output: text stays text (smaller, searchable), ids are reproducible.
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "dse-report"}
+_SVG_RC: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "dse-report"}
 #: No RDF metadata block: no date (reproducible), no creator or type URLs in the page.
 _NO_METADATA = {"Date": None, "Creator": None, "Type": None, "Format": None}
 
@@ -49,8 +51,8 @@ def svg_text(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def pareto_svg(background: pl.DataFrame, front: pl.DataFrame, objectives: Mapping[str, str],
-               marks: Sequence[tuple[str, dict]]) -> str:
+def pareto_svg(background: pl.DataFrame, front: pl.DataFrame, objectives: Objectives,
+               marks: Sequence[tuple[str, dict[str, Any]]]) -> str:
     """One panel per pair of ``objectives``: grey feasible trials, the front coloured by
     backend, and each chosen design (label, row) as a black-edged marker."""
     names = list(objectives)
@@ -102,5 +104,5 @@ def component_colours(components: Sequence[str]) -> dict[str, str]:
     """A fixed colour per component (matplotlib's tab20 cycle, in the order given)."""
     import matplotlib
 
-    palette = matplotlib.colormaps["tab20"].colors
+    palette = matplotlib.colormaps["tab20"](range(20))
     return {name: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, name in enumerate(components)}

@@ -73,8 +73,8 @@ def _run_html(identity: dict[str, Any], space_json: str | None) -> str:
         ["objectives", ", ".join(f"{k} ({v})" for k, v in space.objectives.items())],
         ["constraints", ", ".join(space.constraints) or "none"],
         ["sampler", _text(space.sampler.model_dump(mode="json"))],
-        ["trials", space.trials],
-        ["seed", space.seed],
+        ["trials", str(space.trials)],
+        ["seed", str(space.seed)],
         ["accuracy model", _text(space.accuracy.model_dump(mode="json")) if space.accuracy else "none"],
     ]
     knobs = ", ".join(f"{name}: {_describe(spec)}" for name, spec in space.knobs.items()) or "none"

@@ -41,10 +41,10 @@ def crossover_figure(grid: pl.DataFrame, points: Sequence[BreakEven], title: str
             if curve.height:
                 ax.plot(curve["spike_density"], curve["energy_ratio"], style, color=color,
                         label=f"{engine.upper()} T={t}")
-        point = next((p for p in points if p.timesteps == t and p.density is not None), None)
-        if point is not None:
-            ax.plot([point.density], [1.0], "o", color=color)
-            ax.annotate(f"{point.density:.3g}", (point.density, 1.0), textcoords="offset points",
+        density = next((p.density for p in points if p.timesteps == t and p.density is not None), None)
+        if density is not None:
+            ax.plot([density], [1.0], "o", color=color)
+            ax.annotate(f"{density:.3g}", (density, 1.0), textcoords="offset points",
                         xytext=(4, 6), fontsize=8, color=color)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")

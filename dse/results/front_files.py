@@ -22,7 +22,7 @@ from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
 from dse.results.pareto import candidates, default_reference, hypervolume, objective_matrix, pareto_mask
 from dse.results.plots import pareto_html, pareto_png, subsample
 from dse.results.provenance import provenance
-from dse.schema.space import SearchSpace
+from dse.schema.space import Objectives, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def run_metadata(space: SearchSpace, inputs: Mapping[str, Any]) -> dict[str, str
     return meta
 
 
-def summarize(trials: pl.LazyFrame, objectives: Mapping[str, str]) -> FrontSummary:
+def summarize(trials: pl.LazyFrame, objectives: Objectives) -> FrontSummary:
     """The merged front of ``trials`` with its hypervolume (default reference point).
 
     Works on any table with the objective columns; ``state``, ``feasible``, ``study`` and
@@ -67,7 +67,7 @@ def summarize(trials: pl.LazyFrame, objectives: Mapping[str, str]) -> FrontSumma
     return FrontSummary(front, background, values.height, volume, tuple(float(v) for v in reference * sign))
 
 
-def write_front_files(out: Path, summary: FrontSummary, objectives: Mapping[str, str], meta: Mapping[str, str],
+def write_front_files(out: Path, summary: FrontSummary, objectives: Objectives, meta: Mapping[str, str],
                       title: str) -> list[Path]:
     """``pareto.parquet``, ``pareto.png`` and, with plotly installed, ``pareto.html``."""
     extra = dict(meta)

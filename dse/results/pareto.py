@@ -13,13 +13,17 @@ of the value, or 1, when the range is empty), so that the extreme front points c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from dse.errors import DseInputError
+
+if TYPE_CHECKING:
+    from dse.schema.space import Objectives
 
 #: Points checked against the front at once (bounds the block × front comparison planes).
 _BLOCK = 2048
@@ -35,7 +39,8 @@ REFERENCE_MARGIN = 0.1
 def minimization(values: np.ndarray, directions: Sequence[str]) -> np.ndarray:
     """``values`` (n × m) with maximised columns negated."""
     sign = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
-    return np.asarray(values, dtype=float) * sign
+    minimised: np.ndarray = np.asarray(values, dtype=float) * sign
+    return minimised
 
 
 def pareto_mask(points: np.ndarray) -> np.ndarray:
@@ -61,7 +66,8 @@ def _strong_points(points: np.ndarray) -> np.ndarray:
     (whatever a dropped point dominates, the subsample's front dominates too) and leaves
     the full filter a small remainder."""
     sample = points[np.linspace(0, len(points) - 1, _PREFILTER_FROM).astype(np.int64)]
-    return sample[pareto_mask(sample)]
+    front: np.ndarray = sample[pareto_mask(sample)]
+    return front
 
 
 def _front_2d(p: np.ndarray) -> np.ndarray:
@@ -91,7 +97,7 @@ def _front_sorted(p: np.ndarray) -> np.ndarray:
                 if np.any(np.all(recent <= q, axis=1) & np.any(recent < q, axis=1)):
                     continue
             added.append(q)
-            kept.append(start + j)
+            kept.append(start + int(j))
         if added:
             front = np.vstack([front, np.asarray(added)])
     return np.asarray(kept, dtype=np.int64)
@@ -126,7 +132,8 @@ def default_reference(points: np.ndarray) -> np.ndarray:
     worst, best = points.max(axis=0), points.min(axis=0)
     span = worst - best
     fallback = np.where(worst != 0, np.abs(worst) * 0.01, 1.0)
-    return worst + np.where(span > 0, span * REFERENCE_MARGIN, fallback)
+    reference: np.ndarray = worst + np.where(span > 0, span * REFERENCE_MARGIN, fallback)
+    return reference
 
 
 def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
@@ -204,7 +211,7 @@ def parse_objectives(text: str) -> dict[str, str]:
     return out
 
 
-def candidates(frame: pl.LazyFrame | pl.DataFrame, objectives: Mapping[str, str]) -> pl.LazyFrame:
+def candidates(frame: pl.LazyFrame | pl.DataFrame, objectives: Objectives) -> pl.LazyFrame:
     """Rows that may be on a front: finished, feasible, every objective finite; sorted by key."""
     lazy = frame.lazy()
     names = lazy.collect_schema().names()
@@ -220,7 +227,7 @@ def candidates(frame: pl.LazyFrame | pl.DataFrame, objectives: Mapping[str, str]
     return lazy.sort(keys) if keys else lazy
 
 
-def objective_matrix(frame: pl.DataFrame, objectives: Mapping[str, str]) -> np.ndarray:
+def objective_matrix(frame: pl.DataFrame, objectives: Objectives) -> np.ndarray:
     """The objective columns of ``frame`` as a minimised n × m array."""
     values = frame.select(pl.col(n).cast(pl.Float64) for n in objectives).to_numpy()
     return minimization(values, list(objectives.values()))

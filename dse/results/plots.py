@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    from dse.schema.space import Objectives
 
 #: Background points drawn at most (an evenly spaced subsample beyond this).
 MAX_BACKGROUND = 20_000
@@ -48,10 +50,10 @@ def _with_backend(front: pl.DataFrame) -> pl.DataFrame:
 
 def _log_axis(values: np.ndarray) -> bool:
     finite = values[np.isfinite(values)]
-    return finite.size > 0 and finite.min() > 0 and finite.max() / finite.min() > 100
+    return bool(finite.size > 0 and finite.min() > 0 and finite.max() / finite.min() > 100)
 
 
-def style_pair_axes(axes: Any, values: pl.DataFrame, x: str, y: str, objectives: Mapping[str, str]) -> None:
+def style_pair_axes(axes: Any, values: pl.DataFrame, x: str, y: str, objectives: Objectives) -> None:
     """Log scale on an axis whose values span more than two decades; labels with the direction; grid."""
     if _log_axis(values[x].to_numpy()):
         axes.set_xscale("log")
@@ -62,7 +64,7 @@ def style_pair_axes(axes: Any, values: pl.DataFrame, x: str, y: str, objectives:
     axes.grid(True, alpha=0.3)
 
 
-def pareto_png(background: pl.DataFrame, front: pl.DataFrame, objectives: Mapping[str, str], title: str) -> bytes:
+def pareto_png(background: pl.DataFrame, front: pl.DataFrame, objectives: Objectives, title: str) -> bytes:
     """The PNG image of the front over the feasible trials."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -95,7 +97,7 @@ def pareto_png(background: pl.DataFrame, front: pl.DataFrame, objectives: Mappin
     return buffer.getvalue()
 
 
-def pareto_html(background: pl.DataFrame, front: pl.DataFrame, objectives: Mapping[str, str], title: str) -> bytes | None:
+def pareto_html(background: pl.DataFrame, front: pl.DataFrame, objectives: Objectives, title: str) -> bytes | None:
     """A self-contained interactive page (plotly inlined, works offline), or None without plotly."""
     try:
         import plotly.graph_objects as go
@@ -132,4 +134,5 @@ def pareto_html(background: pl.DataFrame, front: pl.DataFrame, objectives: Mappi
             if _log_axis(both[n].to_numpy()):
                 figure.update_layout({f"{axis}axis_type": "log"})
     figure.update_layout(title=f"{title}: {front.height} designs on the front")
-    return figure.to_html(include_plotlyjs=True, full_html=True).encode()
+    html: str = figure.to_html(include_plotlyjs=True, full_html=True)
+    return html.encode()

@@ -89,7 +89,7 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
-def trial_rows(study: str, backend: str, technology: str, workload: str, trials: Iterable[Any]) -> list[dict]:
+def trial_rows(study: str, backend: str, technology: str, workload: str, trials: Iterable[Any]) -> list[dict[str, Any]]:
     """Table rows of Optuna trials (FrozenTrial) of one sub-study."""
     rows = []
     for trial in trials:
@@ -102,7 +102,7 @@ def trial_rows(study: str, backend: str, technology: str, workload: str, trials:
     return rows
 
 
-def trials_frame(rows: list[dict]) -> pl.DataFrame:
+def trials_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     """Rows in the fixed schema, sorted by (study, trial)."""
     return pl.DataFrame(rows, schema=TRIALS_SCHEMA).sort("study", "trial")
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
@@ -50,6 +51,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 METRICS: tuple[str, ...] = ("energy_pj", "latency_s", "latency_cycles", "area_mm2", "power_mw", "accuracy")
 Metric = Literal["energy_pj", "latency_s", "latency_cycles", "area_mm2", "power_mw", "accuracy"]
 Direction = Literal["minimize", "maximize"]
+#: Objectives by metric name: {metric: 'minimize' | 'maximize'}, in order.
+Objectives = Mapping[str, str]
 
 #: Knobs that change the workload (through ``Workload.with_knobs``).
 WORKLOAD_KNOBS: tuple[str, ...] = ("timesteps", "weight_bits", "activation_bits", "input_density")
@@ -292,6 +295,11 @@ class SearchSpace(_Frozen):
                         f"which is not defined (knobs: {', '.join(knobs) or 'none'})"
                     )
         return self
+
+    @property
+    def directions(self) -> dict[str, str]:
+        """The objectives as plain {metric: direction} strings, in order."""
+        return dict(self.objectives.items())
 
     @property
     def parsed_constraints(self) -> tuple[Constraint, ...]:

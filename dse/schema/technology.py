@@ -49,7 +49,7 @@ class Technology(BaseModel):
 
     @field_validator("add_pj", "mul_pj", "sram_read_pj_per_bit", "add_um2", "mul_um2")
     @classmethod
-    def _non_empty(cls, table: dict) -> dict:
+    def _non_empty(cls, table: dict[int, float]) -> dict[int, float]:
         if not table:
             raise ValueError("needs at least one point")
         if any(k <= 0 for k in table):

@@ -15,7 +15,8 @@ to write residual and branched networks (ResNet downsample paths) as a list.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
@@ -334,7 +335,7 @@ class Workload(_Frozen):
 
     @model_validator(mode="after")
     def _chain(self) -> Workload:
-        resolved: list = []
+        resolved: list[Layer] = []
         outputs: dict[str, Shape] = {}
         first = self.layers[0]
         net_in = self.input_shape or (None if isinstance(first, _ShapedLayer) and first.in_shape_ is None
@@ -393,7 +394,7 @@ class Workload(_Frozen):
         timesteps: int | None = None,
         weight_bits: int | None = None,
         activation_bits: int | None = None,
-        densities: dict[str, tuple[float | None, float | None]] | None = None,
+        densities: Mapping[str, tuple[float | None, float | None]] | None = None,
     ) -> Workload:
         """A copy with time steps, bit widths (all layers) or per-layer (input, output) densities set.
 
@@ -421,7 +422,10 @@ def _taps(size: int, out: int, kernel: int, stride: int, pad: int, dilation: int
     )
 
 
-def _attach_input(layer: _LayerBase, given: Shape, source: str) -> _LayerBase:
+_Layer = TypeVar("_Layer", bound=_LayerBase)
+
+
+def _attach_input(layer: _Layer, given: Shape, source: str) -> _Layer:
     """Fill a shaped layer's input from its source, or check that a typed layer agrees."""
     if isinstance(layer, _ShapedLayer):
         if layer.in_shape_ is None:
@@ -447,5 +451,5 @@ def _mismatch(source: str, given: Shape, layer: _LayerBase) -> str:
     expects = layer.in_shape if not isinstance(layer, _ShapedLayer) else layer.in_shape_
     return (
         f"layers '{source}' and '{layer.name}' do not agree: '{source}' gives {tuple(given)}, "
-        f"'{layer.name}' expects {tuple(expects)}"
+        f"'{layer.name}' expects {tuple(expects or ())}"
     )

@@ -391,17 +391,17 @@ def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
 # -- outputs ----------------------------------------------------------------------------------
 def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload, studies: list[optuna.Study],
                    result: ExploreResult) -> None:
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for index, (entry, study) in enumerate(zip(space.backends, studies, strict=True)):
         rows += trial_rows(study.study_name, entry.backend, space.technology_for(index), workload.name,
                            study.get_trials(deepcopy=False))
     table = trials_frame(rows)
-    summary = summarize(table.lazy(), space.objectives)
+    summary = summarize(table.lazy(), space.directions)
     trials = mark_front(table, summary.front)
     meta = run_metadata(space, {"space": space, "workload": workload})
     result.files = [write_parquet_atomic(trials, config.out / "trials.parquet", meta)]
     front = replace(summary, front=mark_front(summary.front, summary.front))
-    result.files += write_front_files(config.out, front, space.objectives, meta, space.name)
+    result.files += write_front_files(config.out, front, space.directions, meta, space.name)
     result.trials = trials
     result.front_size = summary.front.height
     result.hypervolume = summary.hypervolume

@@ -50,7 +50,8 @@ class _BatchGenerations:
     def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         """Once per batch: no trial of a batch is finished, so the intersection cannot change."""
         if self._pinned is None:
-            return super().infer_relative_search_space(study, trial)  # type: ignore[misc]
+            space: dict[str, BaseDistribution] = super().infer_relative_search_space(study, trial)  # type: ignore[misc]
+            return space
         if self._space is None:
             self._space = super().infer_relative_search_space(study, trial)  # type: ignore[misc]
         return dict(self._space)
@@ -59,9 +60,9 @@ class _BatchGenerations:
         key = self._get_generation_key()  # type: ignore[attr-defined]
         generation = trial.system_attrs.get(key)
         if generation is not None:
-            return generation
+            return int(generation)
         if self._pinned is None:
-            return super().get_trial_generation(study, trial)  # type: ignore[misc]
+            return int(super().get_trial_generation(study, trial))  # type: ignore[misc]
         study._storage.set_trial_system_attr(trial._trial_id, key, self._pinned)
         return self._pinned
 

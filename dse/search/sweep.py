@@ -100,8 +100,8 @@ def sweep(config: SweepConfig, plugins: Plugins, progress: Progress | None = Non
             result.evaluated += frame.height
             result.failed += int(frame["error"].is_not_null().sum())
             progress.advance(frame.height, 0)
-        summary = summarize(pl.scan_parquet(folder / "*.parquet"), space.objectives)
-        result.files = write_front_files(config.out, summary, space.objectives, meta, space.name)
+        summary = summarize(pl.scan_parquet(folder / "*.parquet"), space.directions)
+        result.files = write_front_files(config.out, summary, space.directions, meta, space.name)
         result.front_size = summary.front.height
         result.hypervolume = summary.hypervolume
         result.reference = summary.reference
