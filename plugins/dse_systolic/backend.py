@@ -48,7 +48,8 @@ def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, sc
                    technology: Technology) -> Evaluation:
     """Every layer on designs that share ``dataflow`` and latency model."""
     weight_bits = sum(s.weights * widths(s, d).weight for s in shapes if s.weights)
-    group = Group(d, dataflow, scalesim, rates(d, dataflow, shapes, technology), weight_bits <= d.filter_bits)
+    resident = d.weights_resident & (weight_bits <= d.filter_bits)
+    group = Group(d, dataflow, scalesim, rates(d, dataflow, shapes, technology), resident)
     return Evaluation(group, shapes, tuple(evaluate_layer(shape, group, technology) for shape in shapes))
 
 
@@ -150,8 +151,11 @@ def _footprint(shape: LayerShape, weight_bits: int, activation_bits: int) -> dic
 
 
 def _notes(params: SystolicParams, weights_resident: bool) -> tuple[str, ...]:
-    where = "stay in the filter SRAM" if weights_resident else "stream from DRAM every inference"
+    where = ("stay in the filter SRAM across inferences" if weights_resident
+             else "are loaded from DRAM every inference")
     latency = ("SCALE-Sim v3 ideal-bandwidth cycles (no DRAM stalls)" if params.latency_model == "scalesim"
-               else "dse mapping with double-buffered DRAM stalls")
-    return (f"latency: {latency}", f"weights {where}", "one pass per inference: timesteps are not repeated")
+               else "dse mapping, roofline: max(compute, DRAM traffic / bandwidth) plus the first tile's load")
+    return (f"latency: {latency}", f"weights {where}",
+            "the network's input comes from DRAM and its output goes back to DRAM",
+            "one pass per inference: timesteps are not repeated")
 

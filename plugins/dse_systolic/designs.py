@@ -39,6 +39,7 @@ class Designs:
     ofmap_bits: np.ndarray
     dram_bytes_per_cycle: np.ndarray  # float64
     clock_mhz: np.ndarray  # float64
+    weights_resident: np.ndarray  # bool: the user keeps fitting weights on chip across inferences
     scalesim: np.ndarray  # bool: latency_model == "scalesim"
     zero_gating: np.ndarray  # bool
     weight_bits: np.ndarray  # int64, 0 = the layer's
@@ -172,6 +173,7 @@ def _designs(columns: dict[str, np.ndarray]) -> Designs:
         ofmap_bits=columns["ofmap_sram_kib"] * KIB_BITS,
         dram_bytes_per_cycle=columns["dram_bytes_per_cycle"],
         clock_mhz=columns["clock_mhz"],
+        weights_resident=columns["weights_resident"] == 1.0,
         scalesim=columns["latency_model"] == 1.0,
         zero_gating=columns["zero_gating"] == 1.0,
         weight_bits=columns["weight_bits"].astype(np.int64),

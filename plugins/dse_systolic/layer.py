@@ -197,4 +197,6 @@ def _traffic_counts(t: Traffic) -> dict[str, np.ndarray | float]:
         "dram_output_words": t.output_writebacks,
         "dram_psum_words": 2 * t.psum_spills,
         "dram_bits": t.dram_bits,
+        "dram_read_bits": t.dram_read_bits,
+        "dram_write_bits": t.dram_write_bits,
     }

@@ -46,6 +46,12 @@ class SystolicParams(BaseModel):
         10.0, gt=0.0, le=1e6, allow_inf_nan=False,
         description="DRAM bandwidth shared by all operands (bytes/cycle)",
     )
+    weights_resident: bool = Field(
+        False,
+        description="the weights stay in the filter SRAM across inferences (loaded once, outside the "
+        "inference) when the whole workload's weights fit it; default: every inference loads them "
+        "from DRAM at least once",
+    )
     clock_mhz: float = Field(700.0, gt=0.0, le=1e5, allow_inf_nan=False, description="clock frequency (MHz)")
     latency_model: Literal["scalesim", "bandwidth"] = Field(
         "bandwidth",

@@ -1,15 +1,19 @@
 """DRAM traffic from a tiling that fits the SRAMs, and the stalls it causes (the bandwidth model).
 
-Where data lives (both latency models; it sets the DRAM energy):
+Where data lives (both latency models; it sets the DRAM energy). Compulsory traffic is
+always paid: the network's input comes from DRAM and its output goes back to it, and
+weights are loaded from DRAM at least once per inference.
 
-- Weights stay in the filter SRAM across inferences when the whole workload's weights fit
-  in it (Σ weights·weight_bits ≤ filter SRAM bits); otherwise every layer streams its
-  weights from DRAM on every inference.
+- Weights stay in the filter SRAM across inferences only when the user says so
+  (``weights_resident: true``) and the whole workload's weights fit in it
+  (Σ weights·weight_bits ≤ filter SRAM bits); otherwise every layer loads its weights from
+  DRAM on every inference (once when they fit the active half of the filter SRAM, else as
+  the tiling below refetches them).
 - An activation tensor between two layers stays on chip when it fits both the ofmap SRAM
   that receives it and the ifmap SRAM that reads it next (words·bits ≤ min(ifmap, ofmap
-  SRAM bits)); otherwise it is written to DRAM and read back from it. The network's input
-  is on chip when it fits the ifmap SRAM (the host writes it there), its output when it
-  fits the ofmap SRAM (the host reads it there); else they go through DRAM.
+  SRAM bits)); otherwise it spills: it is written to DRAM and read back from it. The
+  network's input (a tensor no layer wrote) is read from DRAM, the network's output (a
+  tensor no layer reads) written to DRAM.
 
 A tensor that lives in DRAM is tiled through the active half of its double-buffered SRAM
 (SCALE-Sim's convention: half of each SRAM is filled while the other half is read). Folds
@@ -29,14 +33,18 @@ in words:
   words at accumulator width). When they do not fit (in the bandwidth model, not even one
   step of them), (Fr − 1)·Sc·T partial sums spill to DRAM and come back.
 
-Stalls (``latency_model: bandwidth`` only): the layer moves D = DRAM bytes /
-dram_bytes_per_cycle cycles of data, spread evenly over its n tiles (folds x chunks).
-Double buffering overlaps each tile's transfer with the previous tile's work, all but the
-first's:
+Latency (``latency_model: bandwidth`` only): a roofline per layer. The layer moves
+D = DRAM bytes / dram_bytes_per_cycle cycles of data (``memory_cycles``), spread evenly
+over its n tiles (folds x chunks). Double buffering overlaps each tile's transfer with the
+previous tile's work, all but the first's, so
 
-    stall cycles = ceil(D/n + max(0, D − D/n − (compute + refill cycles)))
+    latency = max(compute + refill, D − D/n) + D/n,
+    stall cycles = latency − (compute + refill) = ceil(D/n + max(0, D − D/n − (compute + refill)))
 
-A vector-unit layer streams element by element (n = its compute cycles).
+(the first tile's load is the fill; the last tile's outputs drain inside the array's own
+drain). A vector-unit layer streams element by element (n = its compute cycles).
+SCALE-Sim's ideal-bandwidth mode (``latency_model: scalesim``) has no memory term: its
+latency is its compute cycles, exactly.
 """
 
 from __future__ import annotations
@@ -58,19 +66,29 @@ class Traffic:
     filter_fills: Count  # DRAM → filter SRAM
     output_writebacks: Count  # ofmap SRAM → DRAM, activation words
     psum_spills: Count  # partial sums to DRAM, and the same number back
-    dram_bits: Count
+    dram_read_bits: Count  # fills of the ifmap and filter SRAMs, spilled partial sums coming back
+    dram_write_bits: Count  # output write-backs, spilled partial sums going out
+
+    @property
+    def dram_bits(self) -> Count:
+        """Bits moved over the DRAM port, read and written."""
+        return self.dram_read_bits + self.dram_write_bits
 
 
-def input_on_chip(shape: LayerShape, operand: int, bits: Bits, d: Designs) -> np.ndarray:
-    """Whether input tensor ``operand`` of the layer is on chip when the layer starts."""
-    room = d.ifmap_bits if shape.input_external[operand] else d.activation_room
-    return shape.input_words[operand] * bits <= room
+def input_from_dram(shape: LayerShape, operand: int, bits: Bits, d: Designs) -> np.ndarray | bool:
+    """Whether input tensor ``operand`` of the layer is in DRAM when the layer starts: the network's
+    input always is, another layer's output when it did not fit on chip."""
+    if shape.input_external[operand]:
+        return True
+    return shape.input_words[operand] * bits > d.activation_room
 
 
-def output_on_chip(shape: LayerShape, bits: Bits, d: Designs) -> np.ndarray:
-    """Whether the layer's output stays on chip."""
-    room = d.ofmap_bits if shape.output_external else d.activation_room
-    return shape.output_words * bits <= room
+def output_to_dram(shape: LayerShape, bits: Bits, d: Designs) -> np.ndarray | bool:
+    """Whether the layer's output goes to DRAM: the network's output always does, another when it
+    does not fit on chip."""
+    if shape.output_external:
+        return True
+    return shape.output_words * bits > d.activation_room
 
 
 def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int, scalesim: bool,
@@ -91,11 +109,12 @@ def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow:
     if dataflow != OS:  # the psums of a column tile over all of T (scalesim) or one step (bandwidth)
         held = col_tile if scalesim else np.minimum(d.cols, f.spatial_cols)
         spills = (g * f.spatial_cols * f.time) * (f.row_folds - 1) * (held * w.accumulator * 2 > d.ofmap_bits)
-    ifmap = ifmap * ~input_on_chip(shape, 0, w.activation, d)
+    ifmap = ifmap * input_from_dram(shape, 0, w.activation, d)
     filt = filt * ~weights_resident
-    writebacks = shape.output_words * ~output_on_chip(shape, w.activation, d)
-    dram_bits = (ifmap + writebacks) * w.activation + filt * w.weight + 2 * spills * w.accumulator
-    return Traffic(ifmap, filt, writebacks, spills, dram_bits)
+    writebacks = shape.output_words * output_to_dram(shape, w.activation, d)
+    psum_bits = spills * w.accumulator
+    return Traffic(ifmap, filt, writebacks, spills, ifmap * w.activation + filt * w.weight + psum_bits,
+                   writebacks * w.activation + psum_bits)
 
 
 def _refetch(words_bits: Count, sram_bits: np.ndarray, folds: np.ndarray) -> np.ndarray:
@@ -105,11 +124,10 @@ def _refetch(words_bits: Count, sram_bits: np.ndarray, folds: np.ndarray) -> np.
 
 def vector_traffic(shape: LayerShape, w: Widths, d: Designs) -> Traffic:
     """DRAM words of a pooling or add layer: operands that live in DRAM are read once."""
-    ifmap = sum(words * ~input_on_chip(shape, operand, w.activation, d)
+    ifmap = sum(words * input_from_dram(shape, operand, w.activation, d)
                 for operand, words in enumerate(shape.input_words))
-    writebacks = shape.output_words * ~output_on_chip(shape, w.activation, d)
-    dram_bits = (ifmap + writebacks) * w.activation
-    return Traffic(ifmap, 0, writebacks, 0, dram_bits)
+    writebacks = shape.output_words * output_to_dram(shape, w.activation, d)
+    return Traffic(ifmap, 0, writebacks, 0, ifmap * w.activation, writebacks * w.activation)
 
 
 def stall_cycles(traffic: Traffic, compute: np.ndarray, tiles: np.ndarray, d: Designs) -> np.ndarray:
