@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "DseInputError": "dse.errors",
     "NestedParamsError": "dse.errors",
     "describe_validation_error": "dse.errors",
+    "install_hint": "dse.extras",
     "Architecture": "dse.schema",
     "Cost": "dse.schema",
     "LayerCost": "dse.schema",
@@ -79,6 +80,7 @@ __all__ = [
     "describe_validation_error",
     "echo_json",
     "hookimpl",
+    "install_hint",
     "load_workload",
     "make_plugins",
     "provenance",
@@ -106,6 +108,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from dse.cli.context import context_plugins, echo_json
     from dse.errors import DseInputError, NestedParamsError, describe_validation_error
+    from dse.extras import install_hint
     from dse.inputs.documents import load_workload, validate_document
     from dse.plugin.hookspecs import hookimpl
     from dse.plugin.manager import Plugins, make_plugins

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dse.errors import DseInputError
+from dse.extras import install_hint
 
 if TYPE_CHECKING:
     import polars as pl
@@ -62,7 +63,7 @@ def pareto_command(
         title = results.name
         data = (pareto_png if suffix == ".png" else pareto_html)(summary.background, summary.front, chosen, title)
         if data is None:
-            raise DseInputError("--plot: an HTML plot needs plotly (pip install 'dse[plotly]')")
+            raise DseInputError(f"--plot: an HTML plot needs plotly ({install_hint('plotly')})")
         write_bytes_atomic(data, plot)
         typer.echo(f"plot: {plot}")
 

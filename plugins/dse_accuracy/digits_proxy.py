@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import Accuracy, AccuracyModel, DenseLayer, DseInputError, Workload
+from dse import Accuracy, AccuracyModel, DenseLayer, DseInputError, Workload, install_hint
 from dse_accuracy.knobs import Knobs, resolve_knobs
 
 #: Bump when training changes what a knob set measures: old cache entries are then ignored.
@@ -111,7 +111,7 @@ def _train(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams) -> d
             importlib.import_module(module)
         except ImportError:
             raise DseInputError(
-                f"digits-proxy needs PyTorch and scikit-learn ({module} is missing): pip install 'dse[train]'"
+                f"digits-proxy needs PyTorch and scikit-learn ({module} is missing): {install_hint('train')}"
             ) from None
     import torch
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from dse import DseInputError
+from dse import DseInputError, install_hint
 
 
 def require(module: str, ref: str) -> ModuleType:
@@ -14,5 +14,5 @@ def require(module: str, ref: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         raise DseInputError(
-            f"{ref}: reading this file needs the '{module}' package: pip install 'dse[formats]'"
+            f"{ref}: reading this file needs the '{module}' package: {install_hint('formats')}"
         ) from None

@@ -36,7 +36,7 @@ class ReadingLoader(WorkloadLoader):
 
 class OnnxLoader(ReadingLoader):
     name = "onnx"
-    description = "ONNX models (ANN): conv, dense, pooling, residual add, flatten; needs dse[formats]"
+    description = "ONNX models (ANN): conv, dense, pooling, residual add, flatten; needs the [formats] extra"
     suffixes: ClassVar[tuple[str, ...]] = (".onnx",)
 
     def read(self, ref: str) -> Loaded:
@@ -48,7 +48,7 @@ class OnnxLoader(ReadingLoader):
 
 class NirLoader(ReadingLoader):
     name = "nir"
-    description = "NIR graphs (SNN): Affine, Linear, Conv1d/2d, pooling, IF/LIF/CubaLIF/LI, recurrence; needs dse[formats]"
+    description = "NIR graphs (SNN): Affine, Linear, Conv1d/2d, pooling, IF/LIF/CubaLIF/LI, recurrence; needs the [formats] extra"
     suffixes: ClassVar[tuple[str, ...]] = (".nir",)
 
     def read(self, ref: str) -> Loaded:

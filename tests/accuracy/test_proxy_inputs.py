@@ -37,5 +37,6 @@ def test_without_torch_the_error_names_the_extra(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "torch", None)  # what an environment without torch looks like to import
-    with pytest.raises(DseInputError, match=r"digits-proxy needs PyTorch .*\(torch is missing\): pip install 'dse\[train\]'"):
+    with pytest.raises(DseInputError, match=r"digits-proxy needs PyTorch .*\(torch is missing\): "
+                       r"pip install -e '\.\[train\]' in a checkout, or pip install 'dse-accel\[train\]'$"):
         MODEL.accuracy(digits_mlp(), {}, MODEL.Params(cache=False))

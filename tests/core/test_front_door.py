@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 import dse
+from dse.extras import DISTRIBUTION
 from tests.conftest import PAPER_CNN, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def test_help_shows_on_off_options_as_flags(cli) -> None:
 
 
 def test_plugins_table_keeps_square_brackets(cli) -> None:
-    # the onnx loader's description ends "needs dse[formats]": rich must not read it as markup
+    # the onnx loader's description ends "needs the [formats] extra": rich must not read it as markup
     code, out, _ = cli("plugins")
     assert code == 0 and "[formats]" in out
 
@@ -77,3 +78,22 @@ def test_a_systolic_array_short_of_filter_sram_names_the_layer(cli, tmp_path: Pa
     doc = json.loads(out)
     assert code == 0 and doc["totals"]["memory_fits"] is False
     assert "does not fit on chip: a stationary tile of conv exceeds half its SRAM" in doc["notes"]
+
+
+def test_the_distribution_is_not_the_unrelated_dse_on_the_index() -> None:
+    # pypi.org/project/dse is a Django bulk-insert tool; dse ships as dse-accel, command and import stay dse
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION == "dse-accel"
+    assert project["scripts"] == {"dse": "dse.cli.app:main"}
+    example = tomllib.loads((ROOT / "examples" / "dse-example-plugin" / "pyproject.toml").read_text())["project"]
+    assert example["dependencies"] == [DISTRIBUTION]
+
+
+def test_every_install_hint_works_from_a_checkout_and_from_the_index() -> None:
+    assert dse.install_hint("train") == "pip install -e '.[train]' in a checkout, or pip install 'dse-accel[train]'"
+    stale = [f"{path.relative_to(ROOT)}:{number}"
+             for pattern in ("dse/**/*.py", "plugins/**/*.py", "docs/*.md", "README.md", "examples/**/*.md")
+             for path in ROOT.glob(pattern)
+             for number, line in enumerate(path.read_text().splitlines(), 1)
+             if re.search(r"pip install '?dse\[", line)]
+    assert not stale, f"install hints naming the unrelated 'dse' distribution: {stale}"

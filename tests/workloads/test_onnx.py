@@ -79,7 +79,7 @@ def test_torch_export_imports_to_hand_worked_macs(models) -> None:
 
 def test_missing_onnx_package_names_the_extra(models, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "onnx", None)
-    with pytest.raises(DseInputError, match=r"dse\[formats\]"):
+    with pytest.raises(DseInputError, match=r"pip install -e '\.\[formats\]' in a checkout, or pip install 'dse-accel\[formats\]'$"):
         OnnxLoader().read(str(models["cnn_helper"]))
 
 
