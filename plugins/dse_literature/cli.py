@@ -10,7 +10,7 @@ import typer
 
 def reproduce_command(
     ctx: typer.Context,
-    study: Annotated[str, typer.Argument(help="ottati2023 | lemaire2022")],
+    study: Annotated[str, typer.Argument(help="ottati2023 | lemaire2022 | silicon")],
     out: Annotated[Path | None, typer.Option("--out", help="directory for reproduce.parquet (and a figure)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print rows as JSON")] = False,
 ) -> None:
@@ -26,6 +26,11 @@ def reproduce_command(
         _write(out, study, rows, plugins)
     if as_json:
         echo_json([r.as_dict() for r in rows])
+        return
+    if study == "silicon":
+        from dse_literature.silicon.table import print_silicon
+
+        print_silicon(rows)
         return
     from rich.console import Console
     from rich.table import Table

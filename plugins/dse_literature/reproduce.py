@@ -1,8 +1,9 @@
 """`dse reproduce STUDY`: the published numbers of a study beside ours, with the difference.
 
 Studies: ``ottati2023`` (the seed paper's CNN table, the 0.55 ratio, the 1.83 break-even,
-the memory share; docs/references/ottati2023.md) and ``lemaire2022`` (the SRAM energy
-fit; lemaire2022.md). Each row says whether the source is exact (a number to match within
+the memory share; docs/references/ottati2023.md), ``lemaire2022`` (the SRAM energy
+fit; lemaire2022.md) and ``silicon`` (named chips against their published measurements;
+docs/silicon.md). Each row says whether the source is exact (a number to match within
 1 %) or approximate (a rounded or averaged figure), and why we differ where we do.
 """
 
@@ -106,4 +107,11 @@ def lemaire2022(plugins: Plugins) -> list[Row]:
     return rows
 
 
-STUDIES = {"ottati2023": ottati2023, "lemaire2022": lemaire2022}
+def silicon(plugins: Plugins) -> list:
+    """Named chips against their published measurements (dse_literature.silicon.study, docs/silicon.md)."""
+    from dse_literature.silicon.study import silicon as rows
+
+    return rows(plugins)
+
+
+STUDIES = {"ottati2023": ottati2023, "lemaire2022": lemaire2022, "silicon": silicon}

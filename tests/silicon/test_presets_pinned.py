@@ -17,7 +17,7 @@ PINNED = {
                           "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
                           "noc_hop_pj": 3.6, "clock_mhz": 250.0}),
     # Di Mauro et al. 2022: 22 nm FDX, 4-bit weights, event-driven read-modify-write.
-    "sne": (22, 67.00, {"cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
+    "sne": (22, 0.07999, {"cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
                         "state_sram_kib": 16.0, "weight_bits": 4, "membrane_bits": 8, "state_update": "per_event",
                         "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0}),
     # Scherer et al. 2022: 96 output-channel units of 3x3x96 ternary inputs, 22 nm FDX.

@@ -4,7 +4,7 @@ Every ``read`` entry names where the value comes from (docs/references/chips.md 
 figures); values marked "assumed" are dse's reading where the publication gives none. ``K``
 is each chip's fitted factor on the technology's on-chip energies and leakage (silicon.technology); the
 points it was fitted on are named in ``fitted`` and the rows of `dse reproduce silicon` that
-check it are the others. tests/literature/test_silicon.py fails if any of these changes.
+check it are the others. tests/silicon/test_silicon.py fails if any of these changes.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ LOIHI = Chip(
         "clock_mhz": "4 ns per synaptic op (SANA-FE's Loihi model): 250 MHz equivalent",
         "technology": "horowitz45 at 14 nm by Stillmaker & Baas",
     },
-    k=20.32,  # fitted: `dse reproduce silicon` refits it (tests/literature/test_silicon.py)
+    k=20.32,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
     fitted_on="Davies 2018 Table 2: 23.6 pJ/synaptic op, 52 and 81 pJ/neuron update (each row checked "
               "with k refitted on the other two)",
 )
@@ -92,8 +92,9 @@ SNE = Chip(
             "not SNE's floor plan",
         "technology": "horowitz45 at 22 nm by Stillmaker & Baas",
     },
-    k=67.00,  # fitted: `dse reproduce silicon` refits it (tests/literature/test_silicon.py)
-    fitted_on="SNE's 80 µJ per DVS-Gesture inference at 1.2 % activity (the 4.9 % point checks it)",
+    k=0.07999,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
+    fitted_on="SNE's 0.221 pJ per synaptic op (4.5 TOP/s/W), as the marginal energy per op on DVS Gesture "
+              "(the two DVS-Gesture points check it)",
 )
 
 CUTIE = Chip(
@@ -113,7 +114,7 @@ CUTIE = Chip(
         "dataflow": "weights stay in the compute units while a layer runs: weight stationary",
         "technology": "horowitz45 at 22 nm by Stillmaker & Baas",
     },
-    k=0.01673,  # fitted: `dse reproduce silicon` refits it (tests/literature/test_silicon.py)
+    k=0.01673,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
     fitted_on="CUTIE's 2.72 µJ per CIFAR-10 inference (the DVS TCN's 5.5 µJ checks it)",
 )
 
@@ -136,7 +137,7 @@ EYERISS = Chip(
         "dram_bytes_per_cycle": "assumed: 64-bit off-chip bus",
         "technology": "horowitz45 at 65 nm by Stillmaker & Baas",
     },
-    k=6.029,  # fitted: `dse reproduce silicon` refits it (tests/literature/test_silicon.py)
+    k=6.029,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
     fitted_on="Eyeriss's 236 mW on VGG-16's conv layers at 0.7 fps (AlexNet's 278 mW checks it)",
 )
 

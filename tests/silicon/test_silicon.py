@@ -1,0 +1,114 @@
+"""`dse reproduce silicon`: named chips against their published measurements (docs/silicon.md).
+
+Bands are asserted on the rows held apart from every fit ("check" rows). Where the issue's
+band (Loihi per-op within 25 %, SNE's DVS-Gesture points and Eyeriss's AlexNet power within
+35 %) is not met, a strict xfail states it and why: it turns into a failure the day the model
+meets it, so the band can be tightened then.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dse_literature.silicon import networks as nets
+from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE
+from dse_literature.silicon.study import fits, silicon
+from dse_literature.silicon.technology import affine_in_k, fit_k
+
+from dse.plugin.manager import make_plugins
+
+
+@pytest.fixture(scope="module")
+def plugins():
+    return make_plugins()
+
+
+@pytest.fixture(scope="module")
+def rows(plugins):
+    return {(r.chip, r.quantity, r.workload): r for r in silicon(plugins)}
+
+
+def test_every_fitted_factor_in_a_preset_is_what_the_fit_gives(plugins) -> None:
+    # Each preset's k is a literal (tests/silicon/test_presets_pinned.py); refitting must give it
+    # to its four printed digits.
+    refit = fits(plugins)
+    for chip in (LOIHI, SNE, CUTIE, EYERISS):
+        assert chip.k == pytest.approx(refit[chip.name], rel=5e-4), chip.name
+
+
+def test_fit_k_is_exact_on_one_point_and_a_log_least_squares_on_several() -> None:
+    # q(k) = 3k + 2 reaches 11 at k = 3.
+    assert affine_in_k(lambda k: 3 * k + 2) == pytest.approx((3.0, 2.0))
+    assert fit_k([lambda k: 3 * k + 2], [11.0]) == pytest.approx(3.0)
+    # q1 = k, q2 = k against 2 and 8: the log-least-squares optimum is the geometric mean, 4.
+    assert fit_k([lambda k: k, lambda k: k], [2.0, 8.0]) == pytest.approx(4.0)
+
+
+def test_fitted_rows_are_exactly_the_ones_the_chips_name(rows) -> None:
+    fitted = sorted(key[:2] for key, r in rows.items() if r.fitted)
+    assert fitted == [("cutie", "energy per inference"), ("eyeriss", "chip power at 0.7 fps"),
+                      ("sne", "energy per synaptic op (marginal)")]
+    for row in rows.values():
+        if row.fitted:
+            assert row.error_pct == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_published_networks_have_their_published_sizes() -> None:
+    # Chen et al., ISSCC 2016: AlexNet 666 M MACs per 227x227 image, VGG-16 15.3 G per 224x224.
+    assert nets.alexnet_conv().macs == 665_784_864
+    assert round(nets.vgg16_conv().macs / 1e9, 1) == 15.3
+    # Blouw et al. 2019: 390-256-256-29, 390·256 + 256·256 + 256·29 = 172,800 synapses.
+    assert nets.keyword_spotter().macs == 172_800
+
+
+# Rows held apart from every fit, with the band they meet today (|error| below it).
+PROBE, DVS = "probe: dense 64->32, 5 steps", "DVS Gesture (zoo:dvs-gesture-scnn)"
+HELD_OUT_BANDS = {
+    ("loihi", "energy per synaptic op", PROBE): 25.0,  # +2.0 %: k fitted on the two update energies
+    ("loihi", "energy per inactive neuron update", PROBE): 40.0,  # +37.5 %
+    ("loihi", "energy per active neuron update", PROBE): 30.0,  # -28.7 %
+    ("sne", "energy at 4.9 % / energy at 1.2 %", DVS): 10.0,  # -5.2 %: the fixed/variable split
+    ("cutie", "energy per inference", "DVS Gesture ternary TCN"): 15.0,  # -10.5 %: k fitted on CIFAR-10
+    ("eyeriss", "chip power at 35 fps", "AlexNet conv layers"): 70.0,  # +66 %: k fitted on VGG-16
+}
+
+
+@pytest.mark.parametrize("key", list(HELD_OUT_BANDS), ids=lambda key: " / ".join(key[:2]))
+def test_held_out_rows_stay_within_their_band(rows, key) -> None:
+    row = rows[key]
+    assert not row.fitted
+    assert abs(row.error_pct) < HELD_OUT_BANDS[key]
+
+
+@pytest.mark.xfail(strict=True, reason="the model's active update costs one add more than its inactive one; "
+                   "Loihi's costs 56 % more (81 vs 52 pJ): no single k puts both within 25 % (docs/silicon.md)")
+def test_issue_band_loihi_neuron_updates_within_25_percent(rows) -> None:
+    for name in ("energy per inactive neuron update", "energy per active neuron update"):
+        assert abs(rows[("loihi", name, PROBE)].error_pct) < 25.0
+
+
+@pytest.mark.xfail(strict=True, reason="SNE's own DVS-Gesture network is not published; its points imply about "
+                   "600x the synaptic ops of dse's network (docs/silicon.md)")
+def test_issue_band_sne_dvs_gesture_points_within_35_percent(rows) -> None:
+    for activity in ("1.2%", "4.9%"):
+        assert abs(rows[("sne", f"energy per inference at {activity} activity", DVS)].error_pct) < 35.0
+
+
+@pytest.mark.xfail(strict=True, reason="Eyeriss's power follows cycles more than MACs (VGG-16 runs at half "
+                   "AlexNet's utilisation); dse charges per action (docs/silicon.md)")
+def test_issue_band_eyeriss_alexnet_within_35_percent(rows) -> None:
+    assert abs(rows[("eyeriss", "chip power at 35 fps", "AlexNet conv layers")].error_pct) < 35.0
+
+
+def test_reproduce_silicon_json_has_the_documented_keys(cli) -> None:
+    code, out, _ = cli("reproduce", "silicon", "--json")
+    assert code == 0
+    data = json.loads(out)
+    keys = {"chip", "quantity", "workload", "published", "dse", "unit", "error_pct", "fitted", "source"}
+    assert all(keys <= set(row) for row in data)
+    assert {row["chip"] for row in data} == {"loihi", "sne", "cutie", "eyeriss", "truenorth"}
+    kws = next(row for row in data if row["workload"].startswith("keyword spotting"))
+    assert kws["published"] == 0.27 and kws["unit"] == "mJ" and "assumed" in kws["assumed"]
+    code, out, _ = cli("reproduce", "silicon")
+    assert code == 0 and "docs/silicon.md" in out
