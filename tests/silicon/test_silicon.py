@@ -35,6 +35,7 @@ def test_every_fitted_factor_in_a_preset_is_what_the_fit_gives(plugins) -> None:
     refit = fits(plugins)
     for chip in (LOIHI, SNE, CUTIE, EYERISS):
         assert chip.k == pytest.approx(refit[chip.name], rel=5e-4), chip.name
+    assert LOIHI.leak_k == pytest.approx(refit["loihi-leak"], rel=5e-4)
 
 
 def test_fit_k_is_exact_on_one_point_and_a_log_least_squares_on_several() -> None:
@@ -48,7 +49,7 @@ def test_fit_k_is_exact_on_one_point_and_a_log_least_squares_on_several() -> Non
 def test_fitted_rows_are_exactly_the_ones_the_chips_name(rows) -> None:
     fitted = sorted(key[:2] for key, r in rows.items() if r.fitted)
     assert fitted == [("cutie", "energy per inference"), ("eyeriss", "chip power at 0.7 fps"),
-                      ("sne", "energy per synaptic op (marginal)")]
+                      ("loihi", "idle (static) power"), ("sne", "energy per synaptic op (marginal)")]
     for row in rows.values():
         if row.fitted:
             assert row.error_pct == pytest.approx(0.0, abs=1e-6)

@@ -9,7 +9,7 @@ check it are the others. tests/silicon/test_silicon.py fails if any of these cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dse import Architecture, Preset
@@ -27,20 +27,24 @@ class Chip:
     params: dict[str, Any]
     source: str
     read: dict[str, str]
-    k: float = 1.0  # fitted factor on on-chip energies and leakage; 1.0: nothing fitted
+    k: float = 1.0  # fitted factor on on-chip energies (and leakage unless leak_k); 1.0: nothing fitted
     fitted_on: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def architecture(self, k: float | None = None) -> Architecture:
-        """The chip with factor ``k`` (default: its fitted one) on the technology's energies and leakage."""
+    leak_k: float | None = None  # fitted factor on leakage alone; None: k
+    leak_fitted_on: str = ""
+    
+    def architecture(self, k: float | None = None, leak_k: float | None = None) -> Architecture:
+        """The chip with factors ``k`` and ``leak_k`` (default: its fitted ones) on the technology."""
         factor = self.k if k is None else k
+        leak = self.leak_k if leak_k is None else leak_k
         return Architecture(backend=self.backend, name=self.name, params=self.params,
-                            technology=chip_technology(self.name, self.node_nm, factor, self.fitted_on))
+                            technology=chip_technology(self.name, self.node_nm, factor, self.fitted_on, leak))
 
     def preset(self) -> Preset:
-        fitted = {"k (energy and leakage factor)": f"{self.k:.4g}, fitted on {self.fitted_on}"} if self.fitted_on else {}
+        fitted = {"k (energy factor)": f"{self.k:.4g}, fitted on {self.fitted_on}"} if self.fitted_on else {}
+        if self.leak_fitted_on:
+            fitted["leak_k (leakage factor)"] = f"{self.leak_k:.4g}, fitted on {self.leak_fitted_on}"
         return Preset(name=self.name, description=self.description, architecture=self.architecture(),
-                      source=self.source, read=self.read, fitted={**fitted, **self.extra})
+                      source=self.source, read=self.read, fitted=fitted)
 
 
 DAVIES = "Davies et al., IEEE Micro 38(1):82-99, 2018 (chips.md)"
@@ -72,6 +76,8 @@ LOIHI = Chip(
     k=20.32,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
     fitted_on="Davies 2018 Table 2: 23.6 pJ/synaptic op, 52 and 81 pJ/neuron update (each row checked "
               "with k refitted on the other two)",
+    leak_k=0.2256,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
+    leak_fitted_on="Loihi's 29 mW idle power running nothing (Blouw et al. 2019, Table 1)",
 )
 
 SNE = Chip(

@@ -35,8 +35,12 @@ def dynamic_energy_pj(c: Cost) -> float:
 def power_mw(plugins: Plugins, arch: Architecture, workload: Workload, rate_hz: float) -> float:
     """Chip power (mW) running ``workload`` ``rate_hz`` times a second: dynamic + static over the second."""
     c = cost(plugins, arch, workload)
-    static_mw = plugins.technology(arch.technology).leakage_mw_per_mm2 * c.area_mm2
-    return dynamic_energy_pj(c) * rate_hz * 1e-9 + static_mw
+    return dynamic_energy_pj(c) * rate_hz * 1e-9 + plugins.technology(arch.technology).leakage_mw_per_mm2 * c.area_mm2
+
+
+def static_mw(plugins: Plugins, arch: Architecture, workload: Workload) -> float:
+    """The chip's static power (mW): leakage density x the area dse gives it for ``workload``."""
+    return plugins.technology(arch.technology).leakage_mw_per_mm2 * cost(plugins, arch, workload).area_mm2
 
 
 def loihi_per_op(plugins: Plugins, arch: Architecture) -> dict[str, float]:

@@ -14,12 +14,20 @@ from dataclasses import asdict, dataclass
 from dse import Plugins, Workload, load_workload
 from dse_literature.silicon import networks as nets
 from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE, TRUENORTH, Chip
-from dse_literature.silicon.measure import chip_energy_pj, cost, dynamic_energy_pj, loihi_per_op, power_mw
+from dse_literature.silicon.measure import (
+    chip_energy_pj,
+    cost,
+    dynamic_energy_pj,
+    loihi_per_op,
+    power_mw,
+    static_mw,
+)
 from dse_literature.silicon.technology import fit_k
 
 # Published figures (docs/references/chips.md).
 LOIHI_PER_OP = {"synop": 23.6, "inactive": 52.0, "active": 81.0}  # pJ, Davies 2018 Table 2
 LOIHI_KWS_MJ = 0.27  # mJ dynamic energy per inference, Blouw et al. 2019 Table 1
+LOIHI_IDLE_MW = 29.0  # mW idle (board running nothing), Blouw et al. 2019 Table 1
 SNE_DVS_UJ = {0.012: 80.0, 0.049: 261.0}  # µJ per inference at input activity, Di Mauro 2022
 SNE_PJ_PER_SOP = 0.221  # pJ per synaptic op, Di Mauro 2022
 CUTIE_CIFAR_UJ, CUTIE_DVS_UJ = 2.72, 5.5  # µJ per inference, Scherer et al. 2022 abstract
@@ -65,6 +73,7 @@ def fits(plugins: Plugins) -> dict[str, float]:
     q = _quantities(plugins)
     return {
         "loihi": fit_k([q["loihi"][n] for n in LOIHI_PER_OP], list(LOIHI_PER_OP.values())),
+        "loihi-leak": fit_k([q["loihi-idle"]], [LOIHI_IDLE_MW]),
         "sne": fit_k([q["sne-sop"]], [SNE_PJ_PER_SOP]),
         "cutie": fit_k([q["cutie-cifar"]], [CUTIE_CIFAR_UJ]),
         "eyeriss": fit_k([q["eyeriss-vgg"]], [EYERISS_VGG_MW]),
@@ -95,6 +104,7 @@ def _quantities(plugins: Plugins) -> dict:
     return {
         "loihi": {name: per_op(name) for name in LOIHI_PER_OP},
         "loihi-kws": _at(LOIHI, dynamic_mj, nets.keyword_spotter()),
+        "loihi-idle": lambda leak: static_mw(plugins, LOIHI.architecture(leak_k=leak), nets.keyword_spotter()),
         "sne": {a: _at(SNE, energy_uj, nets.with_activity(sne_net, a)) for a in SNE_DVS_UJ},
         "sne-sop": lambda k: _sne_pj_per_sop(plugins, sne_net, k),
         "cutie-cifar": _at(CUTIE, energy_uj, nets.cutie_cifar9()),
@@ -122,6 +132,9 @@ def silicon(plugins: Plugins) -> list[SiliconRow]:
     rows.append(SiliconRow("loihi", "dynamic energy per inference", "keyword spotting (Blouw et al.)",
                            LOIHI_KWS_MJ, q["loihi-kws"](k["loihi"]), "mJ", False,
                            "Blouw et al., NICE 2019, Table 1", nets.KWS_ASSUMED))
+    rows.append(SiliconRow("loihi", "idle (static) power", "none running", LOIHI_IDLE_MW,
+                           q["loihi-idle"](k["loihi-leak"]), "mW", True, "Blouw et al., NICE 2019, Table 1",
+                           "the board's idle power, its embedded x86 cores included, fits Loihi's leak_k"))
     sne, sne_net = "Di Mauro et al., DATE 2022", "DVS Gesture (zoo:dvs-gesture-scnn)"
     rows.append(SiliconRow("sne", "energy per synaptic op (marginal)", sne_net, SNE_PJ_PER_SOP,
                            q["sne-sop"](k["sne"]), "pJ", True, sne, "slope between the 1.2 % and 4.9 % points"))

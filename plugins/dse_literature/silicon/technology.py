@@ -1,9 +1,10 @@
 """A chip's technology: horowitz45 moved to the chip's node, its energies times a fitted factor.
 
-The factor ``k`` multiplies every on-chip energy (adds, multiplies, SRAM bits, registers) and
-the static power density alike: one number for how far a chip's circuits sit from
-Horowitz's 45 nm at nominal voltage after node scaling (supply voltage, asynchronous
-handshakes, control and clock overheads). DRAM is off chip and left alone, and backends add
+The factor ``k`` multiplies every on-chip energy (adds, multiplies, SRAM bits, registers) and,
+unless a chip fits its own ``leak_k`` on a published idle power, the static power density
+too: one number for how far a chip's circuits sit from Horowitz's 45 nm at nominal voltage
+after node scaling (supply voltage scales both; asynchronous handshakes, control and clock
+overheads raise the dynamic part only, hence Loihi's own leak_k). DRAM is off chip and left alone, and backends add
 a few energies given in pJ (a mesh hop), so a cost is affine in ``k``: E(k) = k·A + B. That
 makes every fit exact and cheap (two evaluations, :func:`affine_in_k`).
 """
@@ -16,19 +17,23 @@ from dse import Technology, scale_technology
 from dse_literature.technologies import HOROWITZ45
 
 
-def chip_technology(chip: str, node_nm: float, k: float = 1.0, fitted_on: str = "") -> Technology:
-    """horowitz45 at ``node_nm`` (Stillmaker & Baas) with on-chip energies and leakage × ``k`` (dimensionless)."""
+def chip_technology(chip: str, node_nm: float, k: float = 1.0, fitted_on: str = "",
+                    leak_k: float | None = None) -> Technology:
+    """horowitz45 at ``node_nm`` (Stillmaker & Baas) with on-chip energies × ``k`` and leakage × ``leak_k``
+    (default: ``k`` too); both dimensionless."""
     base = scale_technology(HOROWITZ45, node_nm)
+    leak = k if leak_k is None else leak_k
+    tag = "" if k == 1.0 and leak == 1.0 else f"x{k:.4g}" + ("" if leak == k else f"-leak{leak:.4g}")
     return base.model_copy(update={
-        "name": f"{chip}-{node_nm:g}nm" + ("" if k == 1.0 else f"x{k:.4g}"),
+        "name": f"{chip}-{node_nm:g}nm{tag}",
         "add_pj": {b: e * k for b, e in base.add_pj.items()},
         "mul_pj": {b: e * k for b, e in base.mul_pj.items()},
         "sram_read_pj_per_bit": {s: e * k for s, e in base.sram_read_pj_per_bit.items()},
         "register_pj_per_bit": base.register_pj_per_bit * k,
-        "leakage_mw_per_mm2": base.leakage_mw_per_mm2 * k,
+        "leakage_mw_per_mm2": base.leakage_mw_per_mm2 * leak,
         "sources": {**base.sources, "calibration": (
-            f"on-chip energies and leakage x {k:.4g}, fitted on {fitted_on} (docs/silicon.md)" if k != 1.0
-            else "no fitted factor: the physical model as scaled")},
+            f"on-chip energies x {k:.4g} and leakage x {leak:.4g}, fitted on {fitted_on} (docs/silicon.md)"
+            if tag else "no fitted factor: the physical model as scaled")},
     })
 
 
