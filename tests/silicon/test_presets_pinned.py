@@ -21,7 +21,7 @@ PINNED = {
                         "state_sram_kib": 16.0, "weight_bits": 4, "membrane_bits": 8, "state_update": "per_event",
                         "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0}),
     # Scherer et al. 2022: 96 output-channel units of 3x3x96 ternary inputs, 22 nm FDX.
-    "cutie": (22, 0.01673, {"rows": 864, "cols": 96, "dataflow": "ws", "ifmap_sram_kib": 64.0,
+    "cutie": (22, 0.01668, {"rows": 864, "cols": 96, "dataflow": "ws", "ifmap_sram_kib": 64.0,
                             "filter_sram_kib": 64.0, "ofmap_sram_kib": 64.0, "dram_bytes_per_cycle": 16.0,
                             "clock_mhz": 50.0, "zero_gating": True}),
     # Chen et al. 2017: 12x14 PEs, 108 KB global buffer, 224x16-bit filter spads, 200 MHz, 65 nm.
