@@ -3,9 +3,14 @@
 - Affine, Linear → dense; Conv2d → conv2d; Conv1d → conv2d of height 1; SumPool2d,
   AvgPool2d → pool; Flatten → flatten (the whole sample: the only reshape dse has).
 - IF, LIF, CubaLIF (spiking) and I, LI, CubaLI (integrators, analog outputs) set the neuron
-  of the layer before them. Leak per step: beta = 1 - dt/tau with snnTorch's dt = 1e-4 s,
-  which recovers snnTorch's Leaky(beta) exactly (docs/references/formats.md); scalar
-  (0-d) parameters broadcast, arrays are averaged. NIR resets to v_reset: ``reset: zero``.
+  of the layer before them. Leak per step: beta = 1 - dt/tau (forward Euler, as snnTorch
+  and norse step), which recovers snnTorch's Leaky(beta) exactly (docs/references/formats.md);
+  dt and tau are taken as the file gives them: dt from the node's or the graph's metadata
+  ("dt", seconds), else snnTorch's 1e-4 s with a warning. A tau at or below dt (norse
+  writes tau = dt·tau_mem, 1e-5 s by default; sinabs writes tau in steps) is not an error:
+  Euler's 1 - dt/tau would not be a decay, so the exact exp(-dt/tau) is used, and a warning
+  names the nodes. Scalar (0-d) parameters broadcast, arrays are averaged. NIR resets to
+  v_reset: ``reset: zero``.
 - Threshold makes the layer's outputs spikes without state; Scale and Delay are not
   costed and named in a warning.
 - Several edges into one node sum their inputs: an add layer (``skip_from``) joins them.
@@ -13,7 +18,8 @@
   themselves: that layer becomes ``recurrent: true``, its weight density counting both
   matrices.
 - Shapes exclude the batch; a leading batch of 1 on Input (snnTorch) is dropped when the
-  first layer wants fewer dimensions.
+  first layer wants fewer dimensions, and so are leading batch or time axes of any size that
+  the first layer does not read (sinabs writes Input as (T, N) or (B, T, N)), with a warning.
 NIR carries no time steps and no spike rates: T and densities are defaults until an
 activity file replaces them, and a warning says so.
 """
@@ -31,8 +37,12 @@ from dse_workloads.densities import SPIKE_DENSITY, Density
 from dse_workloads.loaded import Draft, Loaded
 from dse_workloads.nir_reader import NirNet
 
-#: snnTorch exports Leaky(beta) as LIF with dt = 1e-4 s and tau = dt / (1 - beta) (formats.md).
+#: dt when the file gives none: snnTorch exports Leaky(beta) as LIF with dt = 1e-4 s and
+#: tau = dt / (1 - beta) (formats.md).
 DT_S = 1e-4
+#: Smallest leak written for a tau far below dt (the schema needs beta > 0): the membrane
+#: forgets its state within one step either way.
+MIN_LEAK = 1e-12
 #: Time steps when none are given: at T = 8 the digits SNN reaches 0.964 against the ANN's
 #: 0.969 (docs/references/accuracy_digits.md), the smallest T within half a point.
 DEFAULT_TIMESTEPS = 8
@@ -118,12 +128,20 @@ class _Builder:
         self.layer_of: dict[str, str] = {}
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.uncosted: list[str] = []
+        self.dt_missing: list[str] = []  # nodes whose leak assumed the default dt
+        self.fast: list[str] = []  # nodes whose tau is at or below dt
 
     def run(self, order: list[str], name: str) -> Loaded:
         for node in order:
             self._visit(node)
         if self.uncosted:
             self.draft.notes.append(f"{self.ref}: nodes not costed: " + ", ".join(self.uncosted))
+        if self.dt_missing:
+            self.draft.notes.append(f"{self.ref}: no dt in the file (metadata 'dt'): the leak of "
+                                    f"{_some(self.dt_missing)} uses dt = {DT_S} s (snnTorch's)")
+        if self.fast:
+            self.draft.notes.append(f"{self.ref}: tau at or below dt in {_some(self.fast)}: the membrane forgets "
+                                    "within a step, leak exp(-dt/tau)")
         first = self.draft.layers[0] if self.draft.layers else None
         input_shape = self.shapes.get("input") if first is not None and first["kind"] in ("pool", "add",
                                                                                            "flatten") else None
@@ -185,11 +203,37 @@ class _Builder:
         raw = obj.input_type.get("input") if isinstance(obj.input_type, dict) else None
         if raw is None or np.size(raw) == 0:
             raise DseInputError(f"{self.ref}: Input node '{node}' has no shape")
-        shape = tuple(int(d) for d in np.ravel(raw))
+        given = shape = tuple(int(d) for d in np.ravel(raw))
         rank = self._consumer_rank(node)
         while len(shape) > rank and shape[0] == 1:
             shape = shape[1:]
+        fits = self._consumer_fit(node)
+        while len(shape) > 1 and fits is not None and not fits(shape):
+            shape = shape[1:]
+        if len(shape) < len(given) and math.prod(given[: len(given) - len(shape)]) > 1:
+            self.draft.notes.append(
+                f"{self.ref}: Input '{node}' has shape {given}; the first layer reads {shape}, so the leading "
+                f"{given[: len(given) - len(shape)]} (batch or time steps, as sinabs writes them) is dropped")
         return shape
+
+    def _consumer_fit(self, node: str) -> Any:
+        """A test of whether an input shape suits the first synaptic layer after ``node``, or None."""
+        frontier, seen = list(self.net.succs(node)), set()
+        while frontier:
+            current = frontier.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            kind, obj = self.net.kind(current), self.net.nodes[current]
+            if kind in ("Affine", "Linear"):
+                features = int(np.shape(obj.weight)[1])
+                return lambda shape: math.prod(shape) == features
+            if kind in RANK:
+                return lambda shape, rank=RANK[kind]: len(shape) <= rank
+            if kind == "Flatten":
+                return None
+            frontier.extend(self.net.succs(current))
+        return None
 
     def _consumer_rank(self, node: str) -> int:
         """Dimensions the first layer after ``node`` works on (3 conv2d/pool, 2 conv1d, 1 dense)."""
@@ -279,23 +323,42 @@ class _Builder:
         if kind in ("IF", "I"):
             params: dict[str, Any] = {"model": "IF"}
         elif kind in ("LIF", "LI"):
-            params = {"model": "LIF", "leak": self._leak(node, obj.tau)}
+            params = {"model": "LIF", "leak": self._leak(node, obj, obj.tau)}
         else:
-            params = {"model": "CubaLIF", "leak": self._leak(node, obj.tau_mem),
-                      "synapse_leak": self._leak(node, obj.tau_syn)}
+            params = {"model": "CubaLIF", "leak": self._leak(node, obj, obj.tau_mem),
+                      "synapse_leak": self._leak(node, obj, obj.tau_syn)}
         if kind in SPIKING:
             params.update(threshold=_mean(obj.v_threshold), reset="zero")
         else:
             params["reset"] = "none"
         return params
 
-    def _leak(self, node: str, tau: Any) -> float:
-        """Per-step decay beta = 1 - dt/tau (snnTorch's dt), averaged over neurons."""
+    def _leak(self, node: str, obj: Any, tau: Any) -> float:
+        """Per-step decay beta = 1 - dt/tau, averaged over neurons; exp(-dt/tau) where tau <= dt."""
         tau = np.asarray(tau, dtype=float)
-        if tau.size == 0 or np.any(tau <= DT_S):
-            raise DseInputError(f"{self.ref}: node '{node}': tau {tau.min() if tau.size else '?'} s is not above "
-                                f"dt = {DT_S} s (snnTorch's), so 1 - dt/tau is no decay")
-        return float(np.mean(1.0 - DT_S / tau))
+        if tau.size == 0 or np.any(tau <= 0):
+            raise DseInputError(f"{self.ref}: node '{node}': tau {tau.min() if tau.size else '?'} s is not a "
+                                "positive time constant")
+        dt = self._dt(node, obj)
+        if np.any(tau <= dt):
+            if node not in self.fast:
+                self.fast.append(node)
+            beta = np.where(tau > dt, 1.0 - dt / tau, np.exp(-dt / tau))
+        else:
+            beta = 1.0 - dt / tau
+        return float(max(np.mean(beta), MIN_LEAK))
+
+    def _dt(self, node: str, obj: Any) -> float:
+        """The step in seconds: the node's metadata, the graph's, else :data:`DT_S` (and noted)."""
+        for metadata in (getattr(obj, "metadata", None) or {}, self.net.metadata):
+            if "dt" in metadata:
+                dt = float(np.ravel(np.asarray(metadata["dt"], dtype=float))[0])
+                if not dt > 0:
+                    raise DseInputError(f"{self.ref}: node '{node}': metadata dt = {dt} is not a positive step (s)")
+                return dt
+        if node not in self.dt_missing:
+            self.dt_missing.append(node)
+        return DT_S
 
     def _recurrence(self, node: str, target: str) -> None:
         """``node`` → ``target`` closes a cycle: a square weight back into a dense layer's neurons."""
@@ -311,6 +374,11 @@ class _Builder:
         nonzero = layer.get("weight_density", 1.0) * n_in * n + np.count_nonzero(weight)
         layer.update(recurrent=True, weight_density=float(nonzero / (n_in * n + n * n)))
         self.layer_of[node] = layer_name
+
+
+def _some(names: list[str]) -> str:
+    """Up to four names, and how many more."""
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def _mean(value: Any) -> float:

@@ -30,6 +30,7 @@ class NirNet:
     nodes: dict[str, Any]
     edges: list[tuple[str, str]]
     inputs: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)  # the root graph's (a "dt" in seconds)
 
     def kind(self, name: str) -> str:
         return type(self.nodes[name]).__name__
@@ -56,7 +57,7 @@ def read_nir(path: str | Path) -> NirNet:
                                 f"{str(error).splitlines()[0] if str(error) else ''})") from None
     nodes, edges = _inline(graph, "", nir)
     inputs = [name for name, node in nodes.items() if isinstance(node, nir.Input)]
-    net = NirNet(ref, nodes, edges, inputs)
+    net = NirNet(ref, nodes, edges, inputs, dict(getattr(graph, "metadata", None) or {}))
     _bridge(net, nir)
     if not net.inputs:
         raise DseInputError(f"{ref}: the NIR graph has no Input node")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import math
+
 import pytest
 from dse_workloads.loaders import NirLoader
 from dse_workloads.nir_convert import DEFAULT_TIMESTEPS, back_edges, topological_order
@@ -81,3 +84,67 @@ def test_two_edges_into_one_node_are_summed_by_an_add_layer(models) -> None:
     assert layers["fc2"].neuron.model == "none" and layers["fc2"].output_density == 1.0
     # MACs: 32*32 + 32*32 + 32*10 = 2,368
     assert sum(l.macs for l in layers.values()) == 2_368
+
+
+def test_norse_file_with_default_parameters_imports(models, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="dse.workloads"):
+        first, second = NirLoader().load(str(models["norse_like"])).layers
+    # 10 → 8 → 2 Affine: 80 + 16 = 96 MACs; norse's names and edge order
+    assert (first.name, first.macs, second.name, second.macs) == ("0", 80, "2", 16)
+    # tau = 1e-5 s is below the default dt = 1e-4 s: exp(-dt/tau) = exp(-10) = 4.54e-5, still leaky
+    assert first.neuron.model == "LIF" and first.neuron.leak == pytest.approx(math.exp(-10))
+    text = caplog.text
+    assert "no dt in the file (metadata 'dt'): the leak of 1, 3 uses dt = 0.0001 s" in text
+    assert "tau at or below dt in 1, 3" in text
+
+
+def test_sinabs_file_with_time_steps_on_input_imports(models, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="dse.workloads"):
+        first, second = NirLoader().load(str(models["sinabs_like"])).layers
+    # Input (T, N) = (5, 64): the Affine reads 64, so the 5 time steps are dropped from the shape
+    assert (first.in_shape, first.out_shape, second.out_shape) == ((64,), (32,), (10,))
+    assert first.macs + second.macs == 64 * 32 + 32 * 10  # 2,368
+    # tau = 10 (sinabs counts steps) with the default dt 1e-4 s: 1 - 1e-5
+    assert first.neuron.leak == pytest.approx(1 - 1e-5) and second.neuron.model == "IF"
+    assert "has shape (5, 64); the first layer reads (64,), so the leading (5,)" in caplog.text
+
+
+def test_dt_in_the_graph_metadata_sets_the_leak(tmp_path) -> None:
+    import nir
+    import numpy as np
+
+    graph = nir.NIRGraph(nodes={
+        "input": nir.Input(input_type={"input": np.array([4])}),
+        "fc": nir.Affine(weight=np.ones((2, 4)), bias=np.zeros(2)),
+        "lif": nir.LIF(tau=np.full(2, 1e-3), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2)),
+        "output": nir.Output(output_type={"output": np.array([2])}),
+    }, edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], metadata={"dt": 5e-4})
+    nir.write(str(tmp_path / "dt.nir"), graph)
+    loaded = NirLoader().read(str(tmp_path / "dt.nir"))
+    # beta = 1 - dt/tau = 1 - 5e-4 / 1e-3 = 0.5, and no warning about dt
+    assert loaded.workload.layers[0].neuron.leak == pytest.approx(0.5)
+    assert not any("no dt in the file" in line for line in loaded.warnings())
+
+
+@pytest.mark.parametrize("library", ["norse", "sinabs"])
+def test_files_from_the_real_exporters_import(library: str, tmp_path) -> None:
+    """With norse or sinabs installed: their own to_nir output, written uncompressed (nir 1.0.8
+    cannot gzip their 0-d parameters), imports like the reproductions above."""
+    pytest.importorskip(library)
+    torch = pytest.importorskip("torch")
+    import nir
+
+    if library == "norse":
+        import norse.torch as norse
+
+        model = norse.SequentialState(torch.nn.Linear(10, 8), norse.LIFBoxCell(), torch.nn.Linear(8, 2),
+                                      norse.LIFBoxCell())
+        graph, macs = norse.to_nir(model, torch.randn(1, 10)), 96
+    else:
+        import sinabs
+        import sinabs.layers as sl
+
+        model = torch.nn.Sequential(torch.nn.Linear(64, 32), sl.LIF(tau_mem=10.0), torch.nn.Linear(32, 10), sl.IAF())
+        graph, macs = sinabs.to_nir(model, torch.randn(4, 5, 64)), 2_368
+    nir.write(str(tmp_path / "real.nir"), graph, compression=None)
+    assert NirLoader().load(str(tmp_path / "real.nir")).macs == macs
