@@ -10,6 +10,10 @@ import typer
 
 from dse.plugin.manager import Plugins, make_plugins
 
+ACTIVITY_HELP = ("measured densities per layer (CSV, Parquet or JSON by layer name), read by a loader plugin "
+                 "that offers load_with_activity; default: the workload's own")
+"""The help of every costing command's ``--activity`` option."""
+
 
 def context_plugins(ctx: typer.Context) -> Plugins:
     """The plugins of the running command (built once per invocation)."""

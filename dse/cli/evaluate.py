@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from dse.cli.context import context_plugins, echo_json
+from dse.cli.context import ACTIVITY_HELP, context_plugins, echo_json
 from dse.errors import DseInputError
-from dse.plugin.manager import Plugins
 
 
 def evaluate_command(
@@ -18,17 +17,15 @@ def evaluate_command(
     architecture: Annotated[Path, typer.Argument(help="architecture YAML/JSON file")],
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="also write per-layer rows to this Parquet file")] = None,
-    activity: Annotated[Path | None, typer.Option(
-        "--activity", help="measured densities per layer (CSV, Parquet or JSON by layer name), read by a "
-        "loader plugin that offers load_with_activity")] = None,
+    activity: Annotated[Path | None, typer.Option("--activity", help=ACTIVITY_HELP)] = None,
 ) -> None:
     """Cost one workload on one architecture, layer by layer."""
     from dse.cli.evaluation_output import evaluation_document, print_evaluation
     from dse.evaluation.evaluate import evaluate, resolve
-    from dse.inputs.documents import load_architecture, load_workload
+    from dse.inputs.documents import load_architecture, load_measured_workload
 
     plugins = context_plugins(ctx)
-    wl = load_workload(workload, plugins) if activity is None else load_with_activity(workload, activity, plugins)
+    wl = load_measured_workload(workload, plugins, activity)
     arch = load_architecture(architecture, plugins)
     design = resolve(arch, plugins, str(architecture))
     cost = evaluate(wl, design, str(architecture))
@@ -45,12 +42,3 @@ def evaluate_command(
         echo_json(evaluation_document(wl, arch, cost))
     else:
         print_evaluation(wl, arch, design.technology.name, cost)
-
-
-def load_with_activity(workload: str, activity: Path, plugins: Plugins) -> Any:
-    """The workload with measured densities, through the first loader that reads activity files."""
-    for loader in plugins.loaders.values():
-        reader = getattr(loader, "load_with_activity", None)
-        if reader is not None:
-            return reader(workload, str(activity), plugins)
-    raise DseInputError(f"{activity}: no installed plugin reads activity files (dse's workloads plugin does)")

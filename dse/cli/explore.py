@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dse.cli.context import context_plugins
+from dse.cli.context import ACTIVITY_HELP, context_plugins
 from dse.cli.pareto import front_lines
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def explore_command(
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes on this machine")] = 1,
     out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="sampler seed (default: the space's)")] = None,
+    activity: Annotated[Path | None, typer.Option("--activity", help=ACTIVITY_HELP)] = None,
 ) -> None:
     """Search a space for its Pareto front with Optuna; resumable; writes Parquet files and plots."""
     from dse.inputs.space import space_header
@@ -48,7 +49,7 @@ def explore_command(
     config = ExploreConfig(
         space_path=space, out=out or Path("runs") / loaded.name, study=study or loaded.name,
         trials=trials or loaded.trials, seed=loaded.seed if seed is None else seed, workers=workers,
-        storage=storage, plugin_modules=_code_plugins(plugins),
+        storage=storage, plugin_modules=_code_plugins(plugins), activity=activity,
     )
     progress = RichProgress(f"explore {loaded.name}", "trials")
     try:

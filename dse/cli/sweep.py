@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dse.cli.context import context_plugins
+from dse.cli.context import ACTIVITY_HELP, context_plugins
 from dse.cli.pareto import front_lines
 from dse.errors import DseInputError
 
@@ -21,6 +21,7 @@ def sweep_command(
                                              help="values per range on the grid at most")] = 5,
     out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME-sweep)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="seed of --random (default: the space's)")] = None,
+    activity: Annotated[Path | None, typer.Option("--activity", help=ACTIVITY_HELP)] = None,
 ) -> None:
     """Evaluate a grid or random points of a space in vectorised batches, without Optuna."""
     from dse.inputs.space import space_header
@@ -33,7 +34,8 @@ def sweep_command(
     header = space_header(space)
     name = header.name
     config = SweepConfig(space_path=space, out=out or Path("runs") / f"{name}-sweep",
-                         mode="grid" if grid else "random", points=random or 0, grid_points=grid_points, seed=seed)
+                         mode="grid" if grid else "random", points=random or 0, grid_points=grid_points, seed=seed,
+                         activity=activity)
     progress = RichProgress(f"sweep {name}", "points", show_front=False)
     try:
         result = sweep(config, plugins, progress)

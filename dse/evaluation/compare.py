@@ -87,15 +87,16 @@ def compare_grid(
     return pl.DataFrame(rows), ann_cost.energy_pj, ann_cost.latency_s
 
 
-def break_even(workload: Workload, snn: Design, target_pj: float, timesteps: int,
+def break_even(workload: Workload, snn: Design, target_pj: float, timesteps: int, source: str = "--snn",
                lo: float = 0.0, hi: float = 1.0, iterations: int = 50) -> BreakEven:
-    """Bisect the spike density at which the SNN's energy equals ``target_pj``.
+    """Bisect the spike density at which the SNN's (or a hybrid's) energy equals ``target_pj``.
 
-    SNN energy never decreases with spike density (a tested property of every SNN backend),
-    so the crossing, if any, is unique.
+    SNN energy never decreases with spike density (a tested property of every SNN backend;
+    a hybrid's SNN engine sees the density, its ANN engine the same activation density), so
+    the crossing, if any, is unique. ``source`` names the design in errors (``--hybrid``).
     """
     def energy(d: float) -> float:
-        return evaluate(at_spike_density(workload, d, timesteps), snn, "--snn").energy_pj
+        return evaluate(at_spike_density(workload, d, timesteps), snn, source).energy_pj
 
     e_lo, e_hi = energy(lo), energy(hi)
     if e_lo >= target_pj:

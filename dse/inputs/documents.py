@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from dse.schema.workload import Workload
 
 M = TypeVar("M", bound=BaseModel)
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+log = logging.getLogger("dse.inputs")
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -48,11 +50,20 @@ def validate_document(model: type[M], data: Any, source: str, prefix: str = "") 
         raise DseInputError(describe_validation_error(error, source, prefix)) from None
 
 
-def load_workload(ref: str | Path, plugins: Plugins) -> Workload:
-    """A workload from a YAML/JSON file, or through the loader plugin that claims ``ref``."""
+def load_workload(ref: str | Path, plugins: Plugins, *, warn_defaults: bool = True) -> Workload:
+    """A workload from a YAML/JSON file, or through the loader plugin that claims ``ref``.
+
+    A YAML/JSON workload whose synaptic layers give no ``input_density`` is costed at the
+    schema default (1.0, dense): unless ``warn_defaults`` is false, a warning on stderr says
+    which layers (loader plugins warn about their own defaults).
+    """
     ref = str(ref)
     if ref.lower().endswith(DOCUMENT_SUFFIXES):
-        return validate_document(Workload, read_document(ref), ref)
+        workload = validate_document(Workload, read_document(ref), ref)
+        missing = undeclared_densities(workload)
+        if missing and warn_defaults:
+            log.warning("warning: %s", default_density_warning(ref, missing, workload))
+        return workload
     loader = plugins.loader_for(ref)
     if loader is None:
         claimed = sorted({s for _, l in plugins.loaders.items() for s in l.suffixes})
@@ -62,6 +73,35 @@ def load_workload(ref: str | Path, plugins: Plugins) -> Workload:
     if ref.split(":", 1)[0] not in loader.schemes and not Path(ref).exists():
         raise DseInputError(f"{ref}: no such file")
     return loader.load(ref)
+
+
+def load_measured_workload(ref: str | Path, plugins: Plugins, activity: str | Path | None) -> Workload:
+    """:func:`load_workload`, with measured per-layer densities from ``activity`` when given.
+
+    The activity file (CSV, Parquet or JSON by layer name) is read by the first loader plugin
+    that offers ``load_with_activity`` (dse's workloads plugin does).
+    """
+    if activity is None:
+        return load_workload(ref, plugins)
+    for loader in plugins.loaders.values():
+        reader = getattr(loader, "load_with_activity", None)
+        if reader is not None:
+            workload: Workload = reader(str(ref), str(activity), plugins)
+            return workload
+    raise DseInputError(f"{activity}: no installed plugin reads activity files (dse's workloads plugin does)")
+
+
+def undeclared_densities(workload: Workload) -> list[str]:
+    """The synaptic layers (conv, dense) whose ``input_density`` the file does not give."""
+    return [layer.name for layer in workload.layers if layer.connections and "input_density" not in layer.model_fields_set]
+
+
+def default_density_warning(ref: str, missing: list[str], workload: Workload) -> str:
+    """One line: which layers run at the default density, and the option that gives measured ones."""
+    synaptic = sum(1 for layer in workload.layers if layer.connections)
+    shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    return (f"{ref}: no input_density for {len(missing)} of {synaptic} synaptic layers ({shown}): costed as "
+            f"dense (1.0, the schema default); give measured ones with --activity FILE")
 
 
 def load_architecture(path: str | Path, plugins: Plugins | None = None) -> Architecture:

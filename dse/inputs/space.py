@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from dse.errors import DseInputError, NestedParamsError, describe_validation_error
-from dse.inputs.documents import load_workload, read_document, validate_document
+from dse.inputs.documents import load_measured_workload, read_document, validate_document
 from dse.plugin.manager import Plugins
 from dse.plugin.types import Backend, unflatten
 from dse.schema.space import (
@@ -44,13 +44,14 @@ def space_header(path: Path) -> SearchSpace:
     return _validate_space(read_document(path), str(path))
 
 
-def read_space(path: Path, plugins: Plugins) -> tuple[SearchSpace, Workload]:
-    """The checked space (as :func:`load_space`) and its workload, loaded once."""
+def read_space(path: Path, plugins: Plugins, activity: Path | None = None) -> tuple[SearchSpace, Workload]:
+    """The checked space (as :func:`load_space`) and its workload, loaded once (with the
+    measured densities of ``activity``, an activity file, when given)."""
     source = str(path)
     space = _validate_space(read_document(path), source)
     ref = space.workload if _SCHEME.match(space.workload) else str((Path(path).parent / space.workload).resolve())
     try:
-        workload = load_workload(ref, plugins)
+        workload = load_measured_workload(ref, plugins, activity)
     except DseInputError as error:
         raise DseInputError(f"{source}: workload: {error}") from None
     for index, entry in enumerate(space.backends):

@@ -49,19 +49,23 @@ _METRICS = ("energy_pj", "latency_s", "area_mm2", "power_mw", "accuracy")
 Design = tuple[str, str, tuple[LayerEnergy, ...] | str]
 
 
-def write_report(directory: Path, out: Path | None, plugins: Plugins) -> Path:
-    """Write the report of ``directory`` to ``out`` (default ``DIR/report.html``), atomically."""
+def write_report(directory: Path, out: Path | None, plugins: Plugins, activity: Path | None = None) -> Path:
+    """Write the report of ``directory`` to ``out`` (default ``DIR/report.html``), atomically.
+
+    ``activity``: measured densities for the recomputed breakdowns (default: the activity file
+    the run recorded in its ``dse.activity`` metadata, if any).
+    """
     target = out if out is not None else directory / REPORT_FILE
     if target.suffix.lower() not in (".html", ".htm"):
         raise DseInputError(f"--out: {target}: name an .html file")
-    return write_bytes_atomic(build_report(directory, plugins).encode(), target)
+    return write_bytes_atomic(build_report(directory, plugins, activity).encode(), target)
 
 
-def build_report(directory: Path, plugins: Plugins) -> str:
-    """The HTML page of ``directory``."""
+def build_report(directory: Path, plugins: Plugins, activity: Path | None = None) -> str:
+    """The HTML page of ``directory`` (``activity`` as in :func:`write_report`)."""
     contents = read_directory(directory)
     run, comparison, evaluations = contents.run, contents.comparison, contents.evaluations
-    chosen, run_designs = _chosen_designs(run, plugins) if run is not None else ([], [])
+    chosen, run_designs = _chosen_designs(run, plugins, activity) if run is not None else ([], [])
     eval_designs: list[Design] = [(f"eval-{i}", e.file.path.name, from_frame(e.frame))
                                   for i, e in enumerate(evaluations)]
     order = component_order(layers for _, _, layers in run_designs + eval_designs if not isinstance(layers, str))
@@ -160,10 +164,10 @@ def _pairs(text: str | None) -> str:
     return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()) or "–"
 
 
-def _chosen_designs(run: Run, plugins: Plugins) -> tuple[list[Chosen], list[Design]]:
+def _chosen_designs(run: Run, plugins: Plugins, activity: Path | None) -> tuple[list[Chosen], list[Design]]:
     """The chosen designs and, for each, its recomputed layers or why they could not be."""
     chosen = choose(run.front, run.objectives)
-    recomputer = _recomputer(run, plugins)
+    recomputer = _recomputer(run, plugins, activity)
     designs: list[Design] = []
     for i, design in enumerate(chosen):
         title = f"{design.label}: {design.row.get('backend')} ({design.key})"
@@ -183,11 +187,13 @@ def _chosen_designs(run: Run, plugins: Plugins) -> tuple[list[Chosen], list[Desi
     return chosen, designs
 
 
-def _recomputer(run: Run, plugins: Plugins) -> Recomputer | str:
+def _recomputer(run: Run, plugins: Plugins, activity: Path | None) -> Recomputer | str:
     if run.space_json is None:
         return "Not recomputed: the run's files carry no dse.space metadata."
+    recorded = next((f.metadata["dse.activity"] for f in run.files if "dse.activity" in f.metadata), None)
     try:
-        return Recomputer(SearchSpace.model_validate_json(run.space_json), plugins)
+        return Recomputer(SearchSpace.model_validate_json(run.space_json), plugins,
+                          activity if activity is not None else None if recorded is None else Path(recorded))
     except ValidationError:
         return "Not recomputed: the recorded space does not validate with this version of dse."
 

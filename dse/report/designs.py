@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ import polars as pl
 from dse.errors import DseInputError
 from dse.evaluation.batch import apply_knobs
 from dse.evaluation.evaluate import evaluate, resolve
-from dse.inputs.documents import load_workload
+from dse.inputs.documents import load_measured_workload
 from dse.plugin.manager import Plugins
 from dse.plugin.types import unflatten
 from dse.results.pareto import objective_matrix
@@ -82,15 +83,16 @@ def choose(front: pl.DataFrame, objectives: Objectives) -> list[Chosen]:
 class Recomputer:
     """Recomputes trial rows of one run (its space and workload loaded once)."""
 
-    def __init__(self, space: SearchSpace, plugins: Plugins) -> None:
+    def __init__(self, space: SearchSpace, plugins: Plugins, activity: Path | None = None) -> None:
         self.space = space
         self.plugins = plugins
+        self.activity = activity  # measured densities for the space's workload, as the run had them
         self._workload: Workload | None = None
 
     def workload(self) -> Workload:
         if self._workload is None:
             try:
-                self._workload = load_workload(self.space.workload, self.plugins)
+                self._workload = load_measured_workload(self.space.workload, self.plugins, self.activity)
             except DseInputError as error:
                 raise DseInputError(f"space workload: {error}") from None
         return self._workload

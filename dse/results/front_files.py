@@ -36,9 +36,11 @@ class FrontSummary:
     reference: tuple[float, ...] | None  # in the objectives' own orientation
 
 
-def run_metadata(space: SearchSpace, inputs: Mapping[str, Any]) -> dict[str, str]:
-    """Parquet key-value metadata of a run's files."""
+def run_metadata(space: SearchSpace, inputs: Mapping[str, Any], activity: Path | None = None) -> dict[str, str]:
+    """Parquet key-value metadata of a run's files (``dse.activity``: the activity file it was run with)."""
     meta = provenance(inputs)
+    if activity is not None:
+        meta["dse.activity"] = str(activity.resolve())
     meta["dse.objectives"] = json.dumps(dict(space.objectives))
     meta["dse.constraints"] = json.dumps(list(space.constraints))
     meta["dse.space"] = space.model_dump_json()

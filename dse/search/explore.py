@@ -85,6 +85,7 @@ class ExploreConfig:
     workers: int = 1
     storage: str | None = None  # None: the embedded journal in ``out``
     plugin_modules: tuple[str, ...] = ()
+    activity: Path | None = None  # measured densities for the space's workload (--activity)
 
     @property
     def storage_url(self) -> str:
@@ -219,7 +220,7 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
 
 def _space(config: ExploreConfig, plugins: Plugins) -> tuple[SearchSpace, Workload]:
     quiet_optuna()
-    space, workload = read_space(config.space_path, plugins)
+    space, workload = read_space(config.space_path, plugins, config.activity)
     return space.model_copy(update={"trials": config.trials, "seed": config.seed}), workload
 
 
@@ -398,7 +399,7 @@ def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload
     table = trials_frame(rows)
     summary = summarize(table.lazy(), space.directions)
     trials = mark_front(table, summary.front)
-    meta = run_metadata(space, {"space": space, "workload": workload})
+    meta = run_metadata(space, {"space": space, "workload": workload}, config.activity)
     result.files = [write_parquet_atomic(trials, config.out / "trials.parquet", meta)]
     front = replace(summary, front=mark_front(summary.front, summary.front))
     result.files += write_front_files(config.out, front, space.directions, meta, space.name)

@@ -55,6 +55,7 @@ class SweepConfig:
     grid_points: int = 5  # grid: values per range at most
     seed: int | None = None
     chunk: int = CHUNK
+    activity: Path | None = None  # measured densities for the space's workload (--activity)
 
 
 @dataclass
@@ -73,12 +74,12 @@ class SweepResult:
 def sweep(config: SweepConfig, plugins: Plugins, progress: Progress | None = None) -> SweepResult:
     """Evaluate every point of ``config`` and write chunks and front files to ``config.out``."""
     progress = progress or Progress()
-    space, workload = read_space(config.space_path, plugins)
+    space, workload = read_space(config.space_path, plugins, config.activity)
     seed = space.seed if config.seed is None else config.seed
     plans = _plans(space, config)
     identity = {"kind": "sweep", "space": space_identity(space, config_hash(workload)), "mode": config.mode,
                 "points": config.points, "grid_points": config.grid_points, "seed": seed, "chunk": config.chunk}
-    meta = run_metadata(space, {"space": space, "workload": workload})
+    meta = run_metadata(space, {"space": space, "workload": workload}, config.activity)
     result = SweepResult(points=sum(plans))
     who = f"{socket.gethostname()}:{os.getpid()}"
     with claimed(config.out, identity):

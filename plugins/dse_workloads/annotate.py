@@ -18,7 +18,7 @@ def read_annotated(ref: str, plugins: Plugins, activity: str | Path | None = Non
             raise DseInputError(f"{ref}: no such file")
         loaded = loader.read(ref)
     else:
-        loaded = given(load_workload(ref, plugins), ref)
+        loaded = given(load_workload(ref, plugins, warn_defaults=False), ref)
     if activity is None:
         return loaded
     measured = read_activity(activity)

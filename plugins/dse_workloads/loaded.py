@@ -66,10 +66,17 @@ class Loaded:
 
 
 def given(workload: Workload, ref: str) -> Loaded:
-    """A workload read elsewhere (a YAML file, another plugin's loader): densities as it gives them."""
+    """A workload read elsewhere (a YAML file, another plugin's loader): densities as it gives them.
+
+    A density the file leaves out is labelled a default (the schema's), not "as given".
+    """
     source = f"as given in {ref}"
-    sources = {layer.name: (source, source) for layer in workload.layers}
-    network_input = Density(workload.layers[0].input_density, source)
+    default = f"default: 1.0, the schema's ({ref} gives none)"
+    inputs = [source if "input_density" in layer.model_fields_set else default for layer in workload.layers]
+    # an output density the file leaves out is its reader's input density (the next layer's, or the
+    # last layer's own); the validated workload no longer tells the two apart, so the reader's label stands
+    sources = {layer.name: (inputs[i], inputs[min(i + 1, len(inputs) - 1)]) for i, layer in enumerate(workload.layers)}
+    network_input = Density(workload.layers[0].input_density, inputs[0])
     timesteps = "as given" if "timesteps" in workload.model_fields_set else "schema default"
     return Loaded(ref, Resolved(workload, sources), None, network_input, f"{timesteps} in {ref}")
 

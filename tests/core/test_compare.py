@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dse.schema import Workload
 from tests.conftest import PAPER_CNN, write
 
 
@@ -59,3 +60,44 @@ def test_reproduce_matches_every_exact_number_within_1_percent(cli, tmp_path: Pa
 def test_reproduce_unknown_study(cli) -> None:
     code, _, err = cli("reproduce", "smith1999")
     assert code == 2 and "allowed: lemaire2022, ottati2023" in err
+
+
+TWO_DENSE = {"name": "two-dense", "timesteps": 1, "layers": [
+    {"name": "fc1", "kind": "dense", "in_features": 256, "out_features": 128, "input_density": 0.3},
+    {"name": "fc2", "kind": "dense", "in_features": 128, "out_features": 10, "input_density": 0.2}]}
+
+
+def test_hybrid_break_evens_in_table_json_and_files(cli, tmp_path: Path) -> None:
+    from dse.evaluation.compare import at_spike_density
+    from dse.evaluation.evaluate import evaluate, resolve
+    from dse.inputs.documents import load_architecture
+    from dse.plugin.manager import make_plugins
+
+    ann, snn = _archs(tmp_path)
+    hybrid = write(tmp_path / "hybrid.yaml", {"backend": "hybrid", "name": "paper-split", "technology": "horowitz45",
+                                              "params": {"split_after": 1, "ann_backend": "ottati2023-ann",
+                                                         "snn_backend": "ottati2023-snn"}})
+    workload, out = write(tmp_path / "w.yaml", TWO_DENSE), tmp_path / "cmp"
+    args = ("compare", workload, "--ann", ann, "--snn", snn, "--hybrid", hybrid, "--timesteps", "1,4",
+            "--density", "0.01:0.5:5")
+    code, text, err = cli(*args, "--out", out, "--json")
+    assert code == 0, err
+    summary = json.loads(text)
+    assert json.loads((out / "breakeven.json").read_text()) == summary
+    points = summary["hybrid_break_even"]
+    assert [p["timesteps"] for p in points] == [1, 4]
+    # the definition of a break-even: at d*, the hybrid costs what the ANN costs
+    plugins = make_plugins()
+    design = resolve(load_architecture(hybrid, plugins), plugins)
+    wl = Workload.model_validate(TWO_DENSE)
+    for p in points:
+        assert p["snn_wins_below"] and 0 < p["spike_density"] < 1
+        energy = evaluate(at_spike_density(wl, p["spike_density"], p["timesteps"]), design, "hybrid").energy_pj
+        assert energy == pytest.approx(summary["ann_energy_pj"], rel=1e-9)
+    compared = json.loads(pl.read_parquet_metadata(out / "compare.parquet")["dse.compared"])
+    assert {k: (v["name"], v["backend"], v["file"]) for k, v in compared.items()} == {
+        "ann": ("paper", "ottati2023-ann", str(ann)), "snn": ("paper", "ottati2023-snn", str(snn)),
+        "hybrid": ("paper-split", "hybrid", str(hybrid))}
+    assert compared["hybrid"]["params"]["split_after"] == 1 and compared == summary["compared"]
+    code, text, _ = cli(*args)
+    assert code == 0 and "hybrid wins" in text and f"{points[0]['spike_density']:.4g}" in text
