@@ -373,6 +373,15 @@ class Workload(_Frozen):
         object.__setattr__(self, "layers", tuple(resolved))
         return self
 
+    def sources(self, index: int) -> tuple[str, ...]:
+        """Names of the tensors layer ``index`` reads, "input" for the network's input (an add
+        reads two: its input and ``skip_from``, or its input twice)."""
+        layer = self.layers[index]
+        first = layer.input_from or (self.layers[index - 1].name if index else "input")
+        if isinstance(layer, AddLayer):
+            return (first, layer.skip_from or first)
+        return (first,)
+
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
             if layer.name == name:

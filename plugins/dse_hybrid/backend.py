@@ -82,14 +82,13 @@ class HybridBackend(Backend):
         else:
             area = sum(areas.values())
         layers, busy = self._layers(workload, engines, sources, costs, params, technology, ann_clock)
-        if len(costs) == 1:  # one engine: its own latency, whatever overlap it models
-            seconds = next(iter(costs.values())).latency_s
-        elif params.schedule == "pipelined":
-            seconds = max(busy.values())
+        if len(costs) == 1:  # one engine: its own latency, whatever overlap it models, in its own cycles
+            cycles = next(iter(costs.values())).latency_cycles
         else:
-            seconds = sum(busy.values())
+            seconds = max(busy.values()) if params.schedule == "pipelined" else sum(busy.values())
+            cycles = seconds * ann_clock * 1e6
         notes = tuple(n for cost in costs.values() for n in cost.notes)
-        return Cost(layers=tuple(layers), latency_cycles=seconds * ann_clock * 1e6, clock_mhz=ann_clock,
+        return Cost(layers=tuple(layers), latency_cycles=cycles, clock_mhz=ann_clock,
                     area_mm2=area, memory_fits=all(c.memory_fits for c in costs.values()), notes=notes)
 
     def _engine_costs(self, workload: Workload, engines: list[str], sources: list[int | None],

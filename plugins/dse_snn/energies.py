@@ -13,6 +13,7 @@ design's memory sizes and the layer's bit widths:
   the register that sums a current: a register write+read at ``membrane_bits``;
 - leak: ``shift`` is v − (v >> k), one add; ``multiply`` is v × decay, a
   ``membrane_bits`` × ``membrane_bits`` multiply;
+- a weight loaded from DRAM: a write of the weight SRAM per bit;
 - DRAM per bit as the technology's.
 """
 
@@ -81,9 +82,11 @@ class Pricing:
             "reset": add_m,
             "buffer_write": self._write(buffer),
             "buffer_read": buffer,
+            "weight_load": self._write(self.weight_bit),
             "dram": np.full(add_m.shape, tech.dram_pj_per_bit),
         }
-        overrides = {"buffer_write": "buffer_access_pj", "buffer_read": "buffer_access_pj", "dram": "dram_pj_per_bit"}
+        overrides = {"buffer_write": "buffer_access_pj", "buffer_read": "buffer_access_pj",
+                     "weight_load": "weight_load_pj_per_bit", "dram": "dram_pj_per_bit"}
         out = {}
         for action, value in derived.items():
             given = p[f"energy_model.{overrides.get(action, action + '_pj')}"]

@@ -44,15 +44,23 @@ class LayerStats:
     address_bits: int  # ⌈log2(input neurons)⌉: the default event width
     leaks: bool  # the chip's leak policy applies (LIF, or no neuron model given)
     resets: bool
+    external_inputs: int = 0  # input neurons read from the network's input (an add may read it twice)
+    external_events: float = 0.0  # input events per step that come from the network's input
+    output_external: bool = False  # no later layer reads the output: it is the network's
+    output_address_bits: int = 1  # ⌈log2(output neurons)⌉: the width of an output event
 
 
 @lru_cache(maxsize=256)
 def layer_stats(workload: Workload) -> tuple[LayerStats, ...]:
     """Per-step demand of every layer, in execution order (cached: workloads are frozen)."""
-    return tuple(_stats(layer) for layer in workload.layers)
+    sources = [workload.sources(index) for index in range(len(workload.layers))]
+    read = {name for names in sources for name in names}
+    return tuple(_stats(layer, names.count("input") / len(names), layer.name not in read)
+                 for layer, names in zip(workload.layers, sources, strict=True))
 
 
-def _stats(layer) -> LayerStats:
+def _stats(layer, external: float, output_external: bool) -> LayerStats:
+    """One layer's demand; ``external``: the fraction of its input tensors that are the network's input."""
     d_in, d_out = layer.input_density, layer.resolved_output_density
     n_in, n_out = layer.in_neurons, layer.out_neurons
     events, synops, active, group = 0.0, 0.0, 0.0, 1
@@ -95,4 +103,8 @@ def _stats(layer) -> LayerStats:
         address_bits=max(1, (n_in - 1).bit_length()),
         leaks=neuron.model == "none" or neuron.leaky,
         resets=neuron.reset != "none",
+        external_inputs=round(external * n_in * (2 if isinstance(layer, AddLayer) else 1)),
+        external_events=external * d_in * n_in * (2 if isinstance(layer, AddLayer) else 1),
+        output_external=output_external,
+        output_address_bits=max(1, (n_out - 1).bit_length()),
     )

@@ -16,6 +16,10 @@ excess. With ``memory_overflow: fail`` any excess makes ``memory_fits`` false (t
 infeasible; its energy is the on-chip part only). With ``dram`` the excess lives in DRAM and
 is paid for every inference: excess weights are read once per step, excess potentials read
 and written once per step, an excess event buffer written once and read once.
+
+The weights held on chip are loaded from DRAM into the weight SRAMs once per inference
+(read from DRAM, written into the SRAM), unless ``weights_resident`` keeps them there
+across inferences.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ class Placement:
     """Where the layers went, on each design point (arrays)."""
 
     cores: list[np.ndarray]  # cores per layer (0 for layers without neurons)
-    dram_bits: list[np.ndarray]  # DRAM traffic per inference per layer (bits), 0 unless memory_overflow is dram
+    dram_read_bits: list[np.ndarray]  # per layer, per inference (bits): weight loads, overflow reads
+    dram_write_bits: list[np.ndarray]  # per layer, per inference (bits): overflow writes
+    weight_loads: list[np.ndarray]  # per layer, per inference: weight bits written into the weight SRAMs
     footprint: list[dict[str, np.ndarray]]  # bits held per layer
     resident: np.ndarray  # every layer has cores of its own (layers can pipeline)
     fits: np.ndarray  # no excess anywhere
@@ -51,13 +57,13 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tim
             "neurons": chip_cores * p["neurons_per_core"]}
     used = {key: np.zeros_like(chip_cores) for key in caps}
     zero = np.zeros_like(chip_cores)
-    cores, dram, footprint = [], [], []
+    cores, reads, writes, loads, footprint = [], [], [], [], []
     total_cores = np.zeros_like(chip_cores)
     short = {key: np.zeros(chip_cores.shape, dtype=bool) for key in caps}
     for s, w in zip(stats, widths, strict=True):
         if not s.synaptic:
-            cores.append(zero)
-            dram.append(zero)
+            for out in (cores, reads, writes, loads):
+                out.append(zero)
             footprint.append({})
             continue
         weight_bits = (s.weights + s.biases * p["bias"]) * w.weight
@@ -74,12 +80,16 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tim
         excess_state = np.maximum(excess_s, excess_n * w.membrane)
         for key, excess in (("weights", excess_w), ("state", excess_s), ("neurons", excess_n)):
             short[key] |= excess > 0
-        traffic = timesteps * excess_w + np.where(sorted_time, 2.0 * excess_state, 2.0 * timesteps * excess_state)
+        streamed = p["memory_overflow"] == "dram"
+        state_each_way = np.where(sorted_time, excess_state, timesteps * excess_state)
+        load = np.where(p["weights_resident"], 0.0, weight_bits - excess_w)
         cores.append(k)
-        dram.append(np.where(p["memory_overflow"] == "dram", traffic, 0.0))
+        loads.append(load)
+        reads.append(load + np.where(streamed, timesteps * excess_w + state_each_way, 0.0))
+        writes.append(np.where(streamed, state_each_way, 0.0))
         footprint.append(_footprint(sorted_time, weight_bits, state_bits, buffer_bits))
     fits = ~np.logical_or.reduce(list(short.values()))
-    return Placement(cores, dram, footprint, total_cores <= chip_cores, fits,
+    return Placement(cores, reads, writes, loads, footprint, total_cores <= chip_cores, fits,
                      {RESOURCES[key]: value for key, value in short.items()})
 
 

@@ -33,10 +33,19 @@ neurons and k cores (dse_snn.mapping):
 Pooling and residual adds: a queue read and an add per input event and target window, an
 event per output spike, no weights, no state. Flatten costs nothing.
 
+DRAM (per inference): the network's input arrives from DRAM (its events at ``event_bits``, or
+with ``bitmap`` one bit per input neuron per step) and its output leaves to DRAM (output
+spikes at ⌈log2 output neurons⌉ bits, or one bit per output neuron per step); the weights
+held on chip are loaded once (DRAM read and weight-SRAM write, dse_snn.mapping) unless
+``weights_resident``; overflow traffic as dse_snn.mapping says. ``dram_read_bits`` and
+``dram_write_bits`` per layer; ``memory_cycles`` = their bytes / ``dram_bytes_per_cycle``.
+
 Latency (cycles): a core takes one event per cycle and spreads its synaptic ops over
 ``pes_per_core`` units; neuron updates outside the event stream (active-neuron updates,
 leak sweeps) also run on the PEs. A layer's step takes max(E, S/(k·PEs)) + U/(k·PEs) with U
-those updates per step; pooling and adds one cycle per event. When every synaptic layer has
+those updates per step; pooling and adds one cycle per event. DRAM transfers overlap the
+work (a roofline): a layer is busy max(T × step, its memory_cycles), and an inference takes at
+least the memory_cycles of all layers together (one DRAM port). When every synaptic layer has
 cores of its own, layers pipeline across time steps as on Loihi (layer l works on step t
 while layer l+1 works on step t−1): an inference takes (T + L − 1) ticks of the slowest
 layer, or the sequential time if that is shorter; otherwise layers run one after another on
@@ -62,7 +71,7 @@ from dse_snn.columns import Columns
 from dse_snn.energies import Pricing, Widths
 from dse_snn.layers import LayerStats
 from dse_snn.lookup import ceil_log2, per_value, per_width
-from dse_snn.mapping import place
+from dse_snn.mapping import Placement, place
 
 # A 2-D mesh router has five ports (four neighbours and the local core): Dally & Towles 2004.
 ROUTER_PORTS = 5
@@ -118,14 +127,17 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
     layers, steps = [], []
     for index, (s, (w, energies)) in enumerate(zip(stats, priced, strict=True)):
         cores = np.where(placement.resident, placement.cores[index], np.minimum(placement.cores[index], chip))
+        dram = _dram(s, w, p, timesteps, placement, index)
         if s.synaptic:
-            arrays, step = _synaptic(s, w, p, timesteps, cores, hops, energies,
-                                     placement.dram_bits[index], placement.footprint[index])
+            arrays, step = _synaptic(s, w, p, timesteps, cores, hops, energies, dram, placement.footprint[index])
         else:
-            arrays, step = _spike_logic(s, p, timesteps, hops, energies)
+            arrays, step = _spike_logic(s, p, timesteps, hops, energies, dram)
         layers.append(arrays)
         steps.append(step)
-    latency = _latency(stats, steps, timesteps, placement.resident)
+    memory = np.zeros_like(timesteps)
+    for layer in layers:
+        memory = memory + layer.counts.get("memory_cycles", 0.0)
+    latency = np.maximum(_latency(stats, steps, timesteps, placement.resident), memory)
     area = _area(stats, widths, p, tech)
     _share_leakage(layers, p, tech, area, latency)
     fits = placement.fits | (p["memory_overflow"] == "dram")
@@ -160,8 +172,21 @@ def _widths(s: LayerStats, p: Columns, timestamp: np.ndarray, address: np.ndarra
     )
 
 
+def _dram(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, placement: Placement,
+          index: int) -> dict[str, np.ndarray]:
+    """DRAM counts of one layer per inference: bits read and written, weight bits loaded, cycles."""
+    bitmap = p["spike_format"] == "bitmap"
+    out_event = np.where(np.isnan(p["event_bits"]), float(s.output_address_bits), p["event_bits"])
+    read = placement.dram_read_bits[index] + t * np.where(bitmap, s.external_inputs, s.external_events * w.event)
+    written = t * np.where(bitmap, s.out_neurons, s.spikes * out_event) if s.output_external else 0.0
+    write = placement.dram_write_bits[index] + written
+    return {"dram_read_bits": read, "dram_write_bits": write, "dram_bits": read + write,
+            "weight_load_bits": placement.weight_loads[index],
+            "memory_cycles": (read + write) / 8.0 / p["dram_bytes_per_cycle"]}
+
+
 def _synaptic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, cores: np.ndarray, hops: np.ndarray,
-              e: dict[str, np.ndarray], dram: np.ndarray,
+              e: dict[str, np.ndarray], dram: dict[str, np.ndarray],
               footprint: dict[str, np.ndarray]) -> tuple[LayerArrays, np.ndarray]:
     mode = p["state_update"]
     per_event, per_active, sorted_time = mode == "per_event", mode == "per_active_neuron", mode == "sorted_time"
@@ -199,14 +224,14 @@ def _synaptic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, cores: np.nda
         "buffer_writes": np.where(sorted_time, deliveries, 0.0),
         "buffer_reads": np.where(sorted_time, deliveries, 0.0),
         "noc_hops": np.where(bitmap, t * cores * np.ceil(s.in_neurons / w.event), deliveries) * hops,
-        "dram_bits": dram,
+        **dram,
         "cores": cores,
     }
     breakdown = _energy(counts, p, e)
     pes = cores * p["pes_per_core"]
     step = np.maximum(s.events, s.synops / pes) + updates / pes
     utilization = np.divide(s.synops, pes * step, out=np.full_like(step, np.nan), where=step > 0)
-    return LayerArrays(breakdown, counts, t * step, utilization, footprint), step
+    return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), utilization, footprint), step
 
 
 def _energy(c: dict[str, np.ndarray], p: Columns, e: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -222,12 +247,13 @@ def _energy(c: dict[str, np.ndarray], p: Columns, e: dict[str, np.ndarray]) -> d
         "register": c["register_accumulates"] * e["register"],
         "neuron_update": c["integrate_ops"] * e["integrate"] + c["leak_ops"] * e["leak"]
         + c["bias_adds"] * e["bias"] + c["compares"] * e["compare"] + c["resets"] * e["reset"],
+        "sram_weight_write": c["weight_load_bits"] * e["weight_load"],
         "dram": c["dram_bits"] * e["dram"],
     }
 
 
 def _spike_logic(s: LayerStats, p: Columns, t: np.ndarray, hops: np.ndarray,
-                 e: dict[str, np.ndarray]) -> tuple[LayerArrays, np.ndarray]:
+                 e: dict[str, np.ndarray], dram: dict[str, np.ndarray]) -> tuple[LayerArrays, np.ndarray]:
     """Pooling and residual adds (one add per event and window); flatten (nothing)."""
     zero = np.zeros_like(t)
     if s.kind == "flatten":
@@ -236,14 +262,15 @@ def _spike_logic(s: LayerStats, p: Columns, t: np.ndarray, hops: np.ndarray,
     events = t * s.events
     writes = np.where(bitmap, t * s.out_neurons, t * s.spikes)
     counts = {"input_events": events, "adds": t * s.synops, "output_spikes": t * s.spikes,
-              "event_reads": events, "event_writes": writes, "noc_hops": events * hops}
+              "event_reads": events, "event_writes": writes, "noc_hops": events * hops, **dram}
     breakdown = {
         "events": events * e["event_read"] + writes * e["event_write"],
         "noc": counts["noc_hops"] * p["noc_hop_pj"],
         "compute": counts["adds"] * e["accumulate"],
+        "dram": dram["dram_bits"] * e["dram"],
     }
     step = np.full_like(t, s.events)
-    return LayerArrays(breakdown, counts, t * step, np.full_like(t, np.nan), {}), step
+    return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), np.full_like(t, np.nan), {}), step
 
 
 def _latency(stats: Sequence[LayerStats], steps: list[np.ndarray], t: np.ndarray, resident: np.ndarray) -> np.ndarray:

@@ -50,6 +50,9 @@ class EnergyModel(BaseModel):
     buffer_access_pj: Pj = Field(
         None, ge=0, description="sorted_time: one write or read of the time-sorted event buffer (pJ)"
     )
+    weight_load_pj_per_bit: Pj = Field(
+        None, ge=0, description="writing one bit of a weight loaded from DRAM into the weight SRAM (pJ/bit)"
+    )
     dram_pj_per_bit: Pj = Field(None, ge=0, description="DRAM traffic (pJ/bit)")
     leakage_mw_per_mm2: Pj = Field(None, ge=0, description="static power density (mW/mm²)")
 
@@ -105,6 +108,16 @@ class SnnParams(BaseModel):
         "fail",
         description="what an overflow of the on-chip SRAMs does: fail (memory_fits is false) or dram "
         "(the excess is streamed from DRAM every step and charged)",
+    )
+    weights_resident: bool = Field(
+        False,
+        description="the weights held on chip stay there across inferences (loaded once, outside the "
+        "inference); default: every inference loads them from DRAM once",
+    )
+    dram_bytes_per_cycle: float = Field(
+        10.0, gt=0, le=1e6,
+        description="DRAM bandwidth (bytes/cycle); default: the systolic backend's (SCALE-Sim's TPU "
+        "configuration), so the two compare at one bandwidth",
     )
     energy_model: EnergyModel = Field(
         default_factory=EnergyModel, description="per-action energies (pJ) replacing the technology's"

@@ -62,7 +62,7 @@ class LayerShape:
 
 def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
     """Every layer of ``workload`` in order."""
-    sources = [_sources(workload, index) for index in range(len(workload.layers))]
+    sources = [workload.sources(index) for index in range(len(workload.layers))]
     read = {name for names in sources for name in names}
     return tuple(
         _shape(layer, tuple(name == "input" for name in names), layer.name not in read)
@@ -83,15 +83,6 @@ def scalesim_outputs(layer: Conv2dLayer) -> int:
     rows = -(-(layer.in_height + 2 * ph - span_h + sh) // sh)
     cols = -(-(layer.in_width + 2 * pw - span_w + sw) // sw)
     return rows * cols
-
-
-def _sources(workload: Workload, index: int) -> tuple[str, ...]:
-    """Names of the tensors layer ``index`` reads ("input" for the network input)."""
-    layer = workload.layers[index]
-    first = layer.input_from or (workload.layers[index - 1].name if index else "input")
-    if isinstance(layer, AddLayer):  # without skip_from the input is added to itself
-        return (first, layer.skip_from or first)
-    return (first,)
 
 
 def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> LayerShape:

@@ -20,7 +20,9 @@ MIXED = Workload.model_validate({"name": "mixed", "timesteps": 4, "layers": [
     {"name": "fc1", "kind": "dense", "in_features": 1024, "out_features": 128, "input_density": 0.02},
     {"name": "fc2", "kind": "dense", "in_features": 128, "out_features": 10, "input_density": 0.02}]})
 ANN = {"rows": 16, "cols": 16, "dataflow": "ws"}
-SNN = {"cores": 16, "pes_per_core": 8}
+# The SNN chip is configured once and keeps its weights (Loihi-like); the array, at batch 1,
+# loads its weights from DRAM every inference.
+SNN = {"cores": 16, "pes_per_core": 8, "weights_resident": True}
 
 
 def engine(name: str, params: dict, workload: Workload):

@@ -12,14 +12,14 @@ from dse.plugin.manager import Plugins
 # per synaptic op a spike-bit read, a weight read and an accumulate; per active neuron a
 # potential read, a leak multiply, an integrate add and a write; a reset add per output spike;
 # a spike bit written per neuron per step. Ottati charges no comparison, address arithmetic,
-# routing or leakage.
+# routing, leakage, DRAM or weight loading.
 E_ADD, E_MUL, E_MEM = 0.03, 0.2, 2.5
 OTTATI_MODEL: dict[str, float] = {
     "weight_read_pj": E_MEM, "state_read_pj": E_MEM, "state_write_pj": E_MEM,
     "event_read_pj": E_MEM / 8, "event_write_pj": E_MEM / 8,
     "accumulate_pj": E_ADD, "integrate_pj": E_ADD, "reset_pj": E_ADD, "leak_pj": E_MUL,
     "compare_pj": 0.0, "address_pj": 0.0, "register_pj": 0.0, "event_decode_pj": 0.0,
-    "leakage_mw_per_mm2": 0.0,
+    "leakage_mw_per_mm2": 0.0, "dram_pj_per_bit": 0.0, "weight_load_pj_per_bit": 0.0,
 }
 OTTATI_PARAMS: dict[str, Any] = {
     "state_update": "per_active_neuron", "leak": "active_only", "leak_op": "multiply",
@@ -65,7 +65,7 @@ def lemaire_model(layer: Any) -> dict[str, float]:
         "event_write_pj": e_ram(0),
         "accumulate_pj": LEMAIRE_ADD, "address_pj": LEMAIRE_ADD, "bias_pj": LEMAIRE_ADD,
         "reset_pj": LEMAIRE_ADD, "leak_pj": LEMAIRE_MUL + LEMAIRE_ADD, "compare_pj": 0.0,
-        "leakage_mw_per_mm2": 0.0,
+        "leakage_mw_per_mm2": 0.0, "dram_pj_per_bit": 0.0, "weight_load_pj_per_bit": 0.0,
     }
 
 
@@ -112,11 +112,12 @@ def dvs_gesture_net(activity: float, timesteps: int = 100) -> Workload:
 
 # An SNE-like engine (our reading of an SNE-sized chip, not SNE's published floor plan): 8
 # cores of 16 PEs, 16 k neurons and 16 KiB of 8-bit potentials per core, 8 KiB of weights per
-# core, a potential read-modify-write per synaptic event, every-step shift leak, 400 MHz.
+# core, a potential read-modify-write per synaptic event, every-step shift leak, 400 MHz; the
+# weights stay on chip from one gesture to the next (SNE is configured once per network).
 SNE_LIKE: dict[str, Any] = {
     "cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
     "state_sram_kib": 16.0, "membrane_bits": 8, "state_update": "per_event", "leak": "every_step",
-    "leak_op": "shift", "clock_mhz": 400.0,
+    "leak_op": "shift", "clock_mhz": 400.0, "weights_resident": True,
 }
 # SNE on IBM DVS Gesture (chips.md, arXiv 2204.10687): (input activity, µJ per inference).
 SNE_PUBLISHED = ((0.012, 80.0), (0.049, 261.0))

@@ -97,7 +97,7 @@ LOIHI = {
 
 def _loihi_params(figures: dict[str, float]) -> dict:
     zero = ("weight_read_pj", "state_read_pj", "state_write_pj", "event_read_pj", "event_decode_pj", "address_pj",
-            "register_pj", "compare_pj", "reset_pj", "leakage_mw_per_mm2")
+            "register_pj", "compare_pj", "reset_pj", "leakage_mw_per_mm2", "dram_pj_per_bit", "weight_load_pj_per_bit")
     model = {name: 0.0 for name in zero} | {
         "accumulate_pj": figures["synop"], "leak_pj": figures["inactive"],
         "integrate_pj": figures["active"] - figures["inactive"], "event_write_pj": figures["spike"]}

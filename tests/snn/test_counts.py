@@ -105,7 +105,16 @@ def test_technology_energies_of_a_per_event_layer():
     assert b["events"] == pytest.approx((10 + 2) * 0.036)  # 10 deliveries read, 2 spikes written
     assert b["neuron_update"] == pytest.approx((8 + 8 + 2) * 0.03)  # leaks (shift), compares, resets
     assert b["noc"] == 0.0  # one core: no hops
-    assert b["register"] == 0.0 and b["dram"] == 0.0 and b["leakage"] == 0.0
+    assert b["register"] == 0.0 and b["leakage"] == 0.0
+    # compulsory DRAM: the 40 8-bit weights loaded once (320 bits, written into the 32 KiB weight
+    # SRAM at 20/64 pJ/bit), the network's input: 2 steps x 5 events x 4 bits = 40 bits, its
+    # output: 2 steps x 1 spike x ⌈log2 4⌉ = 2 bits = 4 bits; 364 bits at 1300/64 pJ/bit
+    counts = cost.layers[0].counts
+    assert (counts["dram_read_bits"], counts["dram_write_bits"]) == (pytest.approx(360), pytest.approx(4))
+    assert b["sram_weight_write"] == pytest.approx(320 * 20 / 64)
+    assert b["dram"] == pytest.approx(364 * 1300 / 64)
+    resident = run(DENSE, state_update="per_event", leak="every_step", weights_resident=True).layers[0]
+    assert resident.counts["dram_bits"] == pytest.approx(44) and resident.breakdown["sram_weight_write"] == 0
 
 
 def test_multiply_leak_costs_a_membrane_by_membrane_multiply():
@@ -124,6 +133,15 @@ def test_latency_is_events_on_pes_plus_the_neuron_sweep():
     assert run(DENSE, state_update="per_event", pes_per_core=8).latency_cycles == pytest.approx(11.0)
 
 
+def test_a_slow_dram_port_bounds_the_latency():
+    # per_event on one core: 24 cycles of work (above); its 364 DRAM bits (weights, input,
+    # output: test_technology_energies_of_a_per_event_layer) at 0.1 byte/cycle take 455 cycles
+    slow = run(DENSE, state_update="per_event", dram_bytes_per_cycle=0.1)
+    assert slow.layers[0].counts["memory_cycles"] == pytest.approx(455.0)
+    assert slow.latency_cycles == pytest.approx(455.0)
+    assert run(DENSE, state_update="per_event", dram_bytes_per_cycle=100.0).latency_cycles == pytest.approx(24.0)
+
+
 def test_layers_pipeline_across_steps_when_each_has_its_own_cores():
     two = Workload.model_validate({"name": "two", "timesteps": 4, "layers": [
         {"name": "a", "kind": "dense", "in_features": 10, "out_features": 4, "input_density": 0.5},
@@ -140,25 +158,30 @@ BIG = Workload.model_validate({"name": "big", "timesteps": 3, "layers": [
 
 
 def test_weights_beyond_the_sram_fail_or_stream_from_dram():
-    # 1000 x 1000 8-bit weights = 8,000,000 bits; 2 cores x 256 KiB = 4,194,304 bits on chip;
-    # excess 3,805,696 bits read once per step: 3 x 3,805,696 = 11,417,088 bits at 1300/64 pJ/bit.
+    # 1000 x 1000 8-bit weights = 8,000,000 bits; 2 cores x 256 KiB = 4,194,304 bits on chip,
+    # loaded once per inference; excess 3,805,696 bits read once per step: 3 x 3,805,696 =
+    # 11,417,088 bits. Compulsory I/O: 3 steps x 100 input events x ⌈log2 1000⌉ = 10 bits in,
+    # 3 x 100 output spikes x 10 bits out: 3,000 + 3,000 bits. All at 1300/64 pJ/bit.
     params = {"cores": 2, "weight_sram_kib": 256.0}
     failed = run(BIG, **params)
     assert not failed.memory_fits
-    assert failed.breakdown["dram"] == 0.0
+    assert failed.counts["dram_bits"] == pytest.approx(4_194_304 + 6_000)  # the on-chip part only
     streamed = run(BIG, memory_overflow="dram", **params)
     assert streamed.memory_fits
-    assert streamed.counts["dram_bits"] == pytest.approx(11_417_088)
-    assert streamed.breakdown["dram"] == pytest.approx(11_417_088 * 1300 / 64)
+    assert streamed.counts["dram_bits"] == pytest.approx(4_194_304 + 11_417_088 + 6_000)
+    assert streamed.breakdown["dram"] == pytest.approx((4_194_304 + 11_417_088 + 6_000) * 1300 / 64)
 
 
 def test_neurons_beyond_the_chip_spill_their_potentials():
     # 5000 neurons on 2 cores of 1024: 2952 neurons x 8 bits = 23,616 bits read and written once
-    # per step; T = 1 -> 47,232 bits. (The 4,000,000 weight bits fit 2 x 1 MiB.)
+    # per step; T = 1 -> 47,232 bits. (The 4,000,000 weight bits fit 2 x 1 MiB and are loaded
+    # once; the input's 10 events of ⌈log2 100⌉ = 7 bits come in, 500 spikes of 13 bits go out.)
     wide = Workload.model_validate({"name": "wide", "layers": [
         {"name": "fc", "kind": "dense", "in_features": 100, "out_features": 5000, "input_density": 0.1}]})
     params = {"cores": 2, "neurons_per_core": 1024, "weight_sram_kib": 1024.0}
-    assert run(wide, memory_overflow="dram", **params).counts["dram_bits"] == pytest.approx(47_232)
+    counts = run(wide, memory_overflow="dram", **params).counts
+    assert counts["dram_write_bits"] == pytest.approx(23_616 + 500 * 13)
+    assert counts["dram_read_bits"] == pytest.approx(23_616 + 4_000_000 + 10 * 7)
     assert not run(wide, **params).memory_fits
 
 

@@ -46,6 +46,8 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "mean_hops": st.none() | st.floats(0.0, 8.0),
     "clock_mhz": st.floats(1.0, 2000.0),
     "memory_overflow": st.sampled_from(["fail", "dram"]),
+    "weights_resident": st.booleans(),
+    "dram_bytes_per_cycle": st.floats(0.01, 64.0),
     "energy_model.leak_pj": st.none() | st.floats(0.0, 10.0),
     "energy_model.weight_read_pj": st.none() | st.floats(0.0, 10.0),
     "energy_model.leakage_mw_per_mm2": st.none() | st.floats(0.0, 50.0),

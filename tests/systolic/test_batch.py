@@ -35,6 +35,7 @@ design = st.fixed_dictionaries(
         "filter_sram_kib": st.floats(0.005, 512.0),
         "ofmap_sram_kib": st.sampled_from([0.02, 1.0, 16.0, 64.0]),
         "dram_bytes_per_cycle": st.floats(0.1, 64.0),
+        "weights_resident": st.booleans(),
         "clock_mhz": st.floats(10.0, 2000.0),
     },
     optional={
