@@ -10,16 +10,18 @@ import pytest
 from dse_literature.silicon.chips import CHIPS
 
 PINNED = {
+    # Spiking chips keep their weights on chip across inferences (configured once per network).
     # Davies et al. 2018: 128 cores, 1024 compartments, 128 KB synaptic memory; 24-bit u and v;
     # SANA-FE: 16-bit synapses in 64-bit words, 4 ns per synaptic op; mesh hop 3.0/4.2 pJ -> 3.6.
     "loihi": (14, 20.32, {"cores": 128, "pes_per_core": 1, "neurons_per_core": 1024, "weight_sram_kib": 128.0,
                           "state_sram_kib": 16.0, "weight_bits": 16, "weight_word_bits": 64, "membrane_bits": 48,
                           "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
-                          "noc_hop_pj": 3.6, "clock_mhz": 250.0}),
+                          "noc_hop_pj": 3.6, "clock_mhz": 250.0, "weights_resident": True}),
     # Di Mauro et al. 2022: 22 nm FDX, 4-bit weights, event-driven read-modify-write.
     "sne": (22, 0.07999, {"cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
                         "state_sram_kib": 16.0, "weight_bits": 4, "membrane_bits": 8, "state_update": "per_event",
-                        "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0}),
+                        "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0,
+                        "weights_resident": True}),
     # Scherer et al. 2022: 96 output-channel units of 3x3x96 ternary inputs, 22 nm FDX.
     "cutie": (22, 0.01668, {"rows": 864, "cols": 96, "dataflow": "ws", "ifmap_sram_kib": 64.0,
                             "filter_sram_kib": 64.0, "ofmap_sram_kib": 64.0, "dram_bytes_per_cycle": 16.0,
@@ -32,7 +34,7 @@ PINNED = {
     "truenorth": (28, 1.0, {"cores": 4096, "pes_per_core": 1, "neurons_per_core": 256, "weight_sram_kib": 8.0,
                             "state_sram_kib": 4.8, "weight_bits": 1, "weight_word_bits": 256, "membrane_bits": 20,
                             "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "shift",
-                            "clock_mhz": 1.0}),
+                            "clock_mhz": 1.0, "weights_resident": True}),
     # Jouppi et al. 2017: 256x256 MACs, 24 MiB unified buffer, 4 MiB accumulators, 34 GB/s at 700 MHz.
     "tpu-v1": (28, 1.0, {"rows": 256, "cols": 256, "dataflow": "ws", "ifmap_sram_kib": 24576.0,
                          "filter_sram_kib": 256.0, "ofmap_sram_kib": 4096.0, "dram_bytes_per_cycle": 48.6,
@@ -42,7 +44,8 @@ PINNED = {
                           "ann": {"rows": 16, "cols": 16, "ifmap_sram_kib": 16.0, "filter_sram_kib": 144.0,
                                   "ofmap_sram_kib": 16.0, "clock_mhz": 300.0, "dataflow": "ws"},
                           "snn": {"cores": 156, "pes_per_core": 16, "neurons_per_core": 256,
-                                  "weight_sram_kib": 144.0, "state_sram_kib": 4.0, "clock_mhz": 300.0}}),
+                                  "weight_sram_kib": 144.0, "state_sram_kib": 4.0, "clock_mhz": 300.0,
+                                  "weights_resident": True}}),
 }
 
 

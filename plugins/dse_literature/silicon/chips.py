@@ -57,7 +57,7 @@ LOIHI = Chip(
     params={"cores": 128, "pes_per_core": 1, "neurons_per_core": 1024, "weight_sram_kib": 128.0,
             "state_sram_kib": 16.0, "weight_bits": 16, "weight_word_bits": 64, "membrane_bits": 48,
             "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
-            "noc_hop_pj": 3.6, "clock_mhz": 250.0},
+            "noc_hop_pj": 3.6, "clock_mhz": 250.0, "weights_resident": True},
     source=DAVIES + ", section 'Architecture' and Table 2",
     read={
         "cores": "128 neuromorphic cores (Davies 2018)",
@@ -71,6 +71,8 @@ LOIHI = Chip(
                               "(Davies 2018: active and inactive neuron updates)",
         "noc_hop_pj": "3.0 (E/W) and 4.2 (N/S) pJ per hop, mean 3.6 (energy_tables.md)",
         "clock_mhz": "4 ns per synaptic op (SANA-FE's Loihi model): 250 MHz equivalent",
+        "weights_resident": "the synaptic memory is configured once per network and keeps its weights "
+                            "across inferences (Davies 2018)",
         "technology": "horowitz45 at 14 nm by Stillmaker & Baas",
     },
     k=20.32,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
@@ -87,7 +89,7 @@ SNE = Chip(
     node_nm=22,
     params={"cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
             "state_sram_kib": 16.0, "weight_bits": 4, "membrane_bits": 8, "state_update": "per_event",
-            "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0},
+            "leak": "every_step", "leak_op": "shift", "clock_mhz": 400.0, "weights_resident": True},
     source="Di Mauro et al., DATE 2022, arXiv 2204.10687 (chips.md)",
     read={
         "node": "22 nm FDX (Di Mauro 2022)",
@@ -97,6 +99,7 @@ SNE = Chip(
             "assumed: dse's SNE-sized reading (8 engines of 16 PEs, 16 k 8-bit neurons each, 400 MHz), "
             "not SNE's floor plan",
         "technology": "horowitz45 at 22 nm by Stillmaker & Baas",
+        "weights_resident": "assumed: the weights are loaded once per network and kept across gestures",
     },
     k=0.07999,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
     fitted_on="SNE's 0.221 pJ per synaptic op (4.5 TOP/s/W), as the marginal energy per op on DVS Gesture "
@@ -154,7 +157,8 @@ TRUENORTH = Chip(
     node_nm=28,
     params={"cores": 4096, "pes_per_core": 1, "neurons_per_core": 256, "weight_sram_kib": 8.0,
             "state_sram_kib": 4.8, "weight_bits": 1, "weight_word_bits": 256, "membrane_bits": 20,
-            "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "shift", "clock_mhz": 1.0},
+            "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "shift", "clock_mhz": 1.0,
+            "weights_resident": True},
     source="Merolla et al., Science 345(6197):668-673, 2014 (abstract, Fig. 2)",
     read={
         "cores, neurons_per_core": "4096 cores, 256 neurons each, 1 M neurons (Merolla 2014)",
@@ -162,6 +166,7 @@ TRUENORTH = Chip(
                                                           "per axon event (Merolla 2014)",
         "membrane_bits, state_sram_kib": "assumed: 20-bit potentials and 128 bits of neuron parameters per neuron",
         "clock_mhz": "1 kHz ticks; 1 MHz is dse's per-core event rate (assumed)",
+        "weights_resident": "the crossbars are programmed once per network (Merolla 2014)",
         "technology": "horowitz45 at 28 nm by Stillmaker & Baas; nothing fitted",
     },
 )
@@ -192,7 +197,7 @@ TIANJIC = Chip(
     params={"memory": "shared", "ann": {"rows": 16, "cols": 16, "ifmap_sram_kib": 16.0, "filter_sram_kib": 144.0,
                                         "ofmap_sram_kib": 16.0, "clock_mhz": 300.0, "dataflow": "ws"},
             "snn": {"cores": 156, "pes_per_core": 16, "neurons_per_core": 256, "weight_sram_kib": 144.0,
-                    "state_sram_kib": 4.0, "clock_mhz": 300.0}},
+                    "state_sram_kib": 4.0, "clock_mhz": 300.0, "weights_resident": True}},
     source="Pei et al., Nature 572:106-111, 2019 (main text, Fig. 2)",
     read={
         "snn.cores, snn.neurons_per_core": "156 FCores, 256 neurons each, about 40 k neurons (Pei 2019)",
