@@ -62,4 +62,5 @@ def describe_validation_error(error: ValidationError, source: str, prefix: str =
 
 # Tags of tagged unions (layer kinds in dse.schema.workload, the technology of
 # dse.schema.architecture): pydantic puts them in error locations; a user never wrote them.
-_UNION_TAGS = frozenset({"conv2d", "dense", "pool", "add", "flatten", "technology-name", "technology-table"})
+_UNION_TAGS = frozenset({"conv2d", "dense", "pool", "add", "flatten", "matmul", "mul", "softmax", "layernorm",
+                         "activation", "reduce", "technology-name", "technology-table"})

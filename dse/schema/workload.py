@@ -19,131 +19,32 @@ from collections.abc import Mapping
 from typing import Annotated, Literal, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
-Shape = tuple[int, ...]
-Pair = PositiveInt | tuple[PositiveInt, PositiveInt]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-PadPair = NonNegativeInt | tuple[NonNegativeInt, NonNegativeInt]
-Density = Annotated[float, Field(ge=0.0, le=1.0)]
-Bits = Annotated[int, Field(ge=1, le=64)]
+from dse.schema.layer_base import (
+    PadPair,
+    Pair,
+    Shape,
+    _Frozen,
+    _LayerBase,
+    _ShapedLayer,
+    as_pair,
+)
+from dse.schema.tensor_ops import (
+    ActivationLayer,
+    LayerNormLayer,
+    MatmulLayer,
+    MulLayer,
+    ReduceLayer,
+    SoftmaxLayer,
+    _VectorLayer,
+    broadcasts,
+)
 
-
-def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    """An int or an (h, w) pair as an (h, w) pair."""
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Neuron(_Frozen):
-    """The neuron model of a layer's outputs (``none`` for an ANN activation)."""
-
-    model: Literal["none", "IF", "LIF", "CubaLIF"] = Field(
-        "none", description="none (ANN activation), IF, LIF or CubaLIF (current-based LIF)"
-    )
-    leak: float = Field(
-        1.0, gt=0.0, le=1.0, description="membrane decay per time step (beta, dimensionless); 1 = no leak"
-    )
-    synapse_leak: float = Field(
-        1.0, gt=0.0, le=1.0, description="synaptic current decay per time step (CubaLIF alpha)"
-    )
-    threshold: float = Field(1.0, gt=0.0, description="firing threshold (membrane units)")
-    reset: Literal["subtract", "zero", "none"] = Field("subtract", description="reset after a spike")
-
-    @property
-    def spiking(self) -> bool:
-        return self.model != "none"
-
-    @property
-    def leaky(self) -> bool:
-        return self.model in ("LIF", "CubaLIF") and self.leak < 1.0
-
-
-class _LayerBase(_Frozen):
-    name: str = Field(min_length=1, description="unique layer name")
-    weight_bits: Bits = Field(8, description="weight width (bits)")
-    activation_bits: Bits = Field(8, description="activation / membrane width (bits)")
-    weight_density: Density = Field(1.0, description="fraction of non-zero weights (1 - connection sparsity)")
-    input_density: Density = Field(
-        1.0, description="fraction of non-zero inputs per time step (activations for an ANN, spikes for an SNN)"
-    )
-    output_density: Density | None = Field(
-        None,
-        description="fraction of non-zero outputs per time step; default: the next layer's input_density "
-        "(the last layer keeps its own input_density)",
-    )
-    input_from: str | None = Field(
-        None, description="name of an earlier layer (or 'input') this layer reads; default: the previous layer"
-    )
-    neuron: Neuron = Field(default_factory=Neuron, description="neuron model of this layer's outputs")
-
-    # -- derived quantities; every subclass defines in_shape and out_shape -------------------
-    @property
-    def in_shape(self) -> Shape:  # pragma: no cover - overridden
-        raise AttributeError
-
-    @property
-    def out_shape(self) -> Shape:  # pragma: no cover - overridden
-        raise AttributeError
-
-    @property
-    def in_neurons(self) -> int:
-        """Input elements per time step."""
-        return math.prod(self.in_shape)
-
-    @property
-    def out_neurons(self) -> int:
-        """Output elements (neurons) per time step."""
-        return math.prod(self.out_shape)
-
-    @property
-    def weights(self) -> int:
-        """Number of weights (dense count, zeros included)."""
-        return 0
-
-    @property
-    def fan_in(self) -> int:
-        """Synapses per output neuron (dense)."""
-        return 0
-
-    @property
-    def macs(self) -> int:
-        """Dense multiply-accumulates per time step."""
-        return 0
-
-    @property
-    def elementwise_ops(self) -> int:
-        """Vector-unit operations per time step (pool comparisons/adds, residual adds)."""
-        return 0
-
-    @property
-    def connections(self) -> int:
-        """Synapses between real (non-padding) inputs and outputs per time step."""
-        return self.macs
-
-    def synops(self, timesteps: int = 1) -> float:
-        """Effective synaptic operations per inference (NeuroBench): non-zero weight × non-zero input."""
-        return timesteps * self.connections * self.input_density * self.weight_density
-
-    def expected_active_outputs(self, density: float) -> float:
-        """Expected outputs per step that receive at least one non-zero input, inputs non-zero
-        independently with probability ``density``: Σ_o 1 − (1 − density)^fan_in(o)."""
-        if self.fan_in == 0:
-            return float(self.out_neurons) if density > 0 else 0.0
-        return self.out_neurons * (1.0 - (1.0 - density) ** self.fan_in)
-
-    @property
-    def weight_footprint_bits(self) -> int:
-        """Weight storage at the declared width (bits)."""
-        return self.weights * self.weight_bits
-
-    @property
-    def resolved_output_density(self) -> float:
-        return self.input_density if self.output_density is None else self.output_density
-
+__all__ = [
+    "ActivationLayer", "AddLayer", "Conv2dLayer", "DenseLayer", "FlattenLayer", "Layer", "LayerNormLayer",
+    "MatmulLayer", "MulLayer", "PoolLayer", "ReduceLayer", "SoftmaxLayer", "Workload", "as_pair",
+]
 
 class Conv2dLayer(_LayerBase):
     """2-D convolution (grouped and depthwise through ``groups``)."""
@@ -228,20 +129,33 @@ class Conv2dLayer(_LayerBase):
 
 
 class DenseLayer(_LayerBase):
-    """Fully connected layer; ``recurrent`` adds an out×out matrix fed by the previous step's outputs."""
+    """Fully connected layer; ``recurrent`` adds an out×out matrix fed by the previous step's outputs.
+
+    With ``tokens`` > 1 the same weights apply to every row of a (tokens, in_features) input
+    (a transformer's token-wise linear layer): ``macs = tokens·in_features·out_features``,
+    shapes (tokens, in_features) → (tokens, out_features); ``fan_in`` and ``weights`` are per
+    token as for one row.
+    """
 
     kind: Literal["dense"] = "dense"
     in_features: PositiveInt = Field(description="input features")
     out_features: PositiveInt = Field(description="output features (neurons)")
+    tokens: PositiveInt = Field(1, description="rows (tokens) the same weights are applied to")
     recurrent: bool = Field(False, description="outputs feed back to this layer's neurons at the next step")
+
+    @model_validator(mode="after")
+    def _one_row_if_recurrent(self) -> DenseLayer:
+        if self.recurrent and self.tokens > 1:
+            raise ValueError(f"layer '{self.name}': a recurrent dense layer takes one row (tokens = 1)")
+        return self
 
     @property
     def in_shape(self) -> Shape:
-        return (self.in_features,)
+        return (self.in_features,) if self.tokens == 1 else (self.tokens, self.in_features)
 
     @property
     def out_shape(self) -> Shape:
-        return (self.out_features,)
+        return (self.out_features,) if self.tokens == 1 else (self.tokens, self.out_features)
 
     @property
     def fan_in(self) -> int:
@@ -253,22 +167,7 @@ class DenseLayer(_LayerBase):
 
     @property
     def macs(self) -> int:
-        return self.weights
-
-
-class _ShapedLayer(_LayerBase):
-    """A layer whose input shape comes from the layer it reads (filled in by Workload)."""
-
-    in_shape_: tuple[PositiveInt, ...] | None = Field(
-        None, alias="in_shape", description="input shape; filled from the previous layer when omitted"
-    )
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
-
-    @property
-    def in_shape(self) -> Shape:
-        if self.in_shape_ is None:
-            raise ValueError(f"layer '{self.name}': input shape not resolved (use it inside a Workload)")
-        return tuple(self.in_shape_)
+        return self.tokens * self.weights
 
 
 class PoolLayer(_ShapedLayer):
@@ -294,7 +193,12 @@ class PoolLayer(_ShapedLayer):
 
 
 class AddLayer(_ShapedLayer):
-    """Element-wise sum of the input and the output of ``skip_from`` (a residual join)."""
+    """Element-wise sum of the input and the output of ``skip_from`` (a residual join).
+
+    The ``skip_from`` output may broadcast onto the input (a bias vector, a position
+    embedding): aligned at the last axes or the first, every axis equal or 1
+    (dse.schema.tensor_ops.broadcasts). One add per input element.
+    """
 
     kind: Literal["add"] = "add"
     skip_from: str | None = Field(None, description="name of the layer whose output is added (or 'input')")
@@ -319,7 +223,9 @@ class FlattenLayer(_ShapedLayer):
 
 
 Layer = Annotated[
-    Conv2dLayer | DenseLayer | PoolLayer | AddLayer | FlattenLayer, Field(discriminator="kind")
+    Conv2dLayer | DenseLayer | PoolLayer | AddLayer | FlattenLayer | MatmulLayer | MulLayer | SoftmaxLayer
+    | LayerNormLayer | ActivationLayer | ReduceLayer,
+    Field(discriminator="kind"),
 ]
 
 
@@ -354,15 +260,7 @@ class Workload(_Frozen):
                 raise ValueError(f"layer '{layer.name}': input_from '{source}' names no earlier layer")
             given = outputs[source]
             layer = _attach_input(layer, given, source)
-            if isinstance(layer, AddLayer) and layer.skip_from is not None:
-                other = outputs.get(layer.skip_from)
-                if other is None:
-                    raise ValueError(f"layer '{layer.name}': skip_from '{layer.skip_from}' names no earlier layer")
-                if tuple(other) != tuple(layer.in_shape):
-                    raise ValueError(
-                        f"layers '{layer.skip_from}' and '{layer.name}' do not agree: add needs "
-                        f"{layer.in_shape} but '{layer.skip_from}' gives {other}"
-                    )
+            _check_other_operand(layer, outputs)
             outputs[layer.name] = tuple(layer.out_shape)
             resolved.append(layer)
         for index, layer in enumerate(resolved):
@@ -370,6 +268,7 @@ class Workload(_Frozen):
                 reader = first_reader.get(layer.name)
                 density = layer.input_density if reader is None else resolved[reader].input_density
                 resolved[index] = layer.model_copy(update={"output_density": density})
+        _resolve_other_densities(resolved)
         object.__setattr__(self, "layers", tuple(resolved))
         return self
 
@@ -431,6 +330,49 @@ def _taps(size: int, out: int, kernel: int, stride: int, pad: int, dilation: int
     )
 
 
+def other_operand(layer: _LayerBase) -> str | None:
+    """Name of the second tensor a binary layer reads (``skip_from`` of add, ``other_from`` of
+    mul and matmul), or None."""
+    if isinstance(layer, AddLayer):
+        return layer.skip_from
+    if isinstance(layer, (MulLayer, MatmulLayer)):
+        return layer.other_from
+    return None
+
+
+def _check_other_operand(layer: _LayerBase, outputs: dict[str, Shape]) -> None:
+    """The second operand of add, mul or matmul names an earlier layer whose output fits."""
+    name = other_operand(layer)
+    if name is None:
+        return
+    field = "skip_from" if isinstance(layer, AddLayer) else "other_from"
+    other = outputs.get(name)
+    if other is None:
+        raise ValueError(f"layer '{layer.name}': {field} '{name}' names no earlier layer")
+    if isinstance(layer, MatmulLayer):
+        if math.prod(other) != math.prod(layer.other_shape):
+            raise ValueError(
+                f"layers '{name}' and '{layer.name}' do not agree: matmul needs B of {layer.other_shape} "
+                f"({math.prod(layer.other_shape)} elements) but '{name}' gives {tuple(other)}"
+            )
+    elif not broadcasts(tuple(other), tuple(layer.in_shape)):
+        kind = "add" if isinstance(layer, AddLayer) else "mul"
+        raise ValueError(
+            f"layers '{name}' and '{layer.name}' do not agree: {kind} needs {layer.in_shape} "
+            f"(or a shape that broadcasts onto it) but '{name}' gives {tuple(other)}"
+        )
+
+
+def _resolve_other_densities(layers: list[Layer]) -> None:
+    """Fill ``other_density`` of mul and matmul from the layer their ``other_from`` names."""
+    by_name = {layer.name: layer for layer in layers}
+    for index, layer in enumerate(layers):
+        if isinstance(layer, (MulLayer, MatmulLayer)) and layer.other_density is None and layer.other_from:
+            other = by_name.get(layer.other_from)
+            density = 1.0 if other is None else other.resolved_output_density
+            layers[index] = layer.model_copy(update={"other_density": density})
+
+
 _Layer = TypeVar("_Layer", bound=_LayerBase)
 
 
@@ -446,9 +388,11 @@ def _attach_input(layer: _Layer, given: Shape, source: str) -> _Layer:
                 raise ValueError(f"layer '{layer.name}': pool needs a (C, H, W) input, '{source}' gives {given}")
             if min(layer.out_shape) < 1:
                 raise ValueError(f"layer '{layer.name}': pool window does not fit the input {given}")
+        if isinstance(layer, _VectorLayer):
+            layer.check_input()
         return layer
-    if isinstance(layer, DenseLayer):
-        if math.prod(given) != layer.in_features:
+    if isinstance(layer, (DenseLayer, MatmulLayer)):  # a reshape before them is free: count elements
+        if math.prod(given) != math.prod(layer.in_shape):
             raise ValueError(_mismatch(source, given, layer))
         return layer
     if tuple(given) != tuple(layer.in_shape):

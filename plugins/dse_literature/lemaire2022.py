@@ -82,7 +82,7 @@ class Lemaire2022Ann(PerLayerBackend):
         macs = layer.macs
         bias = outputs if p.bias else 0
         if isinstance(layer, DenseLayer):
-            input_reads, addressing = layer.in_features, macs
+            input_reads, addressing = layer.in_neurons, macs
         else:
             kh, kw, _, _ = _kernel(layer)
             input_reads = macs

@@ -69,15 +69,15 @@ def _stats(layer, external: float, output_external: bool) -> LayerStats:
         synops = layer.weight_density * d_in * layer.connections
         active = layer.expected_active_outputs(d_in * layer.weight_density)
         group = layer.out_channels // layer.groups
-    elif isinstance(layer, DenseLayer):
+    elif isinstance(layer, DenseLayer):  # tokens > 1: every token's events reach its own out_features
         own = d_out * n_out if layer.recurrent else 0.0
         events = d_in * n_in + own
-        synops = layer.weight_density * events * n_out
-        idle = (1.0 - d_in * layer.weight_density) ** n_in
+        synops = layer.weight_density * events * layer.out_features
+        idle = (1.0 - d_in * layer.weight_density) ** layer.in_features
         if layer.recurrent:
             idle *= (1.0 - d_out * layer.weight_density) ** n_out
         active = n_out * (1.0 - idle)
-        group = n_out
+        group = layer.out_features
     elif isinstance(layer, PoolLayer):
         events = d_in * n_in
         synops = d_in * layer.elementwise_ops

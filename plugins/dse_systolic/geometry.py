@@ -105,9 +105,10 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> La
         )
     if isinstance(layer, DenseLayer):
         # a recurrent layer's previous outputs are extra inputs of the same GEMM
+        # tokens share the weights: tokens rows of one GEMM, as output pixels share a conv's filters
         return LayerShape(
-            kind="gemm", pixels=1, scalesim_pixels=1, window=layer.fan_in, filters=layer.out_features,
-            unique_inputs=layer.fan_in,
+            kind="gemm", pixels=layer.tokens, scalesim_pixels=layer.tokens, window=layer.fan_in,
+            filters=layer.out_features, unique_inputs=layer.fan_in * layer.tokens,
             macs=layer.macs, connections=layer.connections, weights=layer.weights,
             input_words=(layer.in_neurons,), input_external=input_external[:1], **common,
         )
