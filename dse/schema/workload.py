@@ -273,12 +273,12 @@ class Workload(_Frozen):
         return self
 
     def sources(self, index: int) -> tuple[str, ...]:
-        """Names of the tensors layer ``index`` reads, "input" for the network's input (an add
-        reads two: its input and ``skip_from``, or its input twice)."""
+        """Names of the tensors layer ``index`` reads, "input" for the network's input (add, mul
+        and matmul read two: their input and ``skip_from`` / ``other_from``, or their input twice)."""
         layer = self.layers[index]
         first = layer.input_from or (self.layers[index - 1].name if index else "input")
-        if isinstance(layer, AddLayer):
-            return (first, layer.skip_from or first)
+        if isinstance(layer, (AddLayer, MulLayer, MatmulLayer)):
+            return (first, other_operand(layer) or first)
         return (first,)
 
     def layer(self, name: str) -> Layer:
