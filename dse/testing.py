@@ -74,7 +74,7 @@ class BackendConformance:
 
     backend_name: ClassVar[str] = ""
     params_examples: ClassVar[tuple[dict[str, Any], ...]] = ({},)
-    technology: ClassVar[str] = "horowitz45"
+    technology: ClassVar[str | None] = None  # None: the installation's default technology
 
     @pytest.fixture
     def plugins(self) -> Plugins:

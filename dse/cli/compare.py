@@ -80,9 +80,8 @@ def _point_record(p: BreakEven, d_ann: float) -> dict[str, Any]:
 
 def _architecture_record(path: Path, design: Design) -> dict[str, Any]:
     """Which architecture an engine was: its file, name, backend, technology and checked parameters."""
-    technology = design.architecture.technology
     return {"file": str(path), "name": design.architecture.name, "backend": design.architecture.backend,
-            "technology": technology if isinstance(technology, str) else technology.name,
+            "technology": design.technology.name,
             "params": design.params.model_dump(mode="json")}
 
 

@@ -10,8 +10,8 @@ import typer
 
 from dse.plugin.manager import Plugins, make_plugins
 
-ACTIVITY_HELP = ("measured densities per layer (CSV, Parquet or JSON by layer name), read by a loader plugin "
-                 "that offers load_with_activity; default: the workload's own")
+ACTIVITY_HELP = ("measured densities per layer (CSV, Parquet or JSON by layer name), read by the workload loader "
+                 "plugin that claims the file; default: the workload's own")
 """The help of every costing command's ``--activity`` option."""
 
 

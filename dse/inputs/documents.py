@@ -78,17 +78,18 @@ def load_workload(ref: str | Path, plugins: Plugins, *, warn_defaults: bool = Tr
 def load_measured_workload(ref: str | Path, plugins: Plugins, activity: str | Path | None) -> Workload:
     """:func:`load_workload`, with measured per-layer densities from ``activity`` when given.
 
-    The activity file (CSV, Parquet or JSON by layer name) is read by the first loader plugin
-    that offers ``load_with_activity`` (dse's workloads plugin does).
+    The activity file (measured densities by layer name) is read by the loader whose
+    ``activity_suffixes`` claim it (dse's workloads plugin reads CSV, Parquet and JSON).
     """
     if activity is None:
         return load_workload(ref, plugins)
+    name = str(activity).lower()
     for loader in plugins.loaders.values():
-        reader = getattr(loader, "load_with_activity", None)
-        if reader is not None:
-            workload: Workload = reader(str(ref), str(activity), plugins)
-            return workload
-    raise DseInputError(f"{activity}: no installed plugin reads activity files (dse's workloads plugin does)")
+        if any(name.endswith(suffix) for suffix in loader.activity_suffixes):
+            return loader.load_with_activity(str(ref), str(activity), plugins)
+    known = sorted({s for loader in plugins.loaders.values() for s in loader.activity_suffixes})
+    allowed = ", ".join(known) if known else "none: no installed plugin reads activity files"
+    raise DseInputError(f"{activity}: no loader reads this activity file (allowed: {allowed})")
 
 
 def undeclared_densities(workload: Workload) -> list[str]:
@@ -105,10 +106,19 @@ def default_density_warning(ref: str, missing: list[str], workload: Workload) ->
 
 
 def load_architecture(path: str | Path, plugins: Plugins | None = None) -> Architecture:
-    """An architecture file; one that names a ``preset`` starts from that registered chip."""
+    """An architecture file; one that names a ``preset`` starts from that registered chip.
+
+    With ``plugins``, a file that names no technology gets the installation's default
+    technology, so that outputs record which one was used.
+    """
     data = read_document(path)
     if "preset" in data:
         data = expand_preset(data, plugins, str(path))
+    if plugins is not None and data.get("technology") is None:
+        try:
+            data = {**data, "technology": plugins.default_technology()}
+        except DseInputError as error:
+            raise DseInputError(f"{path}: technology: {error}") from None
     return validate_document(Architecture, data, str(path))
 
 

@@ -49,6 +49,11 @@ def read_space(path: Path, plugins: Plugins, activity: Path | None = None) -> tu
     measured densities of ``activity``, an activity file, when given)."""
     source = str(path)
     space = _validate_space(read_document(path), source)
+    if space.technology is None and any(entry.technology is None for entry in space.backends):
+        try:
+            space = space.model_copy(update={"technology": plugins.default_technology()})
+        except DseInputError as error:
+            raise DseInputError(f"{source}: technology: {error}") from None
     ref = space.workload if _SCHEME.match(space.workload) else str((Path(path).parent / space.workload).resolve())
     try:
         workload = load_measured_workload(ref, plugins, activity)

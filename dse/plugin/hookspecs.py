@@ -68,6 +68,15 @@ def dse_register_accuracy_models(register: Callable[[AccuracyModel], None]) -> N
 
 
 @hookspec
+def dse_default_technology() -> str | None:
+    """The name of the technology for architectures and spaces that name none.
+
+    Return the name of a technology (usually one the plugin registers), or None. When
+    plugins disagree, the environment variable ``DSE_DEFAULT_TECHNOLOGY`` must choose.
+    """
+
+
+@hookspec
 def dse_register_presets(register: Callable[[Preset], None]) -> None:
     """Register named chips.
 

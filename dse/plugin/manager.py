@@ -24,6 +24,7 @@ import pluggy
 
 from dse.errors import DseInputError
 from dse.plugin import hookspecs
+from dse.plugin.api_version import check_api, declared_api
 from dse.plugin.types import AccuracyModel, Backend, WorkloadLoader
 from dse.schema.preset import Preset
 from dse.schema.technology import Technology
@@ -41,6 +42,7 @@ class PluginInfo:
     status: str  # "loaded", "failed", "blocked"
     error: str = ""
     hooks: tuple[str, ...] = ()
+    api: int | None = None  # the DSE_PLUGIN_API it declares (None: undeclared)
 
 
 class Registry(Generic[T]):
@@ -100,10 +102,33 @@ class Plugins:
     def accuracy_model(self, name: str) -> AccuracyModel:
         return self.accuracy_models.get(name)
 
-    def technology(self, ref: str | Technology) -> Technology:
-        """A technology by name; ``NAME@22nm`` scales a registered table to another node."""
+    def default_technology(self) -> str:
+        """The technology name used where none is given: ``DSE_DEFAULT_TECHNOLOGY`` if set, else
+        the one name the plugins' ``dse_default_technology`` hooks agree on.
+
+        Raises DseInputError when none is declared or plugins disagree.
+        """
+        chosen = os.environ.get("DSE_DEFAULT_TECHNOLOGY", "").strip()
+        if chosen:
+            return chosen
+        answers = {name: impl.plugin_name for impl in self.pm.hook.dse_default_technology.get_hookimpls()
+                   if (name := impl.function())}
+        if len(answers) == 1:
+            return str(next(iter(answers)))
+        known = ", ".join(self.technologies.names()) or "none registered"
+        if not answers:
+            raise DseInputError(f"no technology given and no plugin declares a default (registered: {known})")
+        claims = ", ".join(f"'{name}' (plugin '{owner}')" for name, owner in sorted(answers.items()))
+        raise DseInputError(f"plugins disagree on the default technology: {claims}; "
+                            "set DSE_DEFAULT_TECHNOLOGY to one of them")
+
+    def technology(self, ref: str | Technology | None) -> Technology:
+        """A technology by name (None: :meth:`default_technology`); ``NAME@22nm`` scales a
+        registered table to another node."""
         if isinstance(ref, Technology):
             return ref
+        if ref is None:
+            ref = self.default_technology()
         from dse.schema.scaling import scale_technology
 
         match = re.fullmatch(r"(.+)@(\d+(?:\.\d+)?)\s*nm", ref.strip())
@@ -213,6 +238,7 @@ def _load_entry_points(plugins: Plugins) -> None:
             continue
         try:
             module = ep.load()
+            check_api(module)
             plugins.pm.register(module, name=ep.name)
         except Exception as error:
             if _strict():
@@ -220,4 +246,5 @@ def _load_entry_points(plugins: Plugins) -> None:
             plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "loaded")
             plugins._fail(ep.name, error)
             continue
-        plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "loaded", hooks=_hooks_of(plugins.pm, module))
+        plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "loaded", hooks=_hooks_of(plugins.pm, module),
+                                           api=declared_api(module))

@@ -143,7 +143,20 @@ class WorkloadLoader(ABC):
     description: ClassVar[str] = ""
     suffixes: ClassVar[tuple[str, ...]] = ()
     schemes: ClassVar[tuple[str, ...]] = ()
+    #: Suffixes of activity files (measured densities by layer name, ``--activity``) this
+    #: loader reads; a loader that lists any implements :meth:`load_with_activity`.
+    activity_suffixes: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def load(self, ref: str) -> Workload:
         """The workload in ``ref`` (a path, or ``scheme:name``); DseInputError on bad input."""
+
+    def load_with_activity(self, ref: str, activity: str, plugins: Plugins) -> Workload:
+        """The workload ``ref`` (any reference, loaded through ``plugins``) with the measured
+        per-layer densities (and time steps) of the activity file ``activity``.
+
+        Called only on loaders whose :attr:`activity_suffixes` claim ``activity``.
+        """
+        from dse.errors import DseInputError
+
+        raise DseInputError(f"{activity}: workload loader '{self.name}' reads no activity files")

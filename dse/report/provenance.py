@@ -69,7 +69,7 @@ def _run_html(identity: dict[str, Any], space_json: str | None) -> str:
                 + preformatted(space_json, "space (JSON, as recorded)"))
     rows += [
         ["space", space.name], ["description", space.description or "–"], ["workload", space.workload],
-        ["technology", space.technology],
+        ["technology", space.technology or "the installation's default"],
         ["objectives", ", ".join(f"{k} ({v})" for k, v in space.objectives.items())],
         ["constraints", ", ".join(space.constraints) or "none"],
         ["sampler", _text(space.sampler.model_dump(mode="json"))],

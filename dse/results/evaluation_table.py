@@ -36,6 +36,7 @@ import polars as pl
 from dse.results.provenance import config_hash
 from dse.schema.architecture import Architecture
 from dse.schema.cost import Cost
+from dse.schema.technology import Technology
 from dse.schema.workload import Workload
 
 EVALUATION_SCHEMA: dict[str, Any] = {
@@ -62,7 +63,8 @@ EVALUATION_SCHEMA: dict[str, Any] = {
 
 def evaluation_frame(workload: Workload, architecture: Architecture, cost: Cost) -> pl.DataFrame:
     """One row per layer in the fixed evaluation schema."""
-    tech = architecture.technology if isinstance(architecture.technology, str) else architecture.technology.name
+    tech = architecture.technology
+    tech_name = tech.name if isinstance(tech, Technology) else tech  # None: the installation's default
     digest = config_hash(workload, architecture)
     by_name = {layer.name: layer for layer in workload.layers}
     rows = []
@@ -72,7 +74,7 @@ def evaluation_frame(workload: Workload, architecture: Architecture, cost: Cost)
             "workload": workload.name,
             "architecture": architecture.name,
             "backend": architecture.backend,
-            "technology": tech,
+            "technology": tech_name,
             "config_hash": digest,
             "layer_index": index,
             "layer": lc.name,

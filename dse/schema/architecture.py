@@ -19,7 +19,8 @@ class Architecture(BaseModel):
     technology: Annotated[
         Annotated[str, Tag("technology-name")] | Annotated[Technology, Tag("technology-table")],
         Discriminator(lambda value: "technology-name" if isinstance(value, str) else "technology-table"),
-    ] = Field(
-        "horowitz45", description="a registered technology name (optionally NAME@<node>nm) or an inline table"
+    ] | None = Field(
+        None, description="a registered technology name (optionally NAME@<node>nm) or an inline table; "
+        "default: the installation's default technology (see `dse plugins`)"
     )
     params: dict[str, Any] = Field(default_factory=dict, description="backend parameters")

@@ -243,7 +243,10 @@ class SearchSpace(_Frozen):
     name: str = Field(min_length=1, description="space name (default study name and output folder)")
     description: str = Field("", description="what this space asks")
     workload: str = Field(min_length=1, description="workload file (relative to the space file) or zoo:NAME")
-    technology: str = Field("horowitz45", description="registered technology (NAME or NAME@<node>nm)")
+    technology: str | None = Field(
+        None, description="registered technology (NAME or NAME@<node>nm); default: the installation's default "
+        "technology (see `dse plugins`)"
+    )
     objectives: dict[Metric, Direction] = Field(
         min_length=1, description="metric -> minimize | maximize, in order (cost totals or accuracy)"
     )
@@ -310,7 +313,12 @@ class SearchSpace(_Frozen):
         return {**self.knobs, **self.backends[index].knobs}
 
     def technology_for(self, index: int) -> str:
-        return self.backends[index].technology or self.technology
+        """The technology of backend ``index``: its own, else the space's (filled with the
+        installation's default when the space is loaded through its plugins)."""
+        name = self.backends[index].technology or self.technology
+        if name is None:
+            raise ValueError(f"backends[{index}]: no technology (load the space with dse.inputs.space.read_space)")
+        return name
 
     def trials_for(self, index: int, total: int | None = None) -> int:
         """Trials of backend ``index``: ``total`` split evenly, the first ones taking the rest."""

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 from dse import AccuracyModel, hookimpl
 
+#: The dse plugin API this plugin is written for (dse refuses it when it provides another).
+DSE_PLUGIN_API = 1
+
 if TYPE_CHECKING:
     import typer
 

@@ -6,12 +6,21 @@ from collections.abc import Callable
 
 from dse import Backend, Preset, Technology, hookimpl
 
+#: The dse plugin API this plugin is written for (dse refuses it when it provides another).
+DSE_PLUGIN_API = 1
+
 
 @hookimpl
 def dse_register_technologies(register: Callable[[Technology], None]) -> None:
     from dse_literature.technologies import HOROWITZ45
 
     register(HOROWITZ45)
+
+
+@hookimpl
+def dse_default_technology() -> str:
+    """Horowitz's 45 nm table (ISSCC 2014), the seed paper's and most peers' reference node."""
+    return "horowitz45"
 
 
 @hookimpl

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from dse import Backend, hookimpl
 
+#: The dse plugin API this plugin is written for (dse refuses it when it provides another).
+DSE_PLUGIN_API = 1
+
 
 @hookimpl
 def dse_register_backends(register: Callable[[Backend], None]) -> None:

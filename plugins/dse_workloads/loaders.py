@@ -27,6 +27,8 @@ class ReadingLoader(WorkloadLoader):
         loaded.emit_warnings()
         return loaded.workload
 
+    activity_suffixes: ClassVar[tuple[str, ...]] = (".csv", ".parquet", ".json")
+
     def load_with_activity(self, ref: str, activity: str, plugins: Plugins) -> Workload:
         """Any workload reference with measured densities from an activity file (``--activity``)."""
         from dse_workloads.annotate import load_with_activity

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 from dse import WorkloadLoader, hookimpl
 
+#: The dse plugin API this plugin is written for (dse refuses it when it provides another).
+DSE_PLUGIN_API = 1
+
 if TYPE_CHECKING:
     import typer
 
