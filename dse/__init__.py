@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
     "hookimpl": "dse.plugin.hookspecs",
+    "DSE_PLUGIN_API": "dse.plugin.api_version",
     "Backend": "dse.plugin.types",
     "Accuracy": "dse.plugin.types",
     "AccuracyModel": "dse.plugin.types",
@@ -62,6 +63,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "BATCH_COLUMNS",
     "VECTOR_OP_TYPES",
+    "DSE_PLUGIN_API",
     "Accuracy",
     "AccuracyModel",
     "ActivationLayer",
@@ -124,6 +126,7 @@ if TYPE_CHECKING:
     from dse.errors import DseInputError, NestedParamsError, describe_validation_error
     from dse.extras import install_hint
     from dse.inputs.documents import load_workload, validate_document
+    from dse.plugin.api_version import DSE_PLUGIN_API
     from dse.plugin.hookspecs import hookimpl
     from dse.plugin.manager import Plugins, make_plugins
     from dse.plugin.types import (

@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 from dse.cli.app import build_app
 from dse.plugin.manager import make_plugins
 
+#: pytester runs the plugin kit's suites in a fresh pytest session (tests/kit).
+pytest_plugins = ["pytester"]
+
 PAPER_CNN = {
     "name": "paper-cnn",
     "timesteps": 1,

@@ -16,6 +16,7 @@ from dse.cli.compare import compare_command
 from dse.cli.evaluate import evaluate_command
 from dse.cli.explore import explore_command
 from dse.cli.inputs import schema_command, validate_command
+from dse.cli.new_plugin import new_plugin_command
 from dse.cli.pareto import pareto_command
 from dse.cli.plugins import plugins_command
 from dse.cli.presets import presets_command
@@ -92,6 +93,7 @@ def build_app(plugins: Plugins | None = None) -> typer.Typer:
     app.command("explore")(explore_command)
     app.command("sweep")(sweep_command)
     app.command("pareto")(pareto_command)
+    app.command("new-plugin")(new_plugin_command)
     (plugins or _startup_plugins()).register_commands(app)
     return app
 

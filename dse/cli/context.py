@@ -25,6 +25,7 @@ def context_plugins(ctx: typer.Context) -> Plugins:
 
 
 def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (pydantic models, numpy numbers and paths included)."""
     typer.echo(json.dumps(data, indent=2, default=_json_default))
 
 

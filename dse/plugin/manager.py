@@ -97,9 +97,11 @@ class Plugins:
     info: dict[str, PluginInfo] = field(default_factory=dict)
 
     def backend(self, name: str) -> Backend:
+        """The registered backend ``name``; DseInputError listing the known ones otherwise."""
         return self.backends.get(name)
 
     def accuracy_model(self, name: str) -> AccuracyModel:
+        """The registered accuracy model ``name``; DseInputError listing the known ones otherwise."""
         return self.accuracy_models.get(name)
 
     def default_technology(self) -> str:
@@ -149,6 +151,7 @@ class Plugins:
         return None
 
     def register_commands(self, app: Any) -> None:
+        """Let every plugin add its commands to the typer ``app`` (errors isolated per plugin)."""
         for impl in self.pm.hook.dse_register_commands.get_hookimpls():
             self._call(impl, lambda fn: fn(app=app))
 

@@ -34,7 +34,9 @@ BATCH_COLUMNS: tuple[str, ...] = (
 
 
 class Backend(ABC):
-    """A hardware cost model. Subclasses set ``name``, ``Params`` and implement ``cost``."""
+    """A hardware cost model. Subclasses set ``name`` (the ``backend:`` of an architecture
+    file), ``description``, ``Params`` (a pydantic model with ``extra="forbid"``; units in
+    the field descriptions) and implement ``cost``; fast ones also ``cost_batch``."""
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
@@ -86,11 +88,13 @@ def totals_row(cost: Cost) -> BatchRow:
 
 
 def failed_row(error: str) -> BatchRow:
+    """The batch-frame row of a design that could not be costed: NaN totals and ``error``."""
     nan = float("nan")
     return (nan, nan, nan, nan, nan, False, error)
 
 
 def batch_schema() -> dict[str, Any]:
+    """The polars schema of a batch frame: :data:`BATCH_COLUMNS` with their dtypes."""
     import polars as pl
 
     types = (pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Boolean, pl.String)
@@ -125,7 +129,8 @@ class Accuracy(BaseModel):
 
 
 class AccuracyModel(ABC):
-    """Maps a workload and knobs to an accuracy. Subclasses set ``name`` and ``Params``."""
+    """Maps a workload and knobs to an accuracy. Subclasses set ``name``, ``description``
+    and ``Params`` (the ``accuracy.params`` of a search space)."""
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
@@ -137,7 +142,9 @@ class AccuracyModel(ABC):
 
 
 class WorkloadLoader(ABC):
-    """Reads files or references into a Workload. Claims ``suffixes`` and/or ``schemes``."""
+    """Reads files or references into a Workload. Claims file ``suffixes`` (``(".onnx",)``)
+    and/or reference ``schemes`` (``("zoo",)`` for ``zoo:NAME``); optionally reads activity
+    files with the ``activity_suffixes`` it lists (see :meth:`load_with_activity`)."""
 
     name: ClassVar[str]
     description: ClassVar[str] = ""

@@ -78,10 +78,12 @@ class Cost(BaseModel):
 
     @property
     def counts(self) -> dict[str, float]:
+        """Operation and access counts summed over layers, by name."""
         return _sum_maps(layer.counts for layer in self.layers)
 
     @property
     def footprint_bits(self) -> dict[str, float]:
+        """Storage needed (bits) summed over layers, by memory."""
         return _sum_maps(layer.footprint_bits for layer in self.layers)
 
     @property

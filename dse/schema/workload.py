@@ -92,6 +92,7 @@ class Conv2dLayer(_LayerBase):
 
     @property
     def channels_per_group(self) -> int:
+        """Input channels each output channel reads (``in_channels / groups``)."""
         return self.in_channels // self.groups
 
     @property
@@ -282,6 +283,7 @@ class Workload(_Frozen):
         return (first,)
 
     def layer(self, name: str) -> Layer:
+        """The layer called ``name``; KeyError if there is none."""
         for layer in self.layers:
             if layer.name == name:
                 return layer

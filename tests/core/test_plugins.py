@@ -81,21 +81,49 @@ def test_every_hook_is_documented() -> None:
     assert not undocumented, f"hooks without a section in docs/plugins.md: {undocumented}"
 
 
-def test_example_package_installs_and_is_discovered(tmp_path: Path) -> None:
-    target = tmp_path / "site"
+def _install(package: Path, target: Path) -> dict[str, str]:
+    """``package`` pip-installed into ``target``; the environment that puts it on the path."""
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "examples" / "dse-example-plugin")],
+         "--target", str(target), str(package)],
         check=True, capture_output=True, timeout=300,
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *sys.path])}
-    listing = subprocess.run([sys.executable, "-c", "from dse.cli.app import main; main()", "plugins", "--json"],
-                             env=env, capture_output=True, text=True, check=True, timeout=120)
-    doc = json.loads(listing.stdout)
-    toy = next(b for b in doc["backends"] if b["name"] == "toy-mac")
-    assert (toy["plugin"], toy["distribution"], toy["version"]) == ("toy", "dse-example-plugin", "0.1.0")
-    # and its own tests, which run dse's conformance suite, pass
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(ROOT / "examples" / "dse-example-plugin" / "tests")],
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *sys.path])}
+
+
+def _listing(env: dict[str, str]) -> dict:
+    run = subprocess.run([sys.executable, "-c", "from dse.cli.app import main; main()", "plugins", "--json"],
+                         env=env, capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(run.stdout)
+
+
+def test_a_new_plugin_installs_is_discovered_and_passes_the_kit(tmp_path: Path) -> None:
+    from dse.plugin.scaffold import render_plugin
+
+    package = tmp_path / "dse-toy-array"
+    render_plugin("toy-array", package)
+    env = _install(package, tmp_path / "site")
+    doc = _listing(env)
+    toy = next(b for b in doc["backends"] if b["name"] == "toy-array")
+    assert (toy["plugin"], toy["distribution"], toy["version"]) == ("toy-array", "dse-toy-array", "0.1.0")
+    assert next(p for p in doc["plugins"] if p["name"] == "toy-array")["api"] == dse.DSE_PLUGIN_API
+    # its own tests, which run dse's conformance kit (batch = cost on generated designs), pass
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
                          env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert "5 passed" in run.stdout
+
+
+def test_a_plugin_written_for_another_api_is_refused_naming_both_versions(tmp_path: Path) -> None:
+    from dse.plugin.scaffold import render_plugin
+
+    package = tmp_path / "dse-future"
+    render_plugin("future", package)
+    module = package / "src" / "dse_future" / "plugin.py"
+    module.write_text(module.read_text().replace(f"DSE_PLUGIN_API = {dse.DSE_PLUGIN_API}", "DSE_PLUGIN_API = 99"))
+    doc = _listing(_install(package, tmp_path / "site"))
+    future = next(p for p in doc["plugins"] if p["name"] == "future")
+    assert future["status"] == "failed"
+    assert future["error"] == (f"ImportError: written for dse plugin API 99; this dse provides API "
+                               f"{dse.DSE_PLUGIN_API}")
+    assert "future" not in {b["name"] for b in doc["backends"]}
