@@ -28,6 +28,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "Inputs and errors": (
         "load_workload", "validate_document", "DseInputError", "NestedParamsError", "describe_validation_error",
+        "install_hint",
     ),
     "Results and commands": (
         "provenance", "write_bytes_atomic", "write_parquet_atomic", "context_plugins", "echo_json",

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from importlib import metadata, resources
+from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from dse.errors import DseInputError
+from dse.extras import DISTRIBUTION
 from dse.plugin.api_version import DSE_PLUGIN_API
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -34,14 +35,8 @@ def placeholders(name: str) -> dict[str, str]:
         "__MODULE__": "dse_" + name.replace("-", "_"),
         "__CLASS__": "".join(part.capitalize() for part in name.split("-")),
         "__API__": str(DSE_PLUGIN_API),
-        "__DSE_REQUIREMENT__": _dse_distribution(),
+        "__DSE_REQUIREMENT__": DISTRIBUTION,
     }
-
-
-def _dse_distribution() -> str:
-    """The distribution that installed the ``dse`` package (what the new plugin depends on)."""
-    names = metadata.packages_distributions().get("dse", [])
-    return names[0] if names else "dse"
 
 
 def render_plugin(name: str, out: Path) -> list[Path]:
