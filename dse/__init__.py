@@ -62,8 +62,8 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "BATCH_COLUMNS",
-    "VECTOR_OP_TYPES",
     "DSE_PLUGIN_API",
+    "VECTOR_OP_TYPES",
     "Accuracy",
     "AccuracyModel",
     "ActivationLayer",

@@ -21,7 +21,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "BATCH_COLUMNS", "batch_schema", "unflatten", "Plugins", "make_plugins",
     ),
     "Workloads": (
-        "Workload", "Conv2dLayer", "DenseLayer", "PoolLayer", "AddLayer", "FlattenLayer", "Neuron", "as_pair",
+        "Workload", "Conv2dLayer", "DenseLayer", "PoolLayer", "AddLayer", "FlattenLayer", "MatmulLayer",
+        "SoftmaxLayer", "LayerNormLayer", "MulLayer", "ActivationLayer", "ReduceLayer", "VECTOR_OP_TYPES",
+        "Neuron", "as_pair",
     ),
     "Architectures, technologies and costs": (
         "Architecture", "Preset", "Technology", "scale_technology", "Cost", "LayerCost",

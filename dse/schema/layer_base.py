@@ -51,10 +51,12 @@ class Neuron(_Frozen):
 
     @property
     def spiking(self) -> bool:
+        """True for spiking neurons (any model but ``none``)."""
         return self.model != "none"
 
     @property
     def leaky(self) -> bool:
+        """True when the membrane decays between time steps (LIF or CubaLIF with leak < 1)."""
         return self.model in ("LIF", "CubaLIF") and self.leak < 1.0
 
 
@@ -79,10 +81,12 @@ class _LayerBase(_Frozen):
     # -- derived quantities; every subclass defines in_shape and out_shape -------------------
     @property
     def in_shape(self) -> Shape:  # pragma: no cover - overridden
+        """Input shape per time step, e.g. (C, H, W), (features,) or (tokens, features)."""
         raise AttributeError
 
     @property
     def out_shape(self) -> Shape:  # pragma: no cover - overridden
+        """Output shape per time step, e.g. (C, H, W), (features,) or (tokens, features)."""
         raise AttributeError
 
     @property
@@ -143,6 +147,7 @@ class _LayerBase(_Frozen):
 
     @property
     def resolved_output_density(self) -> float:
+        """``output_density``, or ``input_density`` where none is given (after chaining, the next layer's)."""
         return self.input_density if self.output_density is None else self.output_density
 
 
