@@ -39,12 +39,13 @@ PINNED = {
     "tpu-v1": (28, 1.0, {"rows": 256, "cols": 256, "dataflow": "ws", "ifmap_sram_kib": 24576.0,
                          "filter_sram_kib": 256.0, "ofmap_sram_kib": 4096.0, "dram_bytes_per_cycle": 48.6,
                          "clock_mhz": 700.0}),
-    # Pei et al. 2019: 156 cores of 256 neurons, shared ANN/SNN memory, 300 MHz, 28 nm.
+    # Pei et al. 2019 (IEEE CAS Magazine 2022 summary): 156 cores of 256 fan-in/out, about 22 KB each, 300 MHz.
     "tianjic": (28, 1.0, {"memory": "shared",
-                          "ann": {"rows": 16, "cols": 16, "ifmap_sram_kib": 16.0, "filter_sram_kib": 144.0,
-                                  "ofmap_sram_kib": 16.0, "clock_mhz": 300.0, "dataflow": "ws"},
+                          "ann": {"rows": 16, "cols": 156, "dataflow": "ws", "ifmap_sram_kib": 468.0,
+                                  "filter_sram_kib": 2496.0, "ofmap_sram_kib": 468.0, "clock_mhz": 300.0,
+                                  "weights_resident": True},
                           "snn": {"cores": 156, "pes_per_core": 16, "neurons_per_core": 256,
-                                  "weight_sram_kib": 144.0, "state_sram_kib": 4.0, "clock_mhz": 300.0,
+                                  "weight_sram_kib": 16.0, "state_sram_kib": 6.0, "clock_mhz": 300.0,
                                   "weights_resident": True}}),
 }
 

@@ -108,7 +108,7 @@ def test_reproduce_silicon_json_has_the_documented_keys(cli) -> None:
     data = json.loads(out)
     keys = {"chip", "quantity", "workload", "published", "dse", "unit", "error_pct", "fitted", "source"}
     assert all(keys <= set(row) for row in data)
-    assert {row["chip"] for row in data} == {"loihi", "sne", "cutie", "eyeriss", "truenorth"}
+    assert {row["chip"] for row in data} == {"loihi", "sne", "cutie", "eyeriss", "truenorth", "tianjic"}
     kws = next(row for row in data if row["workload"].startswith("keyword spotting"))
     assert kws["published"] == 0.27 and kws["unit"] == "mJ" and "assumed" in kws["assumed"]
     code, out, _ = cli("reproduce", "silicon")
@@ -124,3 +124,26 @@ def test_docs_silicon_quotes_the_table_as_it_is(rows) -> None:
                 f"{round(r.error_pct, 1) + 0.0:+.1f} % | {'fitted' if r.fitted else 'check'} |" for r in rows.values()]
     for line in expected:
         assert line in text, line
+
+
+def test_tianjic_sram_is_its_published_22_kb_per_core() -> None:
+    # IEEE CAS Magazine 2022, p. 24: about 22 KB of SRAM per FCore. SNN mode: 16 + 6 KiB per core;
+    # ANN mode: (2496 + 468 + 468) KiB over 156 cores = 22 KiB per core.
+    from dse_literature.silicon.chips import TIANJIC
+
+    snn, ann = TIANJIC.params["snn"], TIANJIC.params["ann"]
+    assert snn["weight_sram_kib"] + snn["state_sram_kib"] == 22.0
+    assert (ann["filter_sram_kib"] + ann["ifmap_sram_kib"] + ann["ofmap_sram_kib"]) / snn["cores"] == 22.0
+
+
+def test_tianjic_hybrid_split_is_costed_on_both_engines(plugins) -> None:
+    from dse_literature.silicon.measure import cost
+    from dse_literature.silicon.study import tianjic_split
+
+    workload = nets.tianjic_hybrid()
+    hybrid = cost(plugins, tianjic_split(nets.TIANJIC_SPLIT), workload)
+    engines = {layer.name: layer.engine for layer in hybrid.layers}
+    # conv1-3 and the flatten in ANN mode, the spiking MLP in SNN mode
+    assert engines == {"conv1": "ann", "conv2": "ann", "conv3": "ann", "flat": "ann",
+                       "fc1": "snn", "fc2": "snn", "fc3": "snn"}
+    assert hybrid.breakdown["conversion_rate_encoding"] > 0  # the ANN -> SNN boundary is paid

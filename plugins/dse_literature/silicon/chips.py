@@ -191,19 +191,24 @@ TPU_V1 = Chip(
 
 TIANJIC = Chip(
     name="tianjic",
-    description="Tsinghua Tianjic: 156 unified cores running ANN or SNN layers, shared memory, 28 nm, 300 MHz",
+    description="Tsinghua Tianjic: 156 synchronous cores running ANN or SNN layers on shared memory, 28 nm, 300 MHz",
     backend="hybrid",
     node_nm=28,
-    params={"memory": "shared", "ann": {"rows": 16, "cols": 16, "ifmap_sram_kib": 16.0, "filter_sram_kib": 144.0,
-                                        "ofmap_sram_kib": 16.0, "clock_mhz": 300.0, "dataflow": "ws"},
-            "snn": {"cores": 156, "pes_per_core": 16, "neurons_per_core": 256, "weight_sram_kib": 144.0,
-                    "state_sram_kib": 4.0, "clock_mhz": 300.0, "weights_resident": True}},
-    source="Pei et al., Nature 572:106-111, 2019 (main text, Fig. 2)",
+    params={"memory": "shared",
+            "ann": {"rows": 16, "cols": 156, "dataflow": "ws", "ifmap_sram_kib": 468.0, "filter_sram_kib": 2496.0,
+                    "ofmap_sram_kib": 468.0, "clock_mhz": 300.0, "weights_resident": True},
+            "snn": {"cores": 156, "pes_per_core": 16, "neurons_per_core": 256, "weight_sram_kib": 16.0,
+                    "state_sram_kib": 6.0, "clock_mhz": 300.0, "weights_resident": True}},
+    source="Pei et al., Nature 572:106-111, 2019; figures as summarised in IEEE Circuits and Systems Magazine "
+           "22(2), 2022, p. 24 (chips.md)",
     read={
-        "snn.cores, snn.neurons_per_core": "156 FCores, 256 neurons each, about 40 k neurons (Pei 2019)",
-        "memory": "each core switches between ANN and SNN mode on shared memory and MAC/AC units (Pei 2019)",
-        "clock_mhz": "300 MHz (Pei 2019)",
-        "ann rows, cols, SRAM sizes, pes_per_core": "assumed: a 16x16 array per mode, 144 KiB weights per core",
+        "snn.cores, neurons_per_core": "156 FCores, 256 fan-in/fan-out each (Pei 2019)",
+        "memory": "each FCore's axon, dendrite and soma run ANN (MAC) or SNN (integrate) mode on shared memory",
+        "SRAM per core": "about 22 KB per FCore: 16 KiB weights and 6 KiB state in SNN mode; across 156 cores "
+                         "2496 KiB of weights and 468 KiB each of inputs and outputs in ANN mode (the split is assumed)",
+        "clock_mhz": "synchronous, 300 MHz (Pei 2019)",
+        "ann.rows, cols, snn.pes_per_core": "assumed: 16 MAC/AC lanes per core, the 156 cores side by side in ANN mode",
+        "weights_resident": "every weight lives in the cores' SRAM; nothing is reloaded between rounds (Pei 2019)",
         "technology": "horowitz45 at 28 nm by Stillmaker & Baas; nothing fitted",
     },
 )

@@ -135,3 +135,27 @@ def cutie_dvs_tcn() -> Workload:
                        "out_features": 96 * 5 if index < 3 else 11, "input_density": CUTIE_DENSITY,
                        "weight_bits": 2, "activation_bits": 2})
     return Workload.model_validate({"name": "cutie-dvs-tcn", "timesteps": 1, "layers": layers})
+
+
+# -- Tianjic -------------------------------------------------------------------------------------
+TIANJIC_SPLIT = 4  # conv1-3 and the flatten on ANN-mode cores, the dense layers on SNN-mode cores
+TIANJIC_ASSUMED = ("the bicycle demo's hybrid network is not published layer by layer; assumed: a CNN "
+                   "(3x64x64 camera frame, three 3x3 stride-2 convolutions of 16, 32, 32 channels) on ANN-mode "
+                   "cores feeding a spiking MLP (2048-256-64-10, LIF, spikes 0.1 per neuron and step) on "
+                   "SNN-mode cores, rate-coded at the boundary; one round (one step) per 5,050 cycles at 300 MHz")
+
+
+def tianjic_hybrid() -> Workload:
+    """A Tianjic-style hybrid network: convolutional front end in ANN mode, spiking MLP in SNN mode (assumed)."""
+    lif = {"model": "LIF", "leak": 0.9}
+    layers: list[dict[str, Any]] = []
+    c_in, size = 3, 64
+    for index, width in enumerate((16, 32, 32), start=1):
+        layers.append({**_conv(f"conv{index}", c_in, width, size, 3, 2, 1, 1, 1.0 if index == 1 else RELU_DENSITY,
+                               8)})
+        c_in, size = width, size // 2
+    layers.append({"name": "flat", "kind": "flatten"})
+    for index, (n_in, n_out) in enumerate(((32 * 8 * 8, 256), (256, 64), (64, 10)), start=1):
+        layers.append({"name": f"fc{index}", "kind": "dense", "in_features": n_in, "out_features": n_out,
+                       "input_density": 0.1, "output_density": 0.1, "neuron": lif})
+    return Workload.model_validate({"name": "tianjic-hybrid", "timesteps": 1, "layers": layers})

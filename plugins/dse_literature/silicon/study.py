@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from dse import Plugins, Workload, load_workload
+from dse import Architecture, Plugins, Workload, load_workload
 from dse_literature.silicon import networks as nets
-from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE, TRUENORTH, Chip
+from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE, TIANJIC, TRUENORTH, Chip
 from dse_literature.silicon.measure import (
     chip_energy_pj,
     cost,
@@ -37,6 +37,10 @@ CUTIE_CIFAR_UJ, CUTIE_DVS_UJ = 2.72, 5.5  # µJ per inference, Scherer et al. 20
 EYERISS_VGG_MW, EYERISS_VGG_FPS = 236.0, 0.7  # Chen et al. 2017 abstract (batch 3)
 EYERISS_ALEX_MW, EYERISS_ALEX_FPS = 278.0, 35.0  # Chen et al. 2017 abstract (batch 4)
 TRUENORTH_MW = 63.0  # mW, 400x240 video at 30 fps, Merolla et al. 2014 abstract
+# Tianjic (Pei et al. 2019, as summarised in IEEE CAS Magazine 22(2), 2022, p. 24): 400 mW average over the
+# bicycle's control, audio and base applications at 0.9 V; a round of computation and communication takes
+# 5,050 cycles at 300 MHz; the die is 3.8 mm x 3.8 mm.
+TIANJIC_MW, TIANJIC_ROUND_HZ, TIANJIC_DIE_MM2 = 400.0, 300e6 / 5050, 3.8 * 3.8
 SNE_NET = "zoo:dvs-gesture-scnn"
 SNE_ASSUMED = ("dse's DVS-Gesture network sized for SNE (zoo:dvs-gesture-scnn, T = 20), not SNE's own, which the "
                "paper does not give in full; every layer's input at the sensor's activity")
@@ -165,7 +169,28 @@ def silicon(plugins: Plugins) -> list[SiliconRow]:
     rows.append(SiliconRow("truenorth", "chip power", "400x240 video at 30 fps", TRUENORTH_MW,
                            _truenorth_mw(plugins), "mW", False, "Merolla et al., Science 2014, abstract",
                            nets.TRUENORTH_ASSUMED))
+    rows.extend(_tianjic(plugins))
     return rows
+
+
+def tianjic_split(split_after: int) -> Architecture:
+    """The Tianjic preset with its first ``split_after`` layers in ANN mode, the rest in SNN mode."""
+    arch = TIANJIC.architecture()
+    return arch.model_copy(update={"params": {**arch.params, "split_after": split_after}})
+
+
+def _tianjic(plugins: Plugins) -> list[SiliconRow]:
+    """Tianjic's power on a hybrid network split across ANN- and SNN-mode cores, and its die area."""
+    arch, workload = tianjic_split(nets.TIANJIC_SPLIT), nets.tianjic_hybrid()
+    source = "Pei et al., Nature 2019, via IEEE CAS Magazine 22(2), 2022, p. 24"
+    name = "hybrid CNN -> spiking MLP, split after conv3"
+    return [
+        SiliconRow("tianjic", "chip power, one hybrid round per 5,050 cycles", name, TIANJIC_MW,
+                   power_mw(plugins, arch, workload, TIANJIC_ROUND_HZ), "mW", False, source, nets.TIANJIC_ASSUMED),
+        SiliconRow("tianjic", "area (dse: cores; published: die)", name, TIANJIC_DIE_MM2,
+                   cost(plugins, arch, workload).area_mm2, "mm²", False, source,
+                   "dse counts cores only (SRAM, arithmetic, routers); the die adds pads, clocking and I/O"),
+    ]
 
 
 def _quietly_loaded(ref: str, plugins: Plugins) -> Workload:
