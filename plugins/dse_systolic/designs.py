@@ -37,6 +37,7 @@ class Designs:
     ifmap_bits: np.ndarray  # float64, SRAM capacity (bits)
     filter_bits: np.ndarray
     ofmap_bits: np.ndarray
+    accumulator_bits_sram: np.ndarray  # float64, accumulator buffer capacity (bits), 0 = none
     dram_bytes_per_cycle: np.ndarray  # float64
     clock_mhz: np.ndarray  # float64
     weights_resident: np.ndarray  # bool: the user keeps fitting weights on chip across inferences
@@ -53,6 +54,11 @@ class Designs:
     def activation_room(self) -> np.ndarray:
         """Bits an activation tensor may take and stay on chip between layers (traffic.py)."""
         return np.minimum(self.ifmap_bits, self.ofmap_bits)
+
+    @cached_property
+    def psum_bits(self) -> np.ndarray:
+        """Capacity that holds ws/is partial sums (bits): the accumulator buffer, or the ofmap SRAM."""
+        return np.where(self.accumulator_bits_sram > 0, self.accumulator_bits_sram, self.ofmap_bits)
 
     def take(self, index: np.ndarray) -> Designs:
         """The designs at ``index``."""
@@ -171,6 +177,7 @@ def _designs(columns: dict[str, np.ndarray]) -> Designs:
         ifmap_bits=columns["ifmap_sram_kib"] * KIB_BITS,
         filter_bits=columns["filter_sram_kib"] * KIB_BITS,
         ofmap_bits=columns["ofmap_sram_kib"] * KIB_BITS,
+        accumulator_bits_sram=columns["accumulator_sram_kib"] * KIB_BITS,
         dram_bytes_per_cycle=columns["dram_bytes_per_cycle"],
         clock_mhz=columns["clock_mhz"],
         weights_resident=columns["weights_resident"] == 1.0,

@@ -16,6 +16,12 @@ Energy components (pJ), every rate from the architecture's Technology:
 - ``sram_<ifmap|filter|ofmap>_<read|write>``: array-side accesses (mapping.py) and DRAM
   fills and write-backs (traffic.py), each word x its width x the SRAM bank's energy per
   bit (rates.py); partial sums at accumulator width, outputs at activation width.
+- ``sram_accumulator_<read|write>``: with ``accumulator_sram_kib`` > 0, a ws or is layer's
+  partial sums live in the accumulator buffer instead of the ofmap SRAM (TPU v1's
+  accumulators, Jouppi et al. 2017): every row fold writes its sums there (psum writes +
+  outputs), every fold but the first reads them back, and the finished sums are read out
+  once (psum reads + outputs), all at accumulator width; the ofmap SRAM then receives only
+  the outputs. Output-stationary arrays accumulate in the PEs and never use it.
 - ``dram``: DRAM bits x ``dram_energy``.
 - ``leakage``: ``leakage_energy(chip area, layer seconds)``.
 
@@ -44,7 +50,7 @@ from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_tra
 
 COMPONENTS: tuple[str, ...] = (
     "compute", "register", "sram_ifmap_read", "sram_ifmap_write", "sram_filter_read", "sram_filter_write",
-    "sram_ofmap_read", "sram_ofmap_write", "dram", "leakage",
+    "sram_ofmap_read", "sram_ofmap_write", "sram_accumulator_read", "sram_accumulator_write", "dram", "leakage",
 )
 
 
@@ -92,6 +98,12 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     register_bits = _register_bits(shape, f, w, d, dataflow, nonzero)
 
     psum_writes = f.ofmap_writes - f.outputs
+    # with an accumulator buffer (ws, is) every fold's partial sums go there and the finished
+    # sums are read out once to be written, activation wide, to the ofmap SRAM
+    buffered = (d.accumulator_bits_sram > 0) & (dataflow != OS)
+    ofmap_psum_reads, ofmap_psum_writes = (np.where(buffered, 0.0, n) for n in (f.psum_reads, psum_writes))
+    accumulated = np.where(buffered, psum_writes + f.outputs, 0.0) * w.accumulator
+    read_out = np.where(buffered, f.psum_reads + f.outputs, 0.0) * w.accumulator
     breakdown = {
         "compute": _mac_energy(shape, w, d, technology, nonzero),
         "register": technology.register_energy(register_bits),
@@ -99,10 +111,12 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
         "sram_filter_read": f.filter_reads * w.weight * r.filter_read,
         "sram_filter_write": t.filter_fills * w.weight * r.filter_write,
-        "sram_ofmap_read": ((f.psum_reads + t.psum_spills) * w.accumulator
+        "sram_ofmap_read": ((ofmap_psum_reads + t.psum_spills) * w.accumulator
                             + t.output_writebacks * w.activation) * r.ofmap_read,
         "sram_ofmap_write": (f.outputs * w.activation
-                             + (psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
+                             + (ofmap_psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
+        "sram_accumulator_read": read_out * r.accumulator_read,
+        "sram_accumulator_write": accumulated * r.accumulator_write,
         "dram": technology.dram_energy(t.dram_bits),
         "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
@@ -174,6 +188,8 @@ def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArr
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
         "sram_filter_read": 0.0,
         "sram_filter_write": 0.0,
+        "sram_accumulator_read": 0.0,
+        "sram_accumulator_write": 0.0,
         "sram_ofmap_read": t.output_writebacks * w.activation * r.ofmap_read,
         "sram_ofmap_write": shape.output_words * w.activation * r.ofmap_write,
         "dram": technology.dram_energy(t.dram_bits),

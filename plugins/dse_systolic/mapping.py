@@ -144,7 +144,7 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
 
 
 def psum_chunks(tile_cols: np.ndarray, t: int, w: Widths, d: Designs) -> Count:
-    """Chunks of T whose partial sums (tile_cols words a step, accumulator wide) fit the ofmap SRAM's
-    active half; 1 when not even one step fits (the partial sums then spill to DRAM, traffic.py)."""
-    steps = np.floor(d.ofmap_bits / 2 / (tile_cols * w.accumulator))
+    """Chunks of T whose partial sums (tile_cols words a step, accumulator wide) fit the active half of
+    the accumulator buffer (or, without one, the ofmap SRAM); 1 when not even one step fits (the partial sums then spill to DRAM, traffic.py)."""
+    steps = np.floor(d.psum_bits / 2 / (tile_cols * w.accumulator))
     return 1 + (np.ceil(t / np.maximum(steps, 1)) - 1) * (steps >= 1)  # exact: whole numbers below 2**53

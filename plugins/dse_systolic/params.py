@@ -42,6 +42,12 @@ class SystolicParams(BaseModel):
         64.0, gt=0.0, le=_MAX_SRAM_KIB, allow_inf_nan=False,
         description="output feature-map and partial-sum SRAM (KiB)",
     )
+    accumulator_sram_kib: float = Field(
+        0.0, ge=0.0, le=_MAX_SRAM_KIB, allow_inf_nan=False,
+        description="accumulator buffer for weight- and input-stationary partial sums (KiB), as TPU v1's "
+        "4 MiB of 32-bit accumulators (Jouppi et al., ISCA 2017); 0 (default): none, partial sums are "
+        "read-modify-written in the ofmap SRAM",
+    )
     dram_bytes_per_cycle: float = Field(
         10.0, gt=0.0, le=1e6, allow_inf_nan=False,
         description="DRAM bandwidth shared by all operands (bytes/cycle)",

@@ -7,12 +7,13 @@ the linear ones (registers, DRAM, SRAM area, leakage) take the arrays directly.
 SRAM banks: every port of the array reads or writes one word per cycle, so each SRAM is
 split into one bank per port it serves and an access costs the technology's energy for an
 SRAM of the bank's size (bank bits = SRAM bits / banks): the SRAM streamed along the rows
-(the ifmap for os and ws, the filter for is) has ``rows`` banks, the others ``cols``.
+(the ifmap for os and ws, the filter for is) has ``rows`` banks, the others (and the
+accumulator buffer) ``cols``.
 
 Area (mm²): rows·cols PEs, each a weight x activation multiplier, an accumulator adder and
 three pipeline registers (weight, activation, partial sum), at the widest widths any layer
 uses; a vector unit of ``cols`` adders at activation width for pooling and residual adds;
-and the three SRAMs.
+and the three SRAMs and the accumulator buffer.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class Rates:
     filter_write: np.ndarray
     ofmap_read: np.ndarray
     ofmap_write: np.ndarray
+    accumulator_read: np.ndarray  # of the accumulator buffer; 0 where a design has none
+    accumulator_write: np.ndarray
     area_mm2: np.ndarray
 
 
@@ -77,8 +80,10 @@ def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: T
     ifmap_read, ifmap_write = _sram(d.ifmap_bits / row_banks, technology)
     filter_read, filter_write = _sram(d.filter_bits / col_banks, technology)
     ofmap_read, ofmap_write = _sram(d.ofmap_bits / d.cols, technology)
+    has = d.accumulator_bits_sram > 0
+    accumulator_read, accumulator_write = (np.where(has, e, 0.0) for e in _sram(d.psum_bits / d.cols, technology))
     return Rates(ifmap_read, ifmap_write, filter_read, filter_write, ofmap_read, ofmap_write,
-                 area(d, shapes, technology))
+                 accumulator_read, accumulator_write, area(d, shapes, technology))
 
 
 def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +106,7 @@ def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np
         + technology.register_area(weight + activation + accumulator)
     )
     vector_unit = d.cols * lookup(technology.add_area, activation)
-    srams = technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits)
+    srams = technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits + d.accumulator_bits_sram)
     return d.rows * d.cols * pe + vector_unit + srams
 
 

@@ -108,7 +108,7 @@ def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow:
     spills: Count = 0
     if dataflow != OS:  # the psums of a column tile over all of T (scalesim) or one step (bandwidth)
         held = col_tile if scalesim else np.minimum(d.cols, f.spatial_cols)
-        spills = (g * f.spatial_cols * f.time) * (f.row_folds - 1) * (held * w.accumulator * 2 > d.ofmap_bits)
+        spills = (g * f.spatial_cols * f.time) * (f.row_folds - 1) * (held * w.accumulator * 2 > d.psum_bits)
     ifmap = ifmap * input_from_dram(shape, 0, w.activation, d)
     filt = filt * ~weights_resident
     writebacks = shape.output_words * output_to_dram(shape, w.activation, d)

@@ -36,6 +36,7 @@ design = st.fixed_dictionaries(
         "ofmap_sram_kib": st.sampled_from([0.02, 1.0, 16.0, 64.0]),
         "dram_bytes_per_cycle": st.floats(0.1, 64.0),
         "weights_resident": st.booleans(),
+        "accumulator_sram_kib": st.sampled_from([0.0, 0.01, 4.0, 256.0]),
         "clock_mhz": st.floats(10.0, 2000.0),
     },
     optional={

@@ -186,3 +186,23 @@ def test_partial_sums_spill_when_not_one_step_fits() -> None:
     # partial sums go to DRAM and come back (96 words), and the 12 outputs are written back
     counts = cost(workload(conv()), **WS_4x2, ofmap_sram_kib=16 / 8192).layers[0].counts
     assert (counts["chunks"], counts["dram_psum_words"], counts["dram_output_words"]) == (1, 96, 12)
+
+
+def test_weight_stationary_partial_sums_accumulate_in_the_accumulator_buffer() -> None:
+    # a 1 KiB accumulator buffer, 2 banks (cols) of 4096 bits. WS_4x2 folds the 18-row reduction
+    # 5 times: every fold writes its 3·4 sums there (48 psum writes + 12 outputs = 60 writes),
+    # every fold but the first reads them back and the finished 12 are read out (48 + 12 = 60
+    # reads), 16 bits each: 960 bits each way. The ofmap SRAM receives only the 12 outputs
+    # (12·8 bits at 20/64 pJ/bit) and reads them for the network's write-back (same).
+    c = cost(workload(conv()), **WS_4x2, accumulator_sram_kib=1.0)
+    b = c.breakdown
+    per_bit = TECH.sram_read_energy(4096, 1.0)
+    assert b["sram_accumulator_write"] == pytest.approx(960 * per_bit * TECH.sram_write_factor)
+    assert b["sram_accumulator_read"] == pytest.approx(960 * per_bit)
+    assert b["sram_ofmap_write"] == pytest.approx(12 * 8 * 20 / 64)
+    assert b["sram_ofmap_read"] == pytest.approx(12 * 8 * 20 / 64)
+    # the buffer's area is on the chip: 8192 bits at 0.362 µm²/bit more than without it
+    assert c.area_mm2 - cost(workload(conv()), **WS_4x2).area_mm2 == pytest.approx(0.362 * 8192 * 1e-6)
+    # output stationary accumulates in the PEs: the buffer is never used
+    os_ = cost(workload(conv()), rows=4, cols=2, dataflow="os", accumulator_sram_kib=1.0).breakdown
+    assert os_["sram_accumulator_read"] == os_["sram_accumulator_write"] == 0
