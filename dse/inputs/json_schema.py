@@ -23,10 +23,11 @@ def architecture_union(plugins: Plugins) -> Any:
     """Architecture as a union discriminated by ``backend`` over every registered backend."""
     members = []
     for name, backend in plugins.backends.items():
+        tag: Any = Literal[name]  # a type made at run time: one literal per registered backend
         members.append(create_model(
             f"Architecture_{name.replace('-', '_')}",
             __base__=Architecture,
-            backend=(Literal[name], Field(description=backend.description or name)),
+            backend=(tag, Field(description=backend.description or name)),
             params=(backend.Params, Field(default_factory=backend.Params, description=f"{name} parameters")),
         ))
     if not members:
