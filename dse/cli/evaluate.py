@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +37,9 @@ def evaluate_command(
 
         if out.suffix.lower() != ".parquet":
             raise DseInputError(f"{out}: --out must name a .parquet file")
-        meta = provenance({"workload": wl, "architecture": arch})
+        meta = provenance({"workload": wl, "architecture": arch}) | {"dse.architecture": json.dumps({
+            **arch.model_dump(mode="json", by_alias=True), "params": design.params.model_dump(mode="json"),
+            "technology": design.technology.model_dump(mode="json", by_alias=True), "file": str(architecture)})}
         write_parquet_atomic(evaluation_frame(wl, arch, cost), out, meta)
     if as_json:
         echo_json(evaluation_document(wl, arch, cost))

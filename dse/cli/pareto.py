@@ -25,6 +25,9 @@ def pareto_command(
         "--reference", help="hypervolume reference point, one value per objective "
         "(default: the worst value of each plus a tenth of its range)")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="front rows to print")] = 20,
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="columns to print, comma separated: any column of the files, or a parameter or "
+        "knob by name (rows, weight_bits); default: backend, the objectives, every parameter and knob")] = None,
 ) -> None:
     """The non-dominated set of any results and its hypervolume."""
     import numpy as np
@@ -53,7 +56,7 @@ def pareto_command(
         directions = list(chosen.values())
         volume = hypervolume(objective_matrix(summary.front, chosen), minimization(np.array([point]), directions)[0])
         ref = tuple(point)
-    _print_front(summary.front, chosen, limit)
+    _print_front(summary.front, _columns(summary.front, chosen, columns), limit)
     typer.echo("\n".join(front_lines(summary.front.height, volume, ref, chosen)
                          + [f"from {summary.feasible:,} feasible rows of {len(files)} file(s)"]))
     if plot is not None:
@@ -86,16 +89,52 @@ def front_lines(size: int, volume: float | None, reference: tuple[float, ...] | 
     return [f"front: {size} designs; hypervolume {volume:.6g} (reference: {ref})"]
 
 
-def _print_front(front: pl.DataFrame, objectives: Objectives, limit: int) -> None:
+_SETTINGS = ("params_json", "knobs_json")
+"""The JSON columns whose keys ``--columns`` can name (a design's parameters and knobs)."""
+
+
+def _settings(row: dict[str, object]) -> dict[str, object]:
+    import json
+
+    out: dict[str, object] = {}
+    for column in _SETTINGS:
+        text = row.get(column)
+        if isinstance(text, str) and text:
+            out.update(json.loads(text))
+    return out
+
+
+def _columns(front: pl.DataFrame, objectives: Objectives, wanted: str | None) -> list[str]:
+    """The columns to print: those asked for (each a column or a parameter/knob), or the default."""
+    rows = [_settings(row) for row in front.select([c for c in _SETTINGS if c in front.columns]).iter_rows(named=True)]
+    settings = list(dict.fromkeys(key for row in rows for key in row))
+    if wanted is None:
+        return [c for c in ("backend", *objectives) if c in front.columns] + settings
+    names = [name.strip() for name in wanted.split(",") if name.strip()]
+    unknown = [n for n in names if n not in front.columns and n not in settings]
+    if unknown or not names:
+        allowed = ", ".join([c for c in front.columns if c not in _SETTINGS] + settings)
+        raise DseInputError(f"--columns: unknown column {', '.join(unknown) or '(none given)'} (allowed: {allowed})")
+    return names
+
+
+def _print_front(front: pl.DataFrame, columns: list[str], limit: int) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     if not front.height or not limit:
         return
-    table = Table(title=f"Pareto front ({front.height} designs, first {min(limit, front.height)})")
-    columns = [c for c in ("backend", *objectives, "params_json") if c in front.columns]
+    table = Table(title=f"Pareto front ({front.height} distinct designs, first {min(limit, front.height)})")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(escape(column), overflow="fold")
     for row in front.head(limit).iter_rows(named=True):
-        table.add_row(*(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns))
+        values = {**_settings(row), **row}
+        table.add_row(*(escape(_cell(values.get(c))) for c in columns))
     Console().print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -25,9 +25,17 @@ def provenance_html(contents: Contents, files: Sequence[ParquetFile]) -> str:
 
     root = contents.directory
     parts = [paragraph(f"This page was written by dse {__version__} from the files below; it needs no network.")]
-    parts.append(table(["file", "dse version", "plugins (distribution version)"],
-                       [[_name(f, root), f.metadata.get("dse_version"), _plugins(f.metadata.get("dse_plugins"))]
+    parts.append(table(["file", "dse version", "plugins (distribution version)", "git commit", "Python",
+                        "libraries", "written (UTC)"],
+                       [[_name(f, root), f.metadata.get("dse_version"), _plugins(f.metadata.get("dse_plugins")),
+                         f.metadata.get("dse_git_commit", "–"), f.metadata.get("dse_python", "–"),
+                         _plugins(f.metadata.get("dse_libraries")), f.metadata.get("dse_created_utc", "–")]
                         for f in files], table_id="versions", caption="Versions that wrote each file"))
+    architectures = [[_name(f, root), f.metadata[key]] for f in files for key in ("dse.architecture", "dse.compared")
+                     if key in f.metadata]
+    if architectures:
+        parts.append(table(["file", "architecture(s) (JSON, as recorded)"], architectures, table_id="architectures",
+                           caption="Architectures costed, with every parameter"))
     hashes = [[_name(f, root), key.removeprefix("input_hash."), value]
               for f in files for key, value in sorted(f.metadata.items()) if key.startswith("input_hash.")]
     parts.append(table(["file", "input", "sha256 (16 hex)"], hashes, table_id="inputs",

@@ -58,8 +58,8 @@ def summarize(trials: pl.LazyFrame, objectives: Objectives) -> FrontSummary:
     values = pool.select("_row", *names).collect()
     points = objective_matrix(values, objectives)
     rows = values["_row"].filter(pl.Series(pareto_mask(points)))
-    front = (pool.filter(pl.col("_row").is_in(rows.implode())).collect().drop("_row")
-             .sort(names, descending=[objectives[n] == "maximize" for n in names]))
+    front = distinct_designs(pool.filter(pl.col("_row").is_in(rows.implode())).collect().drop("_row")
+                             .sort(names, descending=[objectives[n] == "maximize" for n in names]))
     background = subsample(values.drop("_row"))
     if front.height == 0:
         return FrontSummary(front, background, 0, None, None)
@@ -67,6 +67,22 @@ def summarize(trials: pl.LazyFrame, objectives: Objectives) -> FrontSummary:
     volume = hypervolume(objective_matrix(front, objectives), reference)
     sign = np.array([-1.0 if objectives[n] == "maximize" else 1.0 for n in names])
     return FrontSummary(front, background, values.height, volume, tuple(float(v) for v in reference * sign))
+
+
+DESIGN_COLUMNS = ("backend", "params_json", "knobs_json")
+"""What makes a design: its backend, parameters and workload knobs (trials of a run repeat designs)."""
+
+
+def distinct_designs(front: pl.DataFrame) -> pl.DataFrame:
+    """``front`` with each design once (its first row: the earliest trial, rows sorted by study and
+    trial, or the first in order); a table without design columns is returned as it is."""
+    key = [c for c in DESIGN_COLUMNS if c in front.columns]
+    if not key:
+        return front
+    order = [c for c in ("study", "trial") if c in front.columns]
+    first = (front.with_row_index("_order").sort([*order, "_order"]) if order else front.with_row_index("_order"))
+    kept = first.unique(subset=key, keep="first", maintain_order=True)["_order"]
+    return front.with_row_index("_order").filter(pl.col("_order").is_in(kept.implode())).drop("_order")
 
 
 def write_front_files(out: Path, summary: FrontSummary, objectives: Objectives, meta: Mapping[str, str],

@@ -4,6 +4,10 @@ Breakdown keys name components; the conventional ones are ``compute``, ``registe
 ``sram_<memory>_read`` / ``sram_<memory>_write``, ``dram``, ``neuron_state``, ``events``,
 ``leakage`` and ``conversion_<kind>``. A backend may add its own. Totals are sums of the
 layers, so a breakdown always sums to its total by construction.
+
+Counts are totals too, except fractions: a count named ``*_efficiency``, ``*_fraction`` or
+``*utilization`` is a ratio in [0, 1], and its total is the mean over the layers that report
+it, weighted by their MACs (``counts.macs``; by cycles when a layer reports no MACs).
 """
 
 from __future__ import annotations
@@ -12,6 +16,14 @@ import math
 from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FRACTION_SUFFIXES = ("_efficiency", "_fraction", "utilization")
+"""Count names ending so are ratios: averaged over layers, not summed (see the module docstring)."""
+
+
+def is_fraction(name: str) -> bool:
+    """Whether the count ``name`` is a ratio (averaged in totals), by :data:`FRACTION_SUFFIXES`."""
+    return name.endswith(FRACTION_SUFFIXES)
 
 
 def _sum_maps(maps: Iterable[Mapping[str, float]]) -> dict[str, float]:
@@ -78,8 +90,16 @@ class Cost(BaseModel):
 
     @property
     def counts(self) -> dict[str, float]:
-        """Operation and access counts summed over layers, by name."""
-        return _sum_maps(layer.counts for layer in self.layers)
+        """Operation and access counts per inference; fractions as MAC-weighted means of the layers."""
+        total = _sum_maps({k: v for k, v in layer.counts.items() if not is_fraction(k)} for layer in self.layers)
+        by_macs = all("macs" in layer.counts for layer in self.layers if any(map(is_fraction, layer.counts)))
+        for name in sorted({k for layer in self.layers for k in layer.counts if is_fraction(k)}):
+            pairs = [(layer.counts[name], layer.counts["macs"] if by_macs else layer.latency_cycles)
+                     for layer in self.layers if name in layer.counts]
+            weight = math.fsum(w for _, w in pairs)
+            total[name] = (math.fsum(v * w for v, w in pairs) / weight if weight > 0
+                           else math.fsum(v for v, _ in pairs) / len(pairs))
+        return total
 
     @property
     def footprint_bits(self) -> dict[str, float]:

@@ -231,6 +231,7 @@ def _shared_study(storage: Any, batch: Batch, space: SearchSpace, index: int, co
     name = sub_study_name(config.study, space.backends[index].backend)
     with batch():
         study = optuna.create_study(storage=storage, study_name=name, directions=directions, load_if_exists=True)
+        study.set_metric_names(list(space.objectives))  # optuna-dashboard labels objectives by these
         owner = study.user_attrs.get(SPACE_HASH_ATTR)
         foreign = owner is None and bool(study.get_trials(deepcopy=False))
         if owner is None and not foreign:
@@ -282,6 +283,7 @@ def run_worker(config: ExploreConfig, worker: int, plugins: Plugins, report: Cal
         existing = len(shared.get_trials(deepcopy=False))
         work = optuna.create_study(directions=list(space.objectives.values()),
                                    sampler=make_sampler(space.sampler, worker_seed(config.seed, worker, index, existing)))
+        work.set_metric_names(list(space.objectives))
         backends.append(_Backend(index, shared, work, BlockEvaluator(space, index, workload, plugins),
                                  space.trials_for(index, config.trials)))
     active = list(backends)

@@ -16,6 +16,8 @@ class PerLayerBackend(Backend):
     cycle (``params.clock_mhz``), and area is the SRAM holding the layers' footprint.
     """
 
+    notes: tuple[str, ...] = ()  # what else a user of this model should know, printed with every cost
+
     @abstractmethod
     def layer_cost(self, layer, timesteps: int, params: BaseModel) -> LayerCost:
         """One layer over a whole inference."""
@@ -28,7 +30,7 @@ class PerLayerBackend(Backend):
             latency_cycles=sum(lc.latency_cycles for lc in layers),
             clock_mhz=params.clock_mhz,  # type: ignore[attr-defined]
             area_mm2=technology.sram_area(stored),
-            notes=("latency: one operation per cycle on one PE; area: SRAM for the footprint only",),
+            notes=("latency: one operation per cycle on one PE; area: SRAM for the footprint only", *self.notes),
         )
 
 

@@ -65,8 +65,13 @@ def ottati2023(plugins: Plugins) -> list[Row]:
             ours = _energy_split(plugins, f"ottati2023-{engine.lower()}", density)
             for part, o, p in zip(("total", "memory", "compute"), ours, published, strict=True):
                 small = part == "compute" and engine == "SNN"
-                rows.append(Row(f"{engine} {part} at {sparsity:.0%} sparsity (nJ)", o, p, exact=not small,
-                                note=AVERAGED + "; a 0.01 nJ rounding is > 1 % of this small term" if small else ""))
+                note = AVERAGED + "; a 0.01 nJ rounding is > 1 % of this small term" if small else ""
+                if engine == "ANN" and part == "total":
+                    exact_d = _energy_split(plugins, "ottati2023-ann", d)[0]
+                    note = (f"at input density {d}·255/256 = {density:.5f} (random 8-bit data is 0 one time in 256); "
+                            f"`dse evaluate` at input_density {d}, as examples/workloads/paper-cnn.yaml: "
+                            f"{exact_d:.1f} nJ")
+                rows.append(Row(f"{engine} {part} at {sparsity:.0%} sparsity (nJ)", o, p, exact=not small, note=note))
     snn90 = _energy_split(plugins, "ottati2023-snn", 0.1)[0]
     ann90 = _energy_split(plugins, "ottati2023-ann", 0.1)[0]
     rows.append(Row("SNN step / ANN pass at equal density (90 % sparsity)", snn90 / ann90, 0.55, exact=False,

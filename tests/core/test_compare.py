@@ -101,3 +101,18 @@ def test_hybrid_break_evens_in_table_json_and_files(cli, tmp_path: Path) -> None
     assert compared["hybrid"]["params"]["split_after"] == 1 and compared == summary["compared"]
     code, text, _ = cli(*args)
     assert code == 0 and "hybrid wins" in text and f"{points[0]['spike_density']:.4g}" in text
+
+
+def test_one_ann_number_for_the_paper_layer_or_the_difference_explained(cli) -> None:
+    # 663,552 MACs; 5.23 pJ per non-zero MAC (2 x 2.5 + 0.2 + 0.03); 144 outputs written at 2.5 pJ:
+    # reproduce, d = 0.1 x 255/256: 66,096 x 5.23 + 360 = 346,042 pJ; evaluate, d = 0.1: 347,398 pJ
+    code, text, _ = cli("reproduce", "ottati2023", "--json")
+    row = next(r for r in json.loads(text) if r["quantity"] == "ANN total at 90% sparsity (nJ)")
+    assert code == 0 and row["ours"] == pytest.approx(346.042, abs=1e-3)
+    assert "255/256" in row["note"] and "input_density 0.1, as examples/workloads/paper-cnn.yaml: 347.4 nJ" in row["note"]
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    code, text, _ = cli("evaluate", examples / "workloads" / "paper-cnn.yaml",
+                        examples / "architectures" / "ottati-ann.yaml", "--json")
+    doc = json.loads(text)
+    assert doc["totals"]["energy_pj"] == pytest.approx(347_397.7, abs=0.1)
+    assert any("d·255/256" in note and "347.4 nJ" in note for note in doc["notes"])
