@@ -101,7 +101,9 @@ def write_front_files(out: Path, summary: FrontSummary, objectives: Objectives, 
 
 
 def mark_front(trials: pl.DataFrame, front: pl.DataFrame) -> pl.DataFrame:
-    """``trials`` with ``pareto`` true on the rows of ``front``."""
-    keys = front.select("study", "trial").with_columns(pl.lit(True).alias("_front"))
-    return (trials.join(keys, on=["study", "trial"], how="left", maintain_order="left")
+    """``trials`` with ``pareto`` true on the rows of ``front`` and on every other trial of a front
+    design (``front`` lists each design once; a design is evaluated the same way each time)."""
+    on = [c for c in DESIGN_COLUMNS if c in trials.columns and c in front.columns] or ["study", "trial"]
+    keys = front.select(on).unique().with_columns(pl.lit(True).alias("_front"))
+    return (trials.join(keys, on=on, how="left", maintain_order="left", nulls_equal=True)
             .with_columns(pl.col("_front").fill_null(False).alias("pareto")).drop("_front"))
