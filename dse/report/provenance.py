@@ -65,7 +65,7 @@ def _plugins(text: str | None) -> str:
 
 
 def _run_html(identity: dict[str, Any], space_json: str | None) -> str:
-    rows = [[f"run.json: {key}", _text(value)] for key, value in sorted(identity.items())]
+    rows: list[list[Any]] = [[f"run.json: {key}", _text(value)] for key, value in sorted(identity.items())]
     if space_json is None:
         return table(["item", "value"], rows, table_id="run", caption="The run") + note(
             "The run's files carry no dse.space metadata: its space, sampler and seed are unknown.")
@@ -81,8 +81,8 @@ def _run_html(identity: dict[str, Any], space_json: str | None) -> str:
         ["objectives", ", ".join(f"{k} ({v})" for k, v in space.objectives.items())],
         ["constraints", ", ".join(space.constraints) or "none"],
         ["sampler", _text(space.sampler.model_dump(mode="json"))],
-        ["trials", str(space.trials)],
-        ["seed", str(space.seed)],
+        ["trials", space.trials],
+        ["seed", space.seed],
         ["accuracy model", _text(space.accuracy.model_dump(mode="json")) if space.accuracy else "none"],
     ]
     knobs = ", ".join(f"{name}: {_describe(spec)}" for name, spec in space.knobs.items()) or "none"
