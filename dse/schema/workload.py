@@ -214,13 +214,19 @@ class AddLayer(_ShapedLayer):
 
 
 class FlattenLayer(_ShapedLayer):
-    """Reshape to one dimension; costs nothing on its own."""
+    """Reshape to one dimension, or with ``shape`` any move of data: a reshape, transpose, slice
+    or concatenation (an imported graph's Reshape, Transpose, Gather, Split, Concat). Costs
+    nothing on its own; the output may hold fewer elements (a slice) or more (a class token
+    concatenated)."""
 
     kind: Literal["flatten"] = "flatten"
+    shape: tuple[PositiveInt, ...] | None = Field(
+        None, description="output shape; default: the input flattened to one dimension"
+    )
 
     @property
     def out_shape(self) -> Shape:
-        return (math.prod(self.in_shape),)
+        return (math.prod(self.in_shape),) if self.shape is None else tuple(self.shape)
 
 
 Layer = Annotated[

@@ -67,7 +67,7 @@ def test_workload_show_prints_counts_and_density_sources(cli, models, tmp_path: 
     ("random_onnx", "not a readable ONNX model"),
     ("random_nir", "not an HDF5 file"),
     ("not_nir", "not a NIR graph"),
-    ("unsupported_onnx", "node 'cat_branches' (Concat) is not supported"),
+    ("unsupported_onnx", "node 'upsample' (ConvTranspose) is not supported"),
     ("unsupported_nir", "node 'fc2' has type 'Spiky'"),
 ])
 def test_bad_files_get_one_line_and_exit_code_2(cli, models, tmp_path: Path, fixture: str, needle: str) -> None:
