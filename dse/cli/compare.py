@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from dse.evaluation.compare import BreakEven
     from dse.evaluation.evaluate import Design
+    from dse.schema.workload import Workload
 
 
 def compare_command(
@@ -51,7 +52,7 @@ def compare_command(
     d_ann = mean_ann_density(wl)
     summary: dict[str, Any] = {
         "workload": wl.name,
-        "compared": {name: _architecture_record(paths[name], design) for name, design in designs.items()},
+        "compared": {name: _architecture_record(paths[name], design, wl) for name, design in designs.items()},
         "ann_energy_pj": ann_pj,
         "ann_density": d_ann,
     }
@@ -78,11 +79,15 @@ def _point_record(p: BreakEven, d_ann: float) -> dict[str, Any]:
             "snn_wins_below": p.snn_wins_below}
 
 
-def _architecture_record(path: Path, design: Design) -> dict[str, Any]:
-    """Which architecture an engine was: its file, name, backend, technology and checked parameters."""
+def _architecture_record(path: Path, design: Design, workload: Workload) -> dict[str, Any]:
+    """Which architecture an engine was: its file, name, backend, technology and checked parameters,
+    and whether the workload (at its own densities) fits it, with the notes that say what overflowed."""
+    cost = design.backend.cost(workload, design.params, design.technology)
     return {"file": str(path), "name": design.architecture.name, "backend": design.architecture.backend,
             "technology": design.technology.name,
-            "params": design.params.model_dump(mode="json")}
+            "params": design.params.model_dump(mode="json"),
+            "memory_fits": cost.memory_fits,
+            "overflow": [note for note in cost.notes if note.startswith("does not fit")]}
 
 
 def _write_outputs(out: Path, grid: pl.DataFrame, points: Sequence[BreakEven], summary: dict[str, Any], name: str) -> None:
@@ -113,7 +118,13 @@ def _print(summary: dict[str, Any]) -> None:
         if hybrid:
             row += [_density(hybrid[index]), _wins(hybrid[index])]
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for name, record in summary["compared"].items():
+        if not record["memory_fits"]:
+            why = "; ".join(record["overflow"]) or "does not fit on chip (the backend's notes say why)"
+            console.print(f"[red]{name} design {record['name'] or record['file']}: memory_fits false, {why}; "
+                          f"its energy is not that of a chip that runs this workload[/red]")
 
 
 def _density(point: dict[str, Any]) -> str:

@@ -16,6 +16,8 @@ from dse.cli.context import ACTIVITY_HELP, context_plugins
 from dse.cli.pareto import front_lines
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from dse.plugin.manager import Plugins
 
 
@@ -64,6 +66,18 @@ def explore_command(
         lines.append(f"resumed: the study already held {result.stored_before} trials")
     if failed is not None and failed.height:
         lines.append(f"{failed.height} trials failed; first error: {failed['error'][0]}")
+    lines += _fit_lines(table)
     lines += front_lines(result.front_size, result.hypervolume, result.reference, loaded.directions)
     lines.append("files: " + ", ".join(str(f) for f in result.files))
     typer.echo("\n".join(lines))
+
+
+def _fit_lines(table: pl.DataFrame | None) -> list[str]:
+    """How many finished trials are designs the workload does not fit (memory_fits false)."""
+    if table is None or "memory_fits" not in table.columns:
+        return []
+    unfit = int(table["memory_fits"].not_().sum())  # failed trials hold nulls, which do not count
+    if not unfit:
+        return []
+    return [(f"{unfit} of {table.height} trials do not fit on chip (memory_fits false in trials.parquet); "
+             "`dse evaluate` on one names the resource that overflowed")]

@@ -116,3 +116,20 @@ def test_one_ann_number_for_the_paper_layer_or_the_difference_explained(cli) -> 
     doc = json.loads(text)
     assert doc["totals"]["energy_pj"] == pytest.approx(347_397.7, abs=0.1)
     assert any("d·255/256" in note and "347.4 nJ" in note for note in doc["notes"])
+
+
+def test_compare_says_which_design_does_not_fit_and_why(cli, tmp_path: Path) -> None:
+    # the paper's layer has 144 output neurons; one core of 100 neuron slots cannot hold them
+    ann, _ = _archs(tmp_path)
+    snn = write(tmp_path / "small.yaml", {"name": "tiny", "technology": "horowitz45", "backend": "snn",
+                                          "params": {"cores": 1, "neurons_per_core": 100}})
+    args = ("compare", write(tmp_path / "w.yaml", PAPER_CNN), "--ann", ann, "--snn", snn,
+            "--density", "0.01:0.5:4", "--timesteps", "1")
+    code, text, err = cli(*args, "--json")
+    assert code == 0, err
+    compared = json.loads(text)["compared"]
+    assert compared["ann"]["memory_fits"] and compared["ann"]["overflow"] == []
+    assert not compared["snn"]["memory_fits"]
+    assert compared["snn"]["overflow"] == ["does not fit on chip: not enough neuron slots"]
+    code, text, err = cli(*args)
+    assert "snn design tiny: memory_fits false, does not fit on chip: not enough neuron slots" in " ".join(text.split())

@@ -128,3 +128,15 @@ def test_random_blocks_stay_in_range_and_repeat_per_seed() -> None:
     assert np.allclose(steps, np.rint(steps)) and block["b"].min() >= 0.1 - 1e-12 and block["b"].max() <= 1.0 + 1e-12
     assert set(block["d"].to_list()) == {"os", "ws", "is"}
     assert block.equals(random_block(params, {}, 5000, np.random.default_rng([0, 1])))
+
+
+def test_explore_counts_the_trials_that_do_not_fit() -> None:
+    import polars as pl
+
+    from dse.cli.explore import _fit_lines
+
+    # three trials: one fits, one does not, one failed (null): 1 of 3 does not fit
+    table = pl.DataFrame({"memory_fits": [True, False, None]}, schema={"memory_fits": pl.Boolean})
+    assert _fit_lines(table) == ["1 of 3 trials do not fit on chip (memory_fits false in trials.parquet); "
+                                 "`dse evaluate` on one names the resource that overflowed"]
+    assert _fit_lines(table.head(1)) == []
