@@ -137,6 +137,6 @@ def test_explore_counts_the_trials_that_do_not_fit() -> None:
 
     # three trials: one fits, one does not, one failed (null): 1 of 3 does not fit
     table = pl.DataFrame({"memory_fits": [True, False, None]}, schema={"memory_fits": pl.Boolean})
-    assert _fit_lines(table) == ["1 of 3 trials do not fit on chip (memory_fits false in trials.parquet); "
-                                 "`dse evaluate` on one names the resource that overflowed"]
+    assert _fit_lines(table) == [("1 of 3 trials do not fit on chip (memory_fits false in trials.parquet); "
+                                  "`dse evaluate` on one names the resource that overflowed")]
     assert _fit_lines(table.head(1)) == []
