@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from dse.plugin.manager import Plugins, make_plugins
+if TYPE_CHECKING:
+    from dse.plugin.manager import Plugins
 
 ACTIVITY_HELP = ("measured densities per layer (CSV, Parquet or JSON by layer name), read by the workload loader "
                  "plugin that claims the file; default: the workload's own")
@@ -19,6 +20,8 @@ def context_plugins(ctx: typer.Context) -> Plugins:
     """The plugins of the running command (built once per invocation)."""
     root = ctx.find_root()
     if root.obj is None:
+        from dse.plugin.manager import make_plugins
+
         root.obj = make_plugins()
     plugins: Plugins = root.obj
     return plugins

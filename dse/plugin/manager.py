@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from types import ModuleType
 from typing import Any, Generic, TypeVar
 
@@ -231,9 +230,10 @@ def make_plugins(extra: Iterable[ModuleType | object] = (), *, entry_points: boo
 
 def _load_entry_points(plugins: Plugins) -> None:
     blocked = {b.strip() for b in os.environ.get("DSE_BLOCK_PLUGINS", "").split(",") if b.strip()}
-    for ep in sorted(metadata.entry_points(group="dse"), key=lambda e: e.name):
-        dist = ep.dist.name if ep.dist else ""
-        version = ep.dist.version if ep.dist else ""
+    from dse.plugin.discovery import entry_points
+
+    for ep in entry_points():
+        dist, version = ep.distribution, ep.version
         if ep.name in blocked or plugins.pm.is_blocked(ep.name):
             plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "blocked")
             continue

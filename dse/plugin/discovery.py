@@ -1,0 +1,134 @@
+"""The entry points of the group ``dse``, remembered between runs.
+
+Scanning every installed distribution's metadata costs tens of milliseconds at each start
+(76 ms in issue 17). The list is kept in a small JSON file under the user's cache directory
+(``$DSE_CACHE_DIR/startup``, else ``$XDG_CACHE_HOME/dse/startup``, else
+``~/.cache/dse/startup``), keyed by ``sys.path`` and the modification time of each of its
+entries: installing, removing or upgrading a distribution adds or removes a ``*.dist-info``
+directory in a ``sys.path`` directory, which changes that directory's time and so the key.
+A cache that cannot be read or written is ignored: the scan runs as without it.
+
+The same scan notes whether any pydantic plugin (entry-point group ``pydantic``) is
+installed: pydantic scans every distribution for them when it builds its first model, and
+the command line tells it not to when there are none (:func:`quiet_pydantic_plugin_scan`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+GROUP = "dse"
+
+
+@dataclass(frozen=True)
+class EntryPointRecord:
+    """One entry point: ``name = value`` of distribution ``distribution`` ``version``."""
+
+    name: str
+    value: str
+    distribution: str
+    version: str
+
+    def load(self) -> Any:
+        """Import the module and return the object the value names (``module:attr.attr``)."""
+        module, _, attr = self.value.partition(":")
+        found: Any = importlib.import_module(module.strip())
+        for part in attr.strip().split("."):
+            if part:
+                found = getattr(found, part)
+        return found
+
+    @property
+    def top_package(self) -> str:
+        return self.value.partition(":")[0].strip().split(".")[0]
+
+
+def cache_dir() -> Path:
+    """Where start-up caches live (see the module docstring)."""
+    root = os.environ.get("DSE_CACHE_DIR")
+    if root:
+        return Path(root).expanduser() / "startup"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "dse" / "startup"
+
+
+def path_slot(name: str) -> str:
+    """``name`` made specific to this ``sys.path`` (``python -c`` and a console script differ)."""
+    stem, _, suffix = name.rpartition(".")
+    digest = hashlib.sha256(json.dumps(sys.path).encode()).hexdigest()[:12]
+    return f"{stem}-{digest}.{suffix}"
+
+
+def path_key() -> str:
+    """A hash of ``sys.path`` and each entry's modification time (ns; -1 if missing)."""
+    stamps = []
+    for entry in sys.path:
+        try:
+            stamps.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            stamps.append((entry, -1))
+    text = json.dumps([sys.version, stamps])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def read_cache(name: str, key: str) -> Any:
+    """The payload stored under ``name`` (for this ``sys.path``) if it was stored with ``key``, else None."""
+    try:
+        stored = json.loads((cache_dir() / path_slot(name)).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    return stored.get("payload")
+
+
+def write_cache(name: str, key: str, payload: Any) -> None:
+    """Store ``payload`` under ``name`` (for this ``sys.path``) with ``key``; errors ignored."""
+    from dse.results.atomic import write_bytes_atomic
+
+    try:
+        write_bytes_atomic(json.dumps({"key": key, "payload": payload}).encode(), cache_dir() / path_slot(name))
+    except OSError:
+        pass
+
+
+def _scan() -> tuple[list[EntryPointRecord], bool]:
+    """The group's entry points and whether any pydantic plugin is installed, cached."""
+    key = path_key()
+    cached = read_cache("entry-points.json", key)
+    if isinstance(cached, dict):
+        try:
+            return [EntryPointRecord(**item) for item in cached["dse"]], bool(cached["pydantic"])
+        except (KeyError, TypeError):
+            pass
+    from importlib import metadata
+
+    found = metadata.entry_points()
+    records = [
+        EntryPointRecord(ep.name, ep.value, ep.dist.name if ep.dist else "", ep.dist.version if ep.dist else "")
+        for ep in sorted(found.select(group=GROUP), key=lambda e: e.name)
+    ]
+    pydantic = bool(found.select(group="pydantic"))
+    write_cache("entry-points.json", key, {"dse": [asdict(r) for r in records], "pydantic": pydantic})
+    return records, pydantic
+
+
+def entry_points() -> list[EntryPointRecord]:
+    """The entry points of the group ``dse``, sorted by name, from the cache when it is current."""
+    return _scan()[0]
+
+
+def quiet_pydantic_plugin_scan() -> None:
+    """Spare pydantic its scan of every distribution when no pydantic plugin is installed.
+
+    Sets ``PYDANTIC_DISABLE_PLUGINS`` (pydantic's own switch) unless the user set it.
+    """
+    if not _scan()[1]:
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

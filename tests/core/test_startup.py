@@ -1,0 +1,74 @@
+"""Start-up: `dse --help` from the remembered command index, entry points from the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dse.cli import command_index
+from dse.plugin import discovery
+
+ROOT = Path(__file__).resolve().parents[2]
+# runs the console entry point, then says which heavy modules that run imported
+PROBE = (
+    "import sys\n"
+    "from dse.cli.app import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "print('LOADED', sorted(m for m in ('pydantic', 'numpy', 'polars', 'optuna', 'typer.rich_utils', "
+    "'dse_literature.plugin') if m in sys.modules))\n"
+)
+
+
+def _run(cache: Path, *args: str) -> tuple[str, list[str]]:
+    env = {**os.environ, "DSE_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    out, _, loaded = done.stdout.rpartition("LOADED ")
+    return out, json.loads(loaded.replace("'", '"'))
+
+
+def test_help_lists_plugin_commands_without_loading_plugins(tmp_path: Path) -> None:
+    first, loaded_first = _run(tmp_path, "--help")
+    second, loaded_second = _run(tmp_path, "--help")
+    assert first == second
+    for command in ("evaluate", "explore", "sweep", "pareto", "reproduce", "zoo", "accuracy"):
+        assert f"\n  {command} " in second, command
+    assert "dse_literature.plugin" in loaded_first  # the first run builds the index
+    assert loaded_second == []
+
+
+def test_a_core_command_runs_from_the_index_and_a_plugin_command_loads_plugins(tmp_path: Path) -> None:
+    _run(tmp_path, "--help")
+    out, loaded = _run(tmp_path, "evaluate", "examples/workloads/paper-cnn.yaml",
+                       "examples/architectures/ottati-snn.yaml", "--json")
+    # examples/workloads/paper-cnn.yaml on the paper's SNN: 189.4 nJ (README, published 189.48 nJ)
+    assert abs(json.loads(out)["totals"]["energy_pj"] / 1000 - 189.4) < 0.1
+    assert "polars" not in loaded and "optuna" not in loaded
+    out, loaded = _run(tmp_path, "zoo", "list")
+    assert "resnet18-imagenet" in out and "dse_literature.plugin" in loaded
+
+
+def test_the_index_is_dropped_when_a_source_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path))
+    source = tmp_path / "mod.py"
+    source.write_text("")
+    key = command_index._key()
+    discovery.write_cache(command_index.FILE, key, {"commands": {}, "files": command_index._stamps([str(source)])})
+    assert command_index.load_index() is not None
+    os.utime(source, ns=(0, 0))
+    assert command_index.load_index() is None
+
+
+def test_a_cache_written_for_another_environment_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path))
+    fake = {"dse": [{"name": "ghost", "value": "nowhere", "distribution": "x", "version": "0"}], "pydantic": False}
+    discovery.write_cache("entry-points.json", "another key", fake)
+    names = [ep.name for ep in discovery.entry_points()]
+    assert "ghost" not in names and "literature" in names
+    discovery.write_cache("entry-points.json", discovery.path_key(), fake)
+    assert [ep.name for ep in discovery.entry_points()] == ["ghost"]
