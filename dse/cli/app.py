@@ -123,7 +123,7 @@ def _print_version(value: bool) -> None:
 def _context_plugins(ctx: Any) -> Plugins:
     from dse.cli.context import context_plugins
 
-    return context_plugins(ctx)  # type: ignore[arg-type]
+    return context_plugins(ctx)
 
 
 def _plugin_app(plugins: Plugins) -> typer.Typer:

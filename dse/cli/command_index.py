@@ -78,7 +78,7 @@ def save_index(group: Any, plugins: Plugins) -> None:
                           "panel": panel if isinstance(panel, str) else None}
     packages = {"dse"} | {ep.top_package for ep in entry_points()}
     files = sorted({
-        module.__file__ for name, module in list(sys.modules.items())
+        str(module.__file__) for name, module in list(sys.modules.items())
         if name.split(".")[0] in packages and getattr(module, "__file__", None)
     })
     write_cache(FILE, _key(), {"commands": commands, "files": _stamps(files)})
