@@ -2,7 +2,7 @@
 
 Studies: ``ottati2023`` (the seed paper's CNN table, the 0.55 ratio, the 1.83 break-even,
 the memory share; docs/references/ottati2023.md), ``lemaire2022`` (the SRAM energy
-fit; lemaire2022.md) and ``silicon`` (named chips against their published measurements;
+fit and the worked layer energies; lemaire2022.md) and ``silicon`` (named chips against their published measurements;
 docs/silicon.md). Each row says whether the source is exact (a number to match within
 1 %) or approximate (a rounded or averaged figure), and why we differ where we do.
 """
@@ -103,6 +103,13 @@ def lemaire2022(plugins: Plugins) -> list[Row]:
         Row("E_ram of a 32 KiB memory (pJ)", params.e_ram(32 * 8192), 16.1, exact=False, note=note),
         Row("E_ram of a 1 MiB memory (pJ)", params.e_ram(1024 * 8192), 104.6, exact=False, note=note),
     ]
+    ann, snn = _lemaire_worked(plugins)
+    worked = "worked by hand from the paper's formulas in lemaire2022.md (dense 100→10, 32-bit)"
+    rows += [
+        Row("ANN dense layer (pJ)", ann, 18437.35776, exact=True, note=worked),
+        Row("SNN dense layer, IF, T=4, rates 0.1 in / 0.2 out (pJ)", snn, 17228.98944, exact=True, note=worked),
+        Row("network SNN / ANN energy", snn / ann, 17228.98944 / 18437.35776, exact=True, note=worked),
+    ]
     # The fit passes near, not through, Horowitz's points (10 / 20 / 100 pJ per 64-bit read):
     # a straight line through three points on a log-spaced size axis.
     tech = plugins.technology("horowitz45")
@@ -110,6 +117,21 @@ def lemaire2022(plugins: Plugins) -> list[Row]:
         rows.append(Row(f"horowitz45 64-bit read of {kib} KiB (pJ)", tech.sram_read_energy(kib * 8192, 64), horowitz,
                         exact=True, note="our technology table interpolates Horowitz exactly at his points"))
     return rows
+
+
+def _lemaire_worked(plugins: Plugins) -> tuple[float, float]:
+    """Energies (pJ) of lemaire2022.md's worked dense layer on the ANN and SNN backends."""
+    layer = {"name": "fc", "kind": "dense", "in_features": 100, "out_features": 10, "weight_bits": 32,
+             "activation_bits": 32}
+    ann = Workload.model_validate({"name": "worked-ann", "layers": [layer]})
+    snn = Workload.model_validate({"name": "worked-snn", "timesteps": 4, "layers": [
+        {**layer, "input_density": 0.1, "output_density": 0.2, "neuron": {"model": "IF"}}]})
+    tech = plugins.technology("horowitz45")
+    energies = []
+    for name, workload in (("lemaire2022-ann", ann), ("lemaire2022-snn", snn)):
+        backend = plugins.backend(name)
+        energies.append(backend.cost(workload, backend.parse_params({}), tech).energy_pj)
+    return energies[0], energies[1]
 
 
 def silicon(plugins: Plugins) -> list:

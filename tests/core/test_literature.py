@@ -148,3 +148,15 @@ class TestLemaireAnnConformance(BackendConformance):
 class TestLemaireSnnConformance(BackendConformance):
     backend_name = "lemaire2022-snn"
     params_examples = ({}, {"neuron": "IF", "spike_fifo_entries": 64})
+
+
+def test_reproduce_lemaire2022_checks_the_worked_layer_energies() -> None:
+    # lemaire2022.md "Worked energies": ANN 18,437.35776 pJ, SNN 17,228.98944 pJ, by hand
+    from dse_literature.reproduce import lemaire2022
+
+    rows = {row.quantity: row for row in lemaire2022(PLUGINS)}
+    ann, snn = rows["ANN dense layer (pJ)"], rows["SNN dense layer, IF, T=4, rates 0.1 in / 0.2 out (pJ)"]
+    assert (ann.published, snn.published) == (18437.35776, 17228.98944)
+    assert ann.ours == pytest.approx(ann.published, rel=1e-12)
+    assert snn.ours == pytest.approx(snn.published, rel=1e-12)
+    assert rows["network SNN / ANN energy"].ours == pytest.approx(0.93446, abs=5e-6)
