@@ -37,7 +37,7 @@ def residual_chain(layers: int) -> dict[str, Any]:
         block_input = f"add{n + 2}"
     body += [{"name": f"conv{n}", **conv} for n in range(len(body), layers - 3)]
     body += [{"name": "pool", "kind": "pool", "mode": "avg", "kernel": 8}, {"name": "flatten", "kind": "flatten"},
-             {"name": "fc", "kind": "dense", "in_features": 8, "out_features": 10}]
+             {"name": "fc", "kind": "dense", "in_features": 8, "out_features": 10, "input_density": 0.3}]
     return {"name": f"residual-chain-{layers}", "input_shape": [8, 8, 8], "layers": body}
 
 
@@ -47,7 +47,7 @@ def main() -> None:
     sizes = [int(size) for size in parser.parse_args().sizes.split(",")]
     plugins = make_plugins()
     designs = {name: resolve(Architecture(backend=name, name=name, technology="horowitz45", params={}), plugins)
-               for name, _ in plugins.backends.items()}
+               for name in plugins.backends.names()}
     rows: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
