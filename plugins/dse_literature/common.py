@@ -6,7 +6,18 @@ from abc import abstractmethod
 
 from pydantic import BaseModel
 
-from dse import Backend, Cost, LayerCost, Technology, Workload
+from dse import (
+    AddLayer,
+    Backend,
+    Conv2dLayer,
+    Cost,
+    DenseLayer,
+    LayerCost,
+    MatmulLayer,
+    MulLayer,
+    Technology,
+    Workload,
+)
 
 
 class PerLayerBackend(Backend):
@@ -37,3 +48,13 @@ class PerLayerBackend(Backend):
 def empty(layer) -> LayerCost:
     """A layer that costs nothing (flatten)."""
     return LayerCost(name=layer.name, kind=layer.kind, breakdown={}, latency_cycles=0.0)
+
+
+def vector_operands(layer) -> int:
+    """Input tensors a vector layer reads (2 for add and mul, else 1); 0 for a layer with weights
+    (conv2d, dense), a matmul, or flatten. The published models cost no vector layers; these
+    are charged as reads, ``elementwise_ops`` adds (a multiply or nonlinear evaluation counts as
+    an add here, the models having no vector unit) and writes."""
+    if isinstance(layer, (Conv2dLayer, DenseLayer, MatmulLayer)) or not layer.elementwise_ops:
+        return 0
+    return 2 if isinstance(layer, (AddLayer, MulLayer)) else 1

@@ -24,8 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import AddLayer, Conv2dLayer, DenseLayer, FlattenLayer, LayerCost, PoolLayer, as_pair
-from dse_literature.common import PerLayerBackend, empty
+from dse import Conv2dLayer, DenseLayer, FlattenLayer, LayerCost, MatmulLayer, as_pair
+from dse_literature.common import PerLayerBackend, empty, vector_operands
 
 
 class LemaireParams(BaseModel):
@@ -72,8 +72,8 @@ class Lemaire2022Ann(PerLayerBackend):
         ab, wb = layer.activation_bits, layer.weight_bits
         e_in, e_out = p.e_ram(layer.in_neurons * ab), p.e_ram(layer.out_neurons * ab)
         outputs = layer.out_neurons
-        if isinstance(layer, (PoolLayer, AddLayer)):
-            reads = (2 if isinstance(layer, AddLayer) else 1) * layer.in_neurons
+        if vector_operands(layer):
+            reads = vector_operands(layer) * layer.in_neurons
             counts = {"input_reads": reads, "adds": layer.elementwise_ops, "output_writes": outputs}
             breakdown = {"sram_input_read": reads * e_in, "sram_output_write": outputs * e_out,
                          "compute": _ops(p, 0, layer.elementwise_ops)}
@@ -81,7 +81,7 @@ class Lemaire2022Ann(PerLayerBackend):
                              counts=counts, footprint_bits={"activations": outputs * ab})
         macs = layer.macs
         bias = outputs if p.bias else 0
-        if isinstance(layer, DenseLayer):
+        if isinstance(layer, (DenseLayer, MatmulLayer)):
             input_reads, addressing = layer.in_neurons, macs
         else:
             kh, kw, _, _ = _kernel(layer)
@@ -121,7 +121,7 @@ class Lemaire2022Snn(PerLayerBackend):
         e_fifo = p.e_ram(p.spike_fifo_entries * ab)
         e_pot = p.e_ram(layer.out_neurons * ab)
         neurons = T * layer.out_neurons
-        if isinstance(layer, (PoolLayer, AddLayer)):
+        if vector_operands(layer):
             counts = {"spike_reads": theta_in, "accumulates": theta_in, "output_writes": theta_out}
             breakdown = {"sram_spike_read": theta_in * e_fifo, "sram_spike_write": theta_out * e_fifo,
                          "compute": _ops(p, 0, theta_in)}
@@ -130,8 +130,8 @@ class Lemaire2022Snn(PerLayerBackend):
         leaky = p.neuron == "LIF" or (p.neuron == "auto" and layer.neuron.leaky)
         leak_macs = neurons if leaky else 0
         bias_reads = neurons if p.bias else 0
-        if isinstance(layer, DenseLayer):
-            n_out = layer.out_features
+        if isinstance(layer, (DenseLayer, MatmulLayer)):
+            n_out = layer.n if isinstance(layer, MatmulLayer) else layer.out_features
             synaptic = theta_in * n_out
             accumulates = synaptic + neurons + theta_out
             weight_reads = synaptic

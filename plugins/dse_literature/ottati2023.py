@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import AddLayer, FlattenLayer, LayerCost, PoolLayer
-from dse_literature.common import PerLayerBackend, empty
+from dse import FlattenLayer, LayerCost
+from dse_literature.common import PerLayerBackend, empty, vector_operands
 
 
 class OttatiParams(BaseModel):
@@ -64,8 +64,8 @@ class Ottati2023Ann(PerLayerBackend):
         d = layer.input_density
         if isinstance(layer, FlattenLayer):
             return empty(layer)
-        if isinstance(layer, (PoolLayer, AddLayer)):
-            operands = 2 if isinstance(layer, AddLayer) else 1
+        if vector_operands(layer):
+            operands = vector_operands(layer)
             reads = operands * layer.in_neurons * d
             counts = {"activation_reads": reads, "adds": layer.elementwise_ops * d, "output_writes": layer.out_neurons}
             breakdown = {
@@ -100,8 +100,8 @@ class Ottati2023Snn(PerLayerBackend):
         d = layer.input_density
         if isinstance(layer, FlattenLayer):
             return empty(layer)
-        if isinstance(layer, (PoolLayer, AddLayer)):
-            operands = 2 if isinstance(layer, AddLayer) else 1
+        if vector_operands(layer):
+            operands = vector_operands(layer)
             events = timesteps * operands * layer.in_neurons * d
             outputs = timesteps * layer.out_neurons
             counts = {"spike_reads": events, "adds": events, "spike_writes": outputs}

@@ -46,6 +46,8 @@ class Designs:
     weight_bits: np.ndarray  # int64, 0 = the layer's
     activation_bits: np.ndarray  # int64, 0 = the layer's
     accumulator_bits: np.ndarray  # int64, 0 = weight + activation bits
+    vector_lanes: np.ndarray  # float64, lanes of the vector unit (cols when unset)
+    nonlinear_pj: np.ndarray  # float64, pJ per nonlinear evaluation, 0 = from the technology
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -186,4 +188,6 @@ def _designs(columns: dict[str, np.ndarray]) -> Designs:
         weight_bits=columns["weight_bits"].astype(np.int64),
         activation_bits=columns["activation_bits"].astype(np.int64),
         accumulator_bits=columns["accumulator_bits"].astype(np.int64),
+        vector_lanes=np.where(columns["vector_lanes"] > 0, columns["vector_lanes"], columns["cols"]),
+        nonlinear_pj=columns["nonlinear_pj"],
     )

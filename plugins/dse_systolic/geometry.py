@@ -7,19 +7,29 @@ C one-channel GEMMs, as SCALE-Sim runs it. The input's padding is part of the wi
 array multiplies padded zeros), so ``macs`` is the dense count; ``connections`` excludes the
 padding taps, which are always zero.
 
-Pooling and residual adds run on the vector unit; flatten is a reshape and costs nothing.
+A matmul (activation × activation, QKᵀ or AV) is ``batch·heads`` GEMMs (m x k)·(k x n):
+Npx = m, K = k, M = n, one group per product, so the array refills per head and per batch
+(every group pays its own fill and drain). Its second operand B takes the weights' place in
+the array but is an activation: it is as wide as the activations, produced by an earlier
+layer in this inference (never resident across inferences), staged into the filter SRAM
+from on chip, or from DRAM when it did not fit (traffic.py).
+
+Pooling, residual adds, mul, softmax, layernorm, activations and reductions run on the
+vector unit (their add, mul and nonlinear operation counts: dse.schema.tensor_ops);
+flatten is a reshape and costs nothing.
 Sizes are in words (one word per tensor element; its width in bits is the layer's, or the
 design's override).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from dse import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload, as_pair
+from dse import Conv2dLayer, DenseLayer, MatmulLayer, Workload, as_pair
 
 Kind = Literal["gemm", "vector", "free"]
 Bits = np.ndarray | int  # a width per design, or one for all
@@ -57,15 +67,23 @@ class LayerShape:
     input_external: tuple[bool, ...] = ()  # whether each input tensor is the network's input
     output_words: int = 0
     output_external: bool = False  # no later layer reads the output: it is the network's
-    vector_ops: int = 0  # pool comparisons/adds or residual adds
+    vector_ops: int = 0  # all vector-unit operations: pool comparisons/adds, residual adds, tensor ops
+    vector_muls: int = 0  # of which multiplies
+    vector_nonlinear: int = 0  # of which nonlinear function evaluations (exp, GELU, rsqrt, ...)
+    activation_operand: bool = False  # matmul: the stationary operand B is an activation, not a weight
 
 
 def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
     """Every layer of ``workload`` in order."""
     sources = [workload.sources(index) for index in range(len(workload.layers))]
     read = {name for names in sources for name in names}
+    words = {layer.name: layer.out_neurons for layer in workload.layers}
+    if workload.layers:
+        words["input"] = workload.layers[0].in_neurons if workload.input_shape is None else \
+            math.prod(workload.input_shape)
     return tuple(
-        _shape(layer, tuple(name == "input" for name in names), layer.name not in read)
+        _shape(layer, tuple(name == "input" for name in names), layer.name not in read,
+               tuple(words[name] for name in names))
         for layer, names in zip(workload.layers, sources, strict=True)
     )
 
@@ -85,7 +103,8 @@ def scalesim_outputs(layer: Conv2dLayer) -> int:
     return rows * cols
 
 
-def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> LayerShape:
+def _shape(layer, input_external: tuple[bool, ...], output_external: bool,
+           operand_words: tuple[int, ...]) -> LayerShape:
     common = {
         "name": layer.name, "kind_name": layer.kind, "weight_bits": layer.weight_bits,
         "activation_bits": layer.activation_bits, "input_density": layer.input_density,
@@ -112,10 +131,20 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool) -> La
             macs=layer.macs, connections=layer.connections, weights=layer.weights,
             input_words=(layer.in_neurons,), input_external=input_external[:1], **common,
         )
-    if isinstance(layer, (PoolLayer, AddLayer)):
-        operands = len(input_external)
+    if isinstance(layer, MatmulLayer):
+        common["weight_bits"] = layer.activation_bits  # B is an activation
         return LayerShape(
-            kind="vector", input_words=(layer.in_neurons,) * operands, input_external=input_external,
-            vector_ops=layer.elementwise_ops, **common,
+            kind="gemm", groups=layer.products, pixels=layer.m, scalesim_pixels=layer.m, window=layer.k,
+            filters=layer.n, unique_inputs=layer.m * layer.k, macs=layer.macs, connections=layer.macs,
+            input_words=(layer.in_neurons, math.prod(layer.other_shape)), input_external=input_external,
+            activation_operand=True, **common,
+        )
+    if layer.elementwise_ops:
+        ops = layer.vector_ops
+        words = (layer.in_neurons,) + operand_words[1:]  # a broadcast operand is read once
+        return LayerShape(
+            kind="vector", input_words=words, input_external=input_external,
+            vector_ops=layer.elementwise_ops, vector_muls=ops.get("mul", 0),
+            vector_nonlinear=ops.get("nonlinear", 0), **common,
         )
     return LayerShape(kind="free", input_words=(layer.in_neurons,), input_external=input_external, **common)

@@ -25,10 +25,12 @@ Energy components (pJ), every rate from the architecture's Technology:
 - ``dram``: DRAM bits x ``dram_energy``.
 - ``leakage``: ``leakage_energy(chip area, layer seconds)``.
 
-Pooling and residual adds run on a vector unit of ``cols`` lanes, one operation per lane
-per cycle (ceil(ops / cols) cycles): each input word is read once from the ifmap SRAM
-(a line buffer serves overlapping windows), every window element costs an
-``add_energy(activation bits)`` (a max is a compare, a subtract), each output is written
+Pooling, adds, mul, softmax, layernorm, activations and reductions run on a vector unit of
+``vector_lanes`` lanes (default ``cols``), one operation per lane per cycle
+(ceil(ops / lanes) cycles): each input word is read once from the ifmap SRAM (a line buffer
+serves overlapping windows; a broadcast operand is read once), an add, compare or max costs
+``add_energy(activation bits)``, a multiply ``mul_energy(a, a)``, a nonlinear evaluation
+``nonlinear_pj`` or two adds and two multiplies (NONLINEAR_ADDS, NONLINEAR_MULS), each output is written
 once to the ofmap SRAM; operands in DRAM are filled and written back as traffic.py says.
 Flatten is a reshape of data in place and costs nothing.
 
@@ -44,9 +46,13 @@ import numpy as np
 from dse import Technology
 from dse_systolic.designs import Designs
 from dse_systolic.geometry import LayerShape, Widths
-from dse_systolic.mapping import IS, OS, WS, Folding, fold, spatial
+from dse_systolic.mapping import IS, OS, WS, Count, Folding, fold, spatial
 from dse_systolic.rates import Rates, lookup, widths
 from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_traffic
+
+#: I-BERT evaluates exp and GELU as a second-order polynomial a(x + b)² + c after a shift
+#: (Kim et al., ICML 2021, i-exp and i-GELU): two adds and two multiplies per evaluation.
+NONLINEAR_ADDS, NONLINEAR_MULS = 2, 2
 
 COMPONENTS: tuple[str, ...] = (
     "compute", "register", "sram_ifmap_read", "sram_ifmap_write", "sram_filter_read", "sram_filter_write",
@@ -98,6 +104,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     register_bits = _register_bits(shape, f, w, d, dataflow, nonzero)
 
     psum_writes = f.ofmap_writes - f.outputs
+    staged = _staged_operand(shape, t)
     # with an accumulator buffer (ws, is) every fold's partial sums go there and the finished
     # sums are read out once to be written, activation wide, to the ofmap SRAM
     buffered = (d.accumulator_bits_sram > 0) & (dataflow != OS)
@@ -110,9 +117,9 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "sram_ifmap_read": f.ifmap_reads * w.activation * r.ifmap_read,
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
         "sram_filter_read": f.filter_reads * w.weight * r.filter_read,
-        "sram_filter_write": t.filter_fills * w.weight * r.filter_write,
+        "sram_filter_write": (t.filter_fills + staged) * w.weight * r.filter_write,
         "sram_ofmap_read": ((ofmap_psum_reads + t.psum_spills) * w.accumulator
-                            + t.output_writebacks * w.activation) * r.ofmap_read,
+                            + (t.output_writebacks + staged) * w.activation) * r.ofmap_read,
         "sram_ofmap_write": (f.outputs * w.activation
                              + (ofmap_psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
         "sram_accumulator_read": read_out * r.accumulator_read,
@@ -134,11 +141,21 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "sram_ofmap_writes": f.ofmap_writes,
         "sram_psum_reads": f.psum_reads,
         "register_bits": register_bits,
+        "staged_operand_words": staged,
         **_traffic_counts(t),
     }
     # SCALE-Sim's count can fall below MACs / PEs (its -1; 0 cycles for a 1x1x1 GEMM on one PE)
     utilization = shape.macs / np.maximum(latency * d.rows * d.cols, shape.macs)
     return LayerArrays(breakdown, latency, utilization, counts, _stationary_fits(shape, w, group))
+
+
+def _staged_operand(shape: LayerShape, t: Traffic) -> Count:
+    """Words of a matmul's B copied on chip from the ofmap SRAM (where its layer wrote it) into the
+    filter SRAM: all of B unless it comes from DRAM (then the DRAM fill writes it)."""
+    if not shape.activation_operand:
+        return 0
+    words = shape.groups * shape.window * shape.filters
+    return words * (t.filter_fills == 0)
 
 
 def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology,
@@ -177,12 +194,12 @@ def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArr
     d, r = group.designs, group.rates
     w = widths(shape, d)
     t = vector_traffic(shape, w, d)
-    compute_cycles = np.ceil(shape.vector_ops / d.cols)
+    compute_cycles = np.ceil(shape.vector_ops / d.vector_lanes)
     stalls = 0.0 if group.scalesim else stall_cycles(t, compute_cycles, compute_cycles, d)
     latency = compute_cycles + stalls
     reads = sum(shape.input_words)
     breakdown = {
-        "compute": shape.vector_ops * lookup(technology.add_energy, w.activation),
+        "compute": _vector_energy(shape, w, d, technology),
         "register": 0.0,
         "sram_ifmap_read": reads * w.activation * r.ifmap_read,
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
@@ -197,6 +214,8 @@ def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArr
     }
     counts = {
         "vector_ops": shape.vector_ops,
+        "vector_muls": shape.vector_muls,
+        "vector_nonlinear": shape.vector_nonlinear,
         "compute_cycles": compute_cycles,
         "stall_cycles": stalls,
         "sram_ifmap_reads": reads,
@@ -204,6 +223,20 @@ def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArr
         **_traffic_counts(t),
     }
     return LayerArrays(breakdown, latency, None, counts, True)
+
+
+def _vector_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology) -> np.ndarray | float:
+    """Adds, multiplies and nonlinear evaluations at activation width (pJ). A nonlinear evaluation
+    costs ``nonlinear_pj``, or I-BERT's second-order polynomial a(x + b)² + c: two adds and two
+    multiplies (Kim et al., ICML 2021; docs/references/transformers.md)."""
+    add = lookup(technology.add_energy, w.activation)
+    energy = (shape.vector_ops - shape.vector_muls - shape.vector_nonlinear) * add
+    if shape.vector_muls or shape.vector_nonlinear:
+        mul = lookup(technology.mul_energy, w.activation, w.activation)
+        polynomial = NONLINEAR_ADDS * add + NONLINEAR_MULS * mul
+        nonlinear = np.where(d.nonlinear_pj > 0, d.nonlinear_pj, polynomial)
+        energy = energy + shape.vector_muls * mul + shape.vector_nonlinear * nonlinear
+    return energy
 
 
 def _traffic_counts(t: Traffic) -> dict[str, np.ndarray | float]:

@@ -70,6 +70,17 @@ class SystolicParams(BaseModel):
         "(saves energy, not cycles); "
         "default on, as Eyeriss's data gating (Chen et al., JSSC 2017)",
     )
+    vector_lanes: int | None = Field(
+        None, ge=1, le=_MAX_PES_PER_SIDE * _MAX_PES_PER_SIDE,
+        description="lanes of the vector unit (pooling, adds, softmax, layernorm, activations), one operation "
+        "per lane per cycle; default: cols, one lane per array column as SCALE-Sim's TPU-like layout",
+    )
+    nonlinear_pj: float | None = Field(
+        None, gt=0.0, le=1e6, allow_inf_nan=False,
+        description="energy of one nonlinear evaluation on the vector unit (exp, GELU, sigmoid, rsqrt) (pJ); "
+        "default: two multiplies and two adds at activation width, I-BERT's second-order polynomial "
+        "(Kim et al., ICML 2021; docs/references/transformers.md)",
+    )
     weight_bits: int | None = Field(
         None, ge=1, le=64, description="weight width (bits); default: the layer's"
     )

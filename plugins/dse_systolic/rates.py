@@ -12,7 +12,8 @@ accumulator buffer) ``cols``.
 
 Area (mm²): rows·cols PEs, each a weight x activation multiplier, an accumulator adder and
 three pipeline registers (weight, activation, partial sum), at the widest widths any layer
-uses; a vector unit of ``cols`` adders at activation width for pooling and residual adds;
+uses; a vector unit of ``vector_lanes`` (default ``cols``) adders at activation width, and
+as many multipliers when a layer multiplies or evaluates a nonlinear function there;
 and the three SRAMs and the accumulator buffer.
 """
 
@@ -48,8 +49,9 @@ def lookup(fn: Callable[..., float], *keys: np.ndarray | int) -> np.ndarray | fl
 
 def widths(shape: LayerShape, d: Designs) -> Widths:
     """The layer's widths, or arrays where some design overrides them (bits)."""
-    weight = _override(d.weight_bits, shape.weight_bits)
     activation = _override(d.activation_bits, shape.activation_bits)
+    # a matmul's stationary operand is an activation: it takes the activation width
+    weight = activation if shape.activation_operand else _override(d.weight_bits, shape.weight_bits)
     return Widths(weight, activation, _override(d.accumulator_bits, weight + activation))
 
 
@@ -105,7 +107,9 @@ def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np
         + lookup(technology.add_area, accumulator)
         + technology.register_area(weight + activation + accumulator)
     )
-    vector_unit = d.cols * lookup(technology.add_area, activation)
+    vector_unit = d.vector_lanes * lookup(technology.add_area, activation)
+    if any(shape.vector_muls or shape.vector_nonlinear for shape in shapes):  # a multiplier per lane
+        vector_unit = vector_unit + d.vector_lanes * lookup(technology.mul_area, activation, activation)
     srams = technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits + d.accumulator_bits_sram)
     return d.rows * d.cols * pe + vector_unit + srams
 

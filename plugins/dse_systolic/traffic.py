@@ -9,6 +9,9 @@ weights are loaded from DRAM at least once per inference.
   (Σ weights·weight_bits ≤ filter SRAM bits); otherwise every layer loads its weights from
   DRAM on every inference (once when they fit the active half of the filter SRAM, else as
   the tiling below refetches them).
+- A matmul's second operand B (dse_systolic.geometry) takes the weights' place but is an
+  activation of this inference: it comes from DRAM (refetched as weights are) only when it
+  did not stay on chip, and is never resident across inferences.
 - An activation tensor between two layers stays on chip when it fits both the ofmap SRAM
   that receives it and the ifmap SRAM that reads it next (words·bits ≤ min(ifmap, ofmap
   SRAM bits)); otherwise it spills: it is written to DRAM and read back from it. The
@@ -110,7 +113,8 @@ def gemm_traffic(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow:
         held = col_tile if scalesim else np.minimum(d.cols, f.spatial_cols)
         spills = (g * f.spatial_cols * f.time) * (f.row_folds - 1) * (held * w.accumulator * 2 > d.psum_bits)
     ifmap = ifmap * input_from_dram(shape, 0, w.activation, d)
-    filt = filt * ~weights_resident
+    # a matmul's B is an activation of this inference: from DRAM only when it did not fit on chip
+    filt = filt * (input_from_dram(shape, 1, w.weight, d) if shape.activation_operand else ~weights_resident)
     writebacks = shape.output_words * output_to_dram(shape, w.activation, d)
     psum_bits = spills * w.accumulator
     return Traffic(ifmap, filt, writebacks, spills, ifmap * w.activation + filt * w.weight + psum_bits,
