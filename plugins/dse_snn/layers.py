@@ -12,7 +12,9 @@ Expected values, inputs spiking independently with the layer's densities:
 - output spikes = output density × output neurons.
 
 Pooling and residual adds carry spikes without weights or stored state: one add per input
-event and target window; flatten is free.
+event and target window; flatten is free. Matmul, mul, reduce, softmax, layernorm and
+activations carry a TensorDemand (dse_snn.tensor), with whether each operand is binary
+(written by a layer with a spiking neuron).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dse import AddLayer, Conv2dLayer, DenseLayer, PoolLayer, Workload
+from dse import AddLayer, Conv2dLayer, DenseLayer, FlattenLayer, PoolLayer, Workload
+from dse_snn.tensor import TensorDemand, demand
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class LayerStats:
     external_events: float = 0.0  # input events per step that come from the network's input
     output_external: bool = False  # no later layer reads the output: it is the network's
     output_address_bits: int = 1  # ⌈log2(output neurons)⌉: the width of an output event
+    tensor: TensorDemand | None = None  # matmul, mul, reduce, softmax, layernorm, activation
 
 
 @lru_cache(maxsize=256)
@@ -55,11 +59,13 @@ def layer_stats(workload: Workload) -> tuple[LayerStats, ...]:
     """Per-step demand of every layer, in execution order (cached: workloads are frozen)."""
     sources = [workload.sources(index) for index in range(len(workload.layers))]
     read = {name for names in sources for name in names}
-    return tuple(_stats(layer, names.count("input") / len(names), layer.name not in read)
+    spiking = {layer.name: layer.neuron.spiking for layer in workload.layers}
+    return tuple(_stats(layer, names.count("input") / len(names), layer.name not in read,
+                        (spiking.get(names[0], False), spiking.get(names[-1], False)))
                  for layer, names in zip(workload.layers, sources, strict=True))
 
 
-def _stats(layer, external: float, output_external: bool) -> LayerStats:
+def _stats(layer, external: float, output_external: bool, binary: tuple[bool, bool]) -> LayerStats:
     """One layer's demand; ``external``: the fraction of its input tensors that are the network's input."""
     d_in, d_out = layer.input_density, layer.resolved_output_density
     n_in, n_out = layer.in_neurons, layer.out_neurons
@@ -84,6 +90,10 @@ def _stats(layer, external: float, output_external: bool) -> LayerStats:
     elif isinstance(layer, AddLayer):
         events = 2 * d_in * n_in  # the main input and the skip input, both at the layer's density
         synops = events
+    tensor = None
+    if not isinstance(layer, (Conv2dLayer, DenseLayer, PoolLayer, AddLayer, FlattenLayer)):
+        events = d_in * n_in
+        tensor = demand(layer, binary)
     neuron = layer.neuron
     return LayerStats(
         name=layer.name,
@@ -107,4 +117,5 @@ def _stats(layer, external: float, output_external: bool) -> LayerStats:
         external_events=external * d_in * n_in * (2 if isinstance(layer, AddLayer) else 1),
         output_external=output_external,
         output_address_bits=max(1, (n_out - 1).bit_length()),
+        tensor=tensor,
     )

@@ -72,6 +72,7 @@ from dse_snn.energies import Pricing, Widths
 from dse_snn.layers import LayerStats
 from dse_snn.lookup import ceil_log2, per_value, per_width
 from dse_snn.mapping import Placement, place
+from dse_snn.tensor import tensor_cycles, tensor_energy
 
 # A 2-D mesh router has five ports (four neighbours and the local core): Dally & Towles 2004.
 ROUTER_PORTS = 5
@@ -131,7 +132,7 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
         if s.synaptic:
             arrays, step = _synaptic(s, w, p, timesteps, cores, hops, energies, dram, placement.footprint[index])
         else:
-            arrays, step = _spike_logic(s, p, timesteps, hops, energies, dram)
+            arrays, step = _spike_logic(s, w, p, timesteps, hops, energies, dram, tech)
         layers.append(arrays)
         steps.append(step)
     memory = np.zeros_like(timesteps)
@@ -252,9 +253,11 @@ def _energy(c: dict[str, np.ndarray], p: Columns, e: dict[str, np.ndarray]) -> d
     }
 
 
-def _spike_logic(s: LayerStats, p: Columns, t: np.ndarray, hops: np.ndarray,
-                 e: dict[str, np.ndarray], dram: dict[str, np.ndarray]) -> tuple[LayerArrays, np.ndarray]:
-    """Pooling and residual adds (one add per event and window); flatten (nothing)."""
+def _spike_logic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, hops: np.ndarray,
+                 e: dict[str, np.ndarray], dram: dict[str, np.ndarray],
+                 tech: Technology) -> tuple[LayerArrays, np.ndarray]:
+    """Pooling and residual adds (one add per event and window); tensor layers (dse_snn.tensor);
+    flatten (nothing)."""
     zero = np.zeros_like(t)
     if s.kind == "flatten":
         return LayerArrays({}, {}, zero, np.full_like(t, np.nan), {}), zero
@@ -270,6 +273,12 @@ def _spike_logic(s: LayerStats, p: Columns, t: np.ndarray, hops: np.ndarray,
         "dram": dram["dram_bits"] * e["dram"],
     }
     step = np.full_like(t, s.events)
+    if s.tensor is not None:
+        extra, tensor_counts = tensor_energy(s.tensor, t, w, e, tech)
+        breakdown["compute"] = breakdown["compute"] + extra["compute"]
+        breakdown["neuron_state"] = extra["neuron_state"]
+        counts.update(tensor_counts)
+        step = tensor_cycles(s.tensor, s.events, w, p)
     return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), np.full_like(t, np.nan), {}), step
 
 
