@@ -349,7 +349,8 @@ def other_operand(layer: _LayerBase) -> str | None:
 
 
 def _check_other_operand(layer: _LayerBase, outputs: dict[str, Shape]) -> None:
-    """The second operand of add, mul or matmul names an earlier layer whose output fits."""
+    """The second operand of add, mul or matmul names an earlier layer whose output fits: as many
+    elements (a reshape or transpose is free) or, for add and mul, a shape that broadcasts."""
     name = other_operand(layer)
     if name is None:
         return
@@ -363,7 +364,7 @@ def _check_other_operand(layer: _LayerBase, outputs: dict[str, Shape]) -> None:
                 f"layers '{name}' and '{layer.name}' do not agree: matmul needs B of {layer.other_shape} "
                 f"({math.prod(layer.other_shape)} elements) but '{name}' gives {tuple(other)}"
             )
-    elif not broadcasts(tuple(other), tuple(layer.in_shape)):
+    elif math.prod(other) != layer.in_neurons and not broadcasts(tuple(other), tuple(layer.in_shape)):
         kind = "add" if isinstance(layer, AddLayer) else "mul"
         raise ValueError(
             f"layers '{name}' and '{layer.name}' do not agree: {kind} needs {layer.in_shape} "

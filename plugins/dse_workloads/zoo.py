@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dse import DseInputError
+from dse_workloads import zoo_transformers
 from dse_workloads.densities import Density
 from dse_workloads.loaded import Draft, Loaded
 from dse_workloads.zoo_layers import Layer, add, conv, dense, flatten, pool
@@ -37,7 +38,8 @@ class Entry:
     kind: str  # "ANN" or "SNN"
     summary: str
     source: str
-    make: Callable[[Draft], tuple[Density, int, str, dict[str, tuple[Density | None, Density | None]]]]
+    make: Callable[..., tuple[Density, int, str, dict[str, tuple[Density | None, Density | None]]]]
+    knobs: tuple[str, ...] = ()  # integer knobs a reference may set: zoo:NAME@knob=value
 
 
 def _ann(layers: list[tuple[Layer, str]], draft: Draft) -> tuple[Density, int, str, dict]:
@@ -168,6 +170,37 @@ def _shd_rsnn(draft: Draft) -> tuple[Density, int, str, dict]:
     return input_default, 100, "dse's choice: 100 steps of 10 ms per SHD utterance", {}
 
 
+#: Spikformer and the Spike-driven Transformer use spikingjelly's LIF with tau = 2 (decay
+#: 1 − 1/tau = 0.5 per step), threshold 1 and hard reset (Zhou et al. 2023, Yao et al. 2023).
+SPIKING_TRANSFORMER_LIF = {"model": "LIF", "leak": 0.5, "threshold": 1.0, "reset": "zero"}
+SPIKING_TRANSFORMER_T = "published: T = 4 (Zhou et al., ICLR 2023; Yao et al., NeurIPS 2023)"
+
+
+def _vit(draft: Draft) -> tuple[Density, int, str, dict]:
+    zoo_transformers.vit_b16(draft)
+    return ANN_INPUT, 1, "one pass (ANN)", {}
+
+
+def _bert(draft: Draft) -> tuple[Density, int, str, dict]:
+    zoo_transformers.bert_base(draft, 128)
+    return ANN_INPUT, 1, "one pass (ANN)", {}
+
+
+def _gpt2(draft: Draft, seq: int = 1024) -> tuple[Density, int, str, dict]:
+    zoo_transformers.gpt2_small(draft, seq)
+    return ANN_INPUT, 1, "one pass (ANN)", {}
+
+
+def _spikformer(draft: Draft) -> tuple[Density, int, str, dict]:
+    zoo_transformers.spikformer_cifar10(draft, SPIKING_TRANSFORMER_LIF)
+    return ANN_INPUT, 4, SPIKING_TRANSFORMER_T, {}
+
+
+def _sdt(draft: Draft) -> tuple[Density, int, str, dict]:
+    zoo_transformers.sdt_imagenet(draft, SPIKING_TRANSFORMER_LIF)
+    return ANN_INPUT, 4, SPIKING_TRANSFORMER_T, {}
+
+
 ENTRIES: dict[str, Entry] = {e.name: e for e in (
     Entry("paper-cnn", "SNN", "conv 512x14x14 -> 1x12x12, 3x3 (the seed paper's CNN case)",
           "Ottati et al., IEEE JETCAS 2023 (ottati2023.md)", _paper_cnn),
@@ -187,15 +220,39 @@ ENTRIES: dict[str, Entry] = {e.name: e for e in (
           "Di Mauro et al., DATE 2022 (chips.md); Kaiser et al. 2020", _dvs_gesture_scnn),
     Entry("shd-rsnn", "SNN", "recurrent SNN 700-128(rec)-20 on Spiking Heidelberg Digits, T=100",
           "Cramer et al., IEEE TNNLS 2022", _shd_rsnn),
+    Entry("vit-b16-imagenet", "ANN", "ViT-B/16 at 224x224: 197 tokens, 12 blocks, 17.56 G MACs (0.72 G attention)",
+          "Dosovitskiy et al., ICLR 2021, Table 1", _vit),
+    Entry("bert-base-seq128", "ANN", "BERT-base encoder on 128 tokens, 12 blocks",
+          "Devlin et al., NAACL 2019", _bert),
+    Entry("gpt2-small", "ANN", "GPT-2 small prefill of seq tokens (zoo:gpt2-small@seq=N, default 1024)",
+          "Radford et al. 2019 (GPT-2 small: 12 layers, d 768)", _gpt2, ("seq",)),
+    Entry("spikformer-cifar10", "SNN", "Spikformer-4-384 on CIFAR-10, SSA attention, T=4",
+          "Zhou et al., ICLR 2023", _spikformer),
+    Entry("spike-driven-transformer-imagenet", "SNN", "Spike-driven Transformer 8-512, SDSA attention, T=4",
+          "Yao et al., NeurIPS 2023", _sdt),
 )}
 
 
 def build(name: str, ref: str) -> Loaded:
     """The zoo network ``name``; DseInputError listing the names if there is none."""
+    name, _, knob_text = name.partition("@")
     entry = ENTRIES.get(name)
     if entry is None:
         raise DseInputError(f"{ref}: no such zoo workload (known: {', '.join(ENTRIES)})")
+    knobs = _knobs(ref, knob_text, entry)
     draft = Draft(ref)
-    network_input, timesteps, timesteps_source, measured = entry.make(draft)
+    network_input, timesteps, timesteps_source, measured = entry.make(draft, **knobs)
     return draft.build(entry.name, network_input, timesteps=timesteps, timesteps_source=timesteps_source,
                        measured=measured)
+
+
+def _knobs(ref: str, text: str, entry: Entry) -> dict[str, int]:
+    """``seq=512`` (comma-separated) as {knob: value}; DseInputError naming what is allowed."""
+    knobs: dict[str, int] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        if key not in entry.knobs or not value.isdigit() or int(value) < 1:
+            allowed = ", ".join(f"{k}=<positive int>" for k in entry.knobs) or "none"
+            raise DseInputError(f"{ref}: bad knob '{item}' for zoo:{entry.name} (allowed: {allowed})")
+        knobs[key] = int(value)
+    return knobs
