@@ -157,8 +157,26 @@ def build_app(plugins: Plugins | None = None) -> typer.Typer:
     return app
 
 
+def _plugin_warnings_as_one_line() -> None:
+    """Print the failed-plugin summary (dse.plugin.manager.PluginWarning) as one stderr line."""
+    import warnings
+
+    from dse.plugin.manager import PluginWarning
+
+    show = warnings.showwarning
+
+    def one_line_show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(category, type) and issubclass(category, PluginWarning):
+            typer.echo(f"dse: warning: {message}", err=True)
+        else:
+            show(message, category, *args, **kwargs)
+
+    warnings.showwarning = one_line_show
+
+
 def main() -> None:
     """Console entry point."""
+    _plugin_warnings_as_one_line()
     from dse.cli.command_index import load_index, save_index
     from dse.plugin.discovery import quiet_pydantic_plugin_scan
 

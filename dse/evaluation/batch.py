@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
+from dse.plugin.checks import batch_problems, short
 from dse.plugin.manager import Plugins
 from dse.plugin.types import BATCH_COLUMNS, Accuracy, AccuracyModel, Backend, batch_schema
 from dse.results.provenance import config_hash
@@ -56,6 +57,7 @@ class BlockEvaluator:
     def __init__(self, space: SearchSpace, index: int, workload: Workload, plugins: Plugins) -> None:
         entry = space.backends[index]
         self.backend: Backend = plugins.backend(entry.backend)
+        self.who = f"backend '{self.backend.name}' of {plugins.describe(plugins.backends.owner(self.backend.name))}"
         self.technology_name = space.technology_for(index)
         self.technology = plugins.technology(self.technology_name)
         self.workload = workload
@@ -63,9 +65,12 @@ class BlockEvaluator:
         self.objectives = tuple(space.objectives)
         self.constraints: tuple[Constraint, ...] = space.parsed_constraints
         self.accuracy: tuple[AccuracyModel, BaseModel] | None = None
+        self.accuracy_who = ""
         if space.accuracy is not None:
             model = plugins.accuracy_model(space.accuracy.model)
             self.accuracy = (model, model.Params.model_validate(space.accuracy.params))
+            owner = plugins.describe(plugins.accuracy_models.owner(model.name))
+            self.accuracy_who = f"accuracy model '{model.name}' of {owner}"
         self._prefix = f"{self.backend.name}|{self.technology_name}|{config_hash(workload)}|"
         self._workloads: OrderedDict[CacheKey, Workload | str] = OrderedDict()
         self._scores: dict[CacheKey, Accuracy | str] = {}
@@ -139,15 +144,18 @@ class BlockEvaluator:
         except Exception as error:  # noqa: BLE001 - a failing accuracy model fails its points only
             return _text(f"accuracy model '{model.name}'", error)
         if not isinstance(score, Accuracy) or not np.isfinite(score.value):
-            return f"accuracy model '{model.name}': returned {score!r}, not a finite dse.Accuracy"
+            return f"{self.accuracy_who}: returned {short(score)}, not a finite dse.Accuracy"
         return score
 
     def _cost(self, workload: Workload, params: pl.DataFrame) -> pl.DataFrame:
         try:
-            return _checked(self.backend.cost_batch(workload, params, self.technology), params.height)
+            frame = _checked(self.backend.cost_batch(workload, params, self.technology), params.height)
         except Exception as error:  # noqa: BLE001 - retried point by point below
             if params.height == 1:
-                return _failed(1, _text(f"backend '{self.backend.name}'", error))
+                return _failed(1, _text(self.who, error))
+        else:
+            problems = batch_problems(frame)
+            return frame.with_columns(pl.coalesce(pl.col("error"), pl.format(f"{self.who}: {{}}", problems)))
         return pl.concat([self._cost(workload, params[i:i + 1]) for i in range(params.height)])
 
     # -- bookkeeping -------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
 from dse.errors import DseInputError, NestedParamsError, describe_validation_error
+from dse.plugin.checks import PluginError, cost_problem, one_line
 from dse.plugin.manager import Plugins
 from dse.plugin.types import Backend
 from dse.schema.architecture import Architecture
@@ -24,6 +24,7 @@ class Design:
     backend: Backend
     params: BaseModel
     technology: Technology
+    plugin: str = ""  # how errors name the backend's plugin: "plugin 'NAME' (DIST VERSION)"
 
 
 def resolve(architecture: Architecture, plugins: Plugins, source: str = "architecture") -> Design:
@@ -45,20 +46,21 @@ def resolve(architecture: Architecture, plugins: Plugins, source: str = "archite
         raise DseInputError(describe_validation_error(error, source, "params.")) from None
     except NestedParamsError as nested:
         raise DseInputError(describe_validation_error(nested.error, source, f"params.{nested.prefix}")) from None
-    return Design(architecture, backend, params, technology)
+    return Design(architecture, backend, params, technology, plugins.describe(plugins.backends.owner(backend.name)))
 
 
 def evaluate(workload: Workload, design: Design, source: str = "architecture") -> Cost:
-    """The cost of ``workload`` on ``design``; a backend error becomes one line naming it."""
+    """The cost of ``workload`` on ``design``; a backend error or a value that is not a finite,
+    non-negative ``Cost`` becomes one line naming the backend and its plugin."""
+    who = f"backend '{design.backend.name}'" + (f" of {design.plugin}" if design.plugin else "")
     try:
         cost = design.backend.cost(workload, design.params, design.technology)
     except DseInputError as error:
-        raise DseInputError(f"{source}: {error}") from None
+        raise DseInputError(f"{source}: {one_line(str(error))}") from None
     except Exception as error:  # noqa: BLE001 - any backend bug becomes one line
-        raise DseInputError(
-            f"{source}: backend '{design.backend.name}' failed on workload '{workload.name}': "
-            f"{type(error).__name__}: {error}"
-        ) from None
-    if not math.isfinite(cost.energy_pj):
-        raise DseInputError(f"{source}: backend '{design.backend.name}' returned energy {cost.energy_pj}")
+        raise PluginError(one_line(f"{source}: {who} failed on workload '{workload.name}': "
+                                   f"{type(error).__name__}: {error}")) from None
+    problem = cost_problem(cost)
+    if problem:
+        raise PluginError(f"{source}: {who} {problem}")
     return cost

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Generic, TypeVar
 
@@ -24,11 +24,17 @@ import pluggy
 from dse.errors import DseInputError
 from dse.plugin import hookspecs
 from dse.plugin.api_version import check_api, declared_api
+from dse.plugin.checks import PluginError, one_line, registration_problem
 from dse.plugin.types import AccuracyModel, Backend, WorkloadLoader
 from dse.schema.preset import Preset
 from dse.schema.technology import Technology
 
 T = TypeVar("T")
+
+
+class PluginWarning(RuntimeWarning):
+    """The one-line summary of the plugins that failed to load (the CLI prints it as
+    ``dse: warning: ...``)."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,15 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
         self._owners: dict[str, str] = {}
 
-    def add(self, name: str, item: T, owner: str) -> None:
-        if name in self._items:
-            raise ValueError(
-                f"{self.kind} '{name}' from plugin '{owner}' is already registered by plugin '{self._owners[name]}'"
-            )
+    def put(self, name: str, item: T, owner: str) -> None:
+        """Register ``item`` (the plugin manager has refused collisions already)."""
         self._items[name] = item
         self._owners[name] = owner
+
+    def drop_owner(self, owner: str) -> None:
+        """Forget everything plugin ``owner`` registered."""
+        for name in [n for n, o in self._owners.items() if o == owner]:
+            del self._items[name], self._owners[name]
 
     def get(self, name: str) -> T:
         try:
@@ -155,7 +163,49 @@ class Plugins:
             self._call(impl, lambda fn: fn(app=app))
 
 
+    # -- who --------------------------------------------------------------------------------
+    def describe(self, plugin: str) -> str:
+        """``plugin 'NAME' (DIST VERSION)``: how one-line errors name a plugin."""
+        info = self.info.get(plugin)
+        where = " ".join(p for p in (info.distribution, info.version) if p) if info else ""
+        if where and not where.startswith("("):
+            where = f"({where})"
+        return f"plugin '{plugin}'" + (f" {where}" if where else "")
+
+    def failure_summary(self) -> str | None:
+        """One line for every plugin that failed to load, or None when all loaded."""
+        failed = [i for i in sorted(self.info.values(), key=lambda i: i.name) if i.status == "failed"]
+        if not failed:
+            return None
+        parts = "; ".join(f"{self.describe(i.name)}: {one_line(i.error, 160)}" for i in failed)
+        noun = "plugin" if len(failed) == 1 else "plugins"
+        return f"{len(failed)} {noun} failed and skipped (see `dse plugins`): {parts}"
+
     # -- loading ----------------------------------------------------------------------------
+    def _add(self, name: str, load: Callable[[], object], distribution: str, version: str) -> None:
+        """Import and register one plugin; anything it raises (SystemExit included) or a hook
+        name that no spec knows fails that plugin only."""
+        self.info[name] = PluginInfo(name, distribution, version, "loaded")
+        try:
+            plugin = load()
+            check_api(plugin)
+            self.pm.register(plugin, name=name)
+        except BaseException as error:
+            if isinstance(error, KeyboardInterrupt) or _strict():
+                raise
+            self._fail(name, error)
+            return
+        unknown = [c.name for c in self.pm.get_hookcallers(plugin) or ()
+                   if c.spec is None and not all(i.optionalhook for i in c.get_hookimpls())]
+        if unknown:
+            self.pm.unregister(plugin)
+            error = pluggy.PluginValidationError(plugin, _unknown_hooks(unknown))
+            if _strict():
+                raise error
+            self._fail(name, error)
+            return
+        self.info[name] = replace(self.info[name], hooks=_hooks_of(self.pm, plugin), api=declared_api(plugin))
+
     def _call(self, impl: pluggy.HookImpl, invoke: Callable[[Callable[..., Any]], Any]) -> None:
         try:
             invoke(impl.function)
@@ -164,43 +214,108 @@ class Plugins:
                 raise
             self._fail(impl.plugin_name, error)
 
-    def _fail(self, name: str, error: BaseException) -> None:
+    def _fail(self, name: str, error: BaseException | str) -> None:
+        """Mark plugin ``name`` failed and take back everything it registered."""
         old = self.info.get(name, PluginInfo(name, "", "", "failed"))
-        self.info[name] = PluginInfo(
-            name, old.distribution, old.version, "failed", f"{type(error).__name__}: {error}", old.hooks
-        )
-        import warnings
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.info[name] = replace(old, status="failed", error=one_line(text, 300))
+        for registry in self._registries():
+            registry.drop_owner(name)
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
 
-        warnings.warn(f"dse plugin '{name}' failed and is skipped: {error}", RuntimeWarning, stacklevel=2)
+    def _registries(self) -> list[Registry[Any]]:
+        return [self.backends, self.technologies, self.loaders, self.accuracy_models, self.presets]
 
     def _collect(self) -> None:
-        """Ask every plugin to register, one implementation at a time, errors isolated."""
-        targets: list[tuple[str, Registry[Any], Callable[[Any], str]]] = [
-            ("dse_register_backends", self.backends, lambda b: b.name),
-            ("dse_register_technologies", self.technologies, lambda t: t.name),
-            ("dse_register_workload_loaders", self.loaders, lambda w: w.name),
-            ("dse_register_accuracy_models", self.accuracy_models, lambda a: a.name),
-            ("dse_register_presets", self.presets, lambda p: p.name),
-        ]
-        for hook_name, registry, key in targets:
-            for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-                owner = impl.plugin_name
+        """Ask every plugin to register, a plugin at a time, all or nothing per plugin.
 
-                def register(item: Any, registry: Registry[Any] = registry, key: Callable[[Any], str] = key,
-                             owner: str = owner) -> None:
-                    registry.add(key(item), item, owner)
-
-                def invoke(fn: Callable[..., Any], register: Callable[[Any], None] = register) -> Any:
-                    return fn(register=register)
-
-                self._call(impl, invoke)
-        for name, backend in self.backends.items():
+        A plugin whose hook raises, which registers something of the wrong kind, or which
+        takes a name another plugin registered first is refused as a whole (naming both).
+        Built-in plugins load first, so their names cannot be taken over unless the user
+        names the later plugin in ``DSE_PLUGIN_OVERRIDES``.
+        """
+        overrides = _names("DSE_PLUGIN_OVERRIDES")
+        for name, plugin in list(self.pm.list_name_plugin()):
+            if plugin is None or self.info.get(name, PluginInfo(name, "", "", "")).status != "loaded":
+                continue
+            staged: list[tuple[Registry[Any], str, Any]] = []
+            try:
+                for hook_name, registry, base in _targets(self):
+                    for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+                        if impl.plugin is plugin:
+                            impl.function(register=_stager(staged, registry, base))
+                problem = self._collision(name, staged, name in overrides)
+            except Exception as error:
+                if _strict():
+                    raise
+                self._fail(name, error)
+                continue
+            if problem:
+                if _strict():
+                    raise ValueError(problem)
+                self._fail(name, problem)
+                continue
+            for registry, key, item in staged:
+                registry.put(key, item, name)
+        for key, backend in self.backends.items():
             try:
                 backend.attach(self)
             except Exception as error:
                 if _strict():
                     raise
-                self._fail(self.backends.owner(name), error)
+                self._fail(self.backends.owner(key), error)
+
+    def _collision(self, name: str, staged: list[tuple[Registry[Any], str, Any]], allowed: bool) -> str | None:
+        seen: set[tuple[str, str]] = set()
+        for registry, key, _ in staged:
+            if (registry.kind, key) in seen:
+                return f"registers {registry.kind} '{key}' twice"
+            seen.add((registry.kind, key))
+            if key in registry and not allowed:
+                return (f"{registry.kind} '{key}' is already registered by {self.describe(registry.owner(key))}; "
+                        f"set DSE_PLUGIN_OVERRIDES={name} to let {self.describe(name)} replace it")
+        return None
+
+
+def _targets(plugins: Plugins) -> list[tuple[str, Registry[Any], type]]:
+    return [
+        ("dse_register_backends", plugins.backends, Backend),
+        ("dse_register_technologies", plugins.technologies, Technology),
+        ("dse_register_workload_loaders", plugins.loaders, WorkloadLoader),
+        ("dse_register_accuracy_models", plugins.accuracy_models, AccuracyModel),
+        ("dse_register_presets", plugins.presets, Preset),
+    ]
+
+
+def _stager(staged: list[tuple[Registry[Any], str, Any]], registry: Registry[Any],
+            base: type) -> Callable[[Any], None]:
+    """The ``register`` callable handed to a plugin: checks the item, keeps it until the
+    plugin's registration is known to be whole."""
+
+    def register(item: Any) -> None:
+        problem = registration_problem(registry.kind, base, item)
+        if problem:
+            raise PluginError(problem)
+        staged.append((registry, item.name, item))
+
+    return register
+
+
+def _unknown_hooks(names: list[str]) -> str:
+    import difflib
+
+    known = [n for n in dir(hookspecs) if n.startswith("dse_")]
+    texts = []
+    for name in sorted(names):
+        close = difflib.get_close_matches(name, known, n=1)
+        texts.append(f"unknown hook '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return "; ".join(texts)
+
+
+def _names(variable: str) -> set[str]:
+    return {n.strip() for n in os.environ.get(variable, "").split(",") if n.strip()}
 
 
 def _strict() -> bool:
@@ -212,7 +327,10 @@ def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
 
 
 def make_plugins(extra: Iterable[ModuleType | object] = (), *, entry_points: bool | None = None) -> Plugins:
-    """Build a fresh plugin manager: entry points (unless disabled) plus ``extra`` plugin objects."""
+    """Build a fresh plugin manager: entry points (unless disabled) plus ``extra`` plugin objects.
+
+    Failed plugins are listed in ``info`` and summarised in one RuntimeWarning.
+    """
     pm = pluggy.PluginManager("dse")
     pm.add_hookspecs(hookspecs)
     plugins = Plugins(pm)
@@ -221,33 +339,34 @@ def make_plugins(extra: Iterable[ModuleType | object] = (), *, entry_points: boo
         _load_entry_points(plugins)
     for index, plugin in enumerate(extra):
         name = getattr(plugin, "__name__", None) or f"extra-{index}"
-        pm.register(plugin, name=name)
-        plugins.info[name] = PluginInfo(name, "(registered in code)", "", "loaded", hooks=_hooks_of(pm, plugin))
-    pm.check_pending()
+        plugins._add(name, lambda plugin=plugin: plugin, "(registered in code)", "")
     plugins._collect()
+    summary = plugins.failure_summary()
+    if summary:
+        import warnings
+
+        warnings.warn(summary, PluginWarning, stacklevel=2)
     return plugins
 
 
+#: The distribution whose entry points are dse's own plugins: they load first.
+BUILT_IN = "dse"
+
+
 def _load_entry_points(plugins: Plugins) -> None:
-    blocked = {b.strip() for b in os.environ.get("DSE_BLOCK_PLUGINS", "").split(",") if b.strip()}
+    blocked = _names("DSE_BLOCK_PLUGINS")
     from dse.plugin.discovery import entry_points
 
-    for ep in entry_points():
+    # dse's own plugins first: a later plugin cannot take their names (DSE_PLUGIN_OVERRIDES)
+    for ep in sorted(entry_points(), key=lambda ep: (ep.distribution != BUILT_IN, ep.name)):
         dist, version = ep.distribution, ep.version
         if ep.name in blocked or plugins.pm.is_blocked(ep.name):
             plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "blocked")
             continue
-        if plugins.pm.has_plugin(ep.name):
+        if ep.name in plugins.info:
+            if plugins.info[ep.name].distribution != dist:  # the same name in two distributions
+                key = f"{dist}:{ep.name}"
+                plugins.info[key] = PluginInfo(key, dist, version, "failed",
+                                               f"entry point name '{ep.name}' is taken by {plugins.describe(ep.name)}")
             continue
-        try:
-            module = ep.load()
-            check_api(module)
-            plugins.pm.register(module, name=ep.name)
-        except Exception as error:
-            if _strict():
-                raise
-            plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "loaded")
-            plugins._fail(ep.name, error)
-            continue
-        plugins.info[ep.name] = PluginInfo(ep.name, dist, version, "loaded", hooks=_hooks_of(plugins.pm, module),
-                                           api=declared_api(module))
+        plugins._add(ep.name, ep.load, dist, version)

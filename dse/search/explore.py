@@ -378,11 +378,11 @@ def _run_processes(config: ExploreConfig, report: Callable[[Told], None]) -> Non
 
 def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
     import importlib
-    import logging
+    import warnings
 
     from dse.plugin.manager import make_plugins
 
-    logging.getLogger("dse").setLevel(logging.ERROR)  # the parent process has shown the warnings
+    warnings.simplefilter("ignore", RuntimeWarning)  # the parent process has summarised failed plugins
     try:
         plugins = make_plugins(extra=[importlib.import_module(m) for m in config.plugin_modules])
         run_worker(config, worker, plugins, lambda told: messages.put(("told", told)))

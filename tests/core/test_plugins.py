@@ -66,8 +66,21 @@ def test_misspelt_hook_is_caught() -> None:
         def dse_register_backend(self, register):  # missing the "s"
             pass
 
+
+    with pytest.warns(RuntimeWarning, match="unknown hook 'dse_register_backend' .did you mean 'dse_register_backends'"):
+        plugins = make_plugins(extra=[Misspelt()], entry_points=False)
+    assert plugins.info["extra-0"].status == "failed"  # the others still load (tests/hardening runs them)
+
+
+def test_misspelt_hook_raises_in_strict_mode(monkeypatch) -> None:
+    class Misspelt:
+        @dse.hookimpl
+        def dse_register_backend(self, register):
+            pass
+
     from pluggy import PluginValidationError
 
+    monkeypatch.setenv("DSE_STRICT_PLUGINS", "1")
     with pytest.raises(PluginValidationError, match="dse_register_backend"):
         make_plugins(extra=[Misspelt()], entry_points=False)
 

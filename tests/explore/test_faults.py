@@ -30,7 +30,9 @@ def test_each_fault_fails_its_own_trials_only(tmp_path: Path, toy_plugins: Plugi
         "raise": "ValueError: toy fault",  # the backend's own error for that row
         "nan": "energy_pj is NaN",  # no error given, a NaN objective
         "inf": "latency_s is inf",
-        "batch": "backend 'explore-toy': RuntimeError: toy batch fault",  # retried point by point
+        # retried point by point; the error names the plugin
+        "batch": "backend 'explore-toy' of plugin 'tests.explore.toy_plugin' (registered in code): "
+                 "RuntimeError: toy batch fault",
     }
     seen = set()
     for kind, state, error, energy in zip(fault, trials["state"], trials["error"], trials["energy_pj"], strict=True):

@@ -1,0 +1,98 @@
+"""What a plugin hands dse is checked where it crosses into the core.
+
+Registrations are checked when they are registered (an object of the right base class, not
+the class itself; a name; a pydantic ``Params`` model whose JSON Schema can be built, so that
+one bad backend never breaks `dse schema` for everyone). Values returned later (a ``Cost``,
+a batch frame, an ``Accuracy``) are checked by the code that receives them with
+:func:`check_cost` and :func:`batch_problems`. Every refusal is one line for
+:class:`PluginError`, which names the plugin and its version.
+"""
+
+from __future__ import annotations
+
+import math
+import reprlib
+from typing import Any
+
+from pydantic import BaseModel
+
+from dse.errors import DseInputError
+
+
+class PluginError(DseInputError):
+    """A plugin handed dse something it promised not to: one line naming the plugin."""
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """A bounded ``repr`` that never builds the whole text of a huge value (reprlib)."""
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = shortener.maxlong = limit
+    text = shortener.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line of at most ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _params_model(kind: str, item: Any) -> str | None:
+    params = getattr(item, "Params", None)
+    if not (isinstance(params, type) and issubclass(params, BaseModel)):
+        return f"{kind} '{item.name}': Params is {short(params)}, not a pydantic model class"
+    try:
+        params.model_json_schema()
+    except Exception as error:  # noqa: BLE001 - any failure here would break `dse schema`
+        return f"{kind} '{item.name}': Params has no JSON Schema ({type(error).__name__}: {one_line(str(error), 120)})"
+    return None
+
+
+def registration_problem(kind: str, base: type, item: Any) -> str | None:
+    """Why ``item`` cannot be registered as a ``kind`` (an instance of ``base``), or None."""
+    if isinstance(item, type):
+        return f"registered the class {item.__name__} as a {kind}; register an instance: {item.__name__}()"
+    if not isinstance(item, base):
+        return f"registered {short(item)} as a {kind}; expected a {base.__module__}.{base.__qualname__} instance"
+    name = getattr(item, "name", None)
+    if not isinstance(name, str) or not name.strip():
+        return f"registered a {kind} whose name is {short(name)}; expected a non-empty string"
+    if kind in ("backend", "accuracy model"):
+        return _params_model(kind, item)
+    if kind == "workload loader":
+        for attr in ("suffixes", "schemes"):
+            values = getattr(item, attr, ())
+            if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
+                return f"workload loader '{name}': {attr} is {short(values)}; expected a tuple of strings"
+    return None
+
+
+def cost_problem(cost: Any) -> str | None:
+    """Why ``cost`` is not a usable ``dse.Cost``, or None."""
+    from dse.schema.cost import Cost
+
+    if not isinstance(cost, Cost):
+        return f"returned {short(cost)} instead of a dse.Cost"
+    energy = cost.energy_pj
+    if not math.isfinite(energy) or energy < 0:
+        return f"returned energy {energy} pJ; expected finite and >= 0"
+    return None
+
+
+#: Batch columns that cannot be negative (NaN and infinity are judged by the evaluator).
+_NON_NEGATIVE = ("energy_pj", "latency_cycles", "latency_s", "area_mm2", "power_mw")
+
+
+def batch_problems(frame: Any) -> Any:
+    """For each row of a batch frame without an error, what is wrong with its totals (or null)."""
+    import polars as pl
+
+    problem = pl.lit(None, dtype=pl.String)
+    for name in reversed(_NON_NEGATIVE):
+        x = pl.col(name)
+        problem = pl.when(x < 0).then(pl.format(f"returned {name} {{}}; expected >= 0", x)).otherwise(problem)
+    # A design that takes cycles takes time: a clock so fast that seconds round to 0 is no result.
+    zero_time = (pl.col("latency_cycles") > 0) & (pl.col("latency_s") == 0)
+    problem = pl.when(problem.is_null() & zero_time)\
+        .then(pl.lit("returned latency_s 0 for a non-zero cycle count")).otherwise(problem)
+    return frame.select(pl.when(pl.col("error").is_null()).then(problem).otherwise(None)).to_series()
