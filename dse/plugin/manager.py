@@ -199,10 +199,10 @@ class Plugins:
                    if c.spec is None and not all(i.optionalhook for i in c.get_hookimpls())]
         if unknown:
             self.pm.unregister(plugin)
-            error = pluggy.PluginValidationError(plugin, _unknown_hooks(unknown))
+            invalid = pluggy.PluginValidationError(plugin, _unknown_hooks(unknown))
             if _strict():
-                raise error
-            self._fail(name, error)
+                raise invalid
+            self._fail(name, invalid)
             return
         self.info[name] = replace(self.info[name], hooks=_hooks_of(self.pm, plugin), api=declared_api(plugin))
 
@@ -303,6 +303,10 @@ def _stager(staged: list[tuple[Registry[Any], str, Any]], registry: Registry[Any
     return register
 
 
+def _given(plugin: object) -> Callable[[], object]:
+    return lambda: plugin
+
+
 def _unknown_hooks(names: list[str]) -> str:
     import difflib
 
@@ -339,7 +343,7 @@ def make_plugins(extra: Iterable[ModuleType | object] = (), *, entry_points: boo
         _load_entry_points(plugins)
     for index, plugin in enumerate(extra):
         name = getattr(plugin, "__name__", None) or f"extra-{index}"
-        plugins._add(name, lambda plugin=plugin: plugin, "(registered in code)", "")
+        plugins._add(name, _given(plugin), "(registered in code)", "")
     plugins._collect()
     summary = plugins.failure_summary()
     if summary:
