@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +37,30 @@ def _location(loc: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-def _shorten(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+def short(value: Any, limit: int = 60) -> str:
+    """A bounded ``repr`` that never builds the text of a huge value whole (reprlib): an
+    alias bomb's value is quoted in microseconds, not minutes."""
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = shortener.maxlong = limit
+    text = shortener.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Longest error line dse prints: a path, a field and what is allowed fit; a pasted value does not.
+MAX_LINE = 300
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` on one line of at most ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def first_message(error: ValidationError) -> str:
+    """The first error's message, located (``latency_cycles: Input should be ...``), one line."""
+    first = error.errors(include_url=False)[0]
+    loc = _location(first["loc"])
+    return one_line(f"{loc}: {first['msg']}" if loc else first["msg"], 200)
 
 
 def describe_validation_error(error: ValidationError, source: str, prefix: str = "") -> str:
@@ -51,14 +73,16 @@ def describe_validation_error(error: ValidationError, source: str, prefix: str =
     loc = _location(first["loc"])
     # Discriminated unions put the tag in the location (layers[0].conv2d.kernel); drop it.
     field = ".".join(p for p in loc.split(".") if p not in _UNION_TAGS) if loc else ""
-    field = prefix + field if field else prefix.rstrip(".")
-    message = first["msg"]
+    field = one_line(prefix + field if field else prefix.rstrip("."), 120)
+    message = one_line(first["msg"], 120)
     got = ""
-    if first["type"] not in ("missing", "extra_forbidden") and "input" in first:
-        got = f" (got {_shorten(first['input'])})"
+    # the input of a whole mapping (a model-level error) says nothing a user can act on
+    if first["type"] not in ("missing", "extra_forbidden") and "input" in first and not isinstance(
+            first["input"], dict):
+        got = f" (got {short(first['input'])})"
     where = f"{source}: {field}: " if field else f"{source}: "
     extra = f"; {len(error.errors())-1} more" if len(error.errors()) > 1 else ""
-    return f"{where}{message}{got}{extra}"
+    return one_line(f"{where}{message}{got}{extra}")
 
 
 # Tags of tagged unions (layer kinds in dse.schema.workload, the technology of

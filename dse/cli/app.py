@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from dse.errors import DseInputError
+from dse.errors import DseInputError, one_line
 
 if TYPE_CHECKING:
     from dse.cli.command_index import CommandIndex
@@ -63,7 +63,7 @@ class DseGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except DseInputError as error:
-            typer.echo(f"dse: {error}", err=True)
+            typer.echo(f"dse: {one_line(str(error))}", err=True)
             raise typer.Exit(code=2) from None
 
     def list_commands(self, ctx: Any) -> list[str]:

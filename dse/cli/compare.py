@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -93,11 +92,12 @@ def _architecture_record(path: Path, design: Design, workload: Workload) -> dict
 def _write_outputs(out: Path, grid: pl.DataFrame, points: Sequence[BreakEven], summary: dict[str, Any], name: str) -> None:
     from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
     from dse.results.crossover_plot import crossover_png
+    from dse.results.json_text import json_text
     from dse.results.provenance import provenance
 
     meta = provenance({"summary": summary}) | {"dse.compared": json.dumps(summary["compared"], sort_keys=True)}
     write_parquet_atomic(grid, out / "compare.parquet", meta)
-    write_bytes_atomic(json.dumps(summary, indent=2).encode(), out / "breakeven.json")
+    write_bytes_atomic(json_text(summary).encode(), out / "breakeven.json")
     crossover_png(grid, points, f"{name}: SNN / ANN energy", out / "crossover.png")
 
 

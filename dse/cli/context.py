@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -28,13 +26,8 @@ def context_plugins(ctx: typer.Context) -> Plugins:
 
 
 def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON (pydantic models, numpy numbers and paths included)."""
-    typer.echo(json.dumps(data, indent=2, default=_json_default))
+    """Print ``data`` as strict indented JSON (pydantic models, numpy numbers and paths included;
+    non-finite numbers as null)."""
+    from dse.results.json_text import json_text
 
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(type(value).__name__)
+    typer.echo(json_text(data))

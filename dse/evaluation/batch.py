@@ -28,7 +28,8 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
-from dse.plugin.checks import batch_problems, short
+from dse.errors import short
+from dse.plugin.checks import batch_problems
 from dse.plugin.manager import Plugins
 from dse.plugin.types import BATCH_COLUMNS, Accuracy, AccuracyModel, Backend, batch_schema
 from dse.results.provenance import config_hash
@@ -149,7 +150,8 @@ class BlockEvaluator:
 
     def _cost(self, workload: Workload, params: pl.DataFrame) -> pl.DataFrame:
         try:
-            frame = _checked(self.backend.cost_batch(workload, params, self.technology), params.height)
+            with np.errstate(all="ignore"):  # overflows become non-finite values, judged below
+                frame = _checked(self.backend.cost_batch(workload, params, self.technology), params.height)
         except Exception as error:  # noqa: BLE001 - retried point by point below
             if params.height == 1:
                 return _failed(1, _text(self.who, error))
@@ -171,8 +173,11 @@ class BlockEvaluator:
         return out.with_columns(pl.Series("config_hash", digests, dtype=pl.String))
 
     def _judge(self, frame: pl.DataFrame) -> Evaluation:
-        """Fail non-finite objectives; add constraint values, the worst one, and feasibility."""
-        watched = dict.fromkeys([*self.objectives, *(c.metric for c in self.constraints if c.op != "fits")])
+        """Fail non-finite objectives and totals; add constraint values, the worst one, and feasibility."""
+        # objectives first (their error is the one reported), then every total: no infinity
+        # reaches a results table, objective or not
+        watched = dict.fromkeys([*self.objectives, *(c.metric for c in self.constraints if c.op != "fits"),
+                                 *BATCH_COLUMNS[:5]])
         error = pl.col("error")
         for metric in watched:
             x = pl.col(metric)

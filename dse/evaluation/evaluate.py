@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from dse.errors import DseInputError, NestedParamsError, describe_validation_error
-from dse.plugin.checks import PluginError, cost_problem, one_line
+from dse.errors import DseInputError, NestedParamsError, describe_validation_error, first_message, one_line
+from dse.plugin.checks import PluginError, cost_problem
 from dse.plugin.manager import Plugins
 from dse.plugin.types import Backend
 from dse.schema.architecture import Architecture
@@ -54,9 +55,12 @@ def evaluate(workload: Workload, design: Design, source: str = "architecture") -
     non-negative ``Cost`` becomes one line naming the backend and its plugin."""
     who = f"backend '{design.backend.name}'" + (f" of {design.plugin}" if design.plugin else "")
     try:
-        cost = design.backend.cost(workload, design.params, design.technology)
+        with np.errstate(all="ignore"):  # an overflow is caught below as a non-finite value
+            cost = design.backend.cost(workload, design.params, design.technology)
     except DseInputError as error:
         raise DseInputError(f"{source}: {one_line(str(error))}") from None
+    except ValidationError as error:  # the Cost (or part of it) the backend built is refused
+        raise PluginError(f"{source}: {who} on workload '{workload.name}': {first_message(error)}") from None
     except Exception as error:  # noqa: BLE001 - any backend bug becomes one line
         raise PluginError(one_line(f"{source}: {who} failed on workload '{workload.name}': "
                                    f"{type(error).__name__}: {error}")) from None

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dse.errors import DseInputError, describe_validation_error
+from dse.errors import DseInputError, describe_validation_error, one_line, short
+from dse.inputs.safe_yaml import MAX_DEPTH, DuplicateKey, InputTooLarge, load_yaml
 from dse.plugin.manager import Plugins
 from dse.schema.architecture import Architecture
 from dse.schema.workload import Workload
@@ -29,17 +30,62 @@ def read_document(path: str | Path) -> dict[str, Any]:
         raise DseInputError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise DseInputError(f"{path}: cannot be read as text ({type(error).__name__})") from None
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        data = _parse_json(text) if kind == "JSON" else load_yaml(text)
+    except (InputTooLarge, DuplicateKey, ValueError) as error:
+        raise DseInputError(f"{path}: {_problem(error)}") from None
+    except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        if isinstance(error, json.JSONDecodeError):
-            where = f" at line {error.lineno}, column {error.colno}"
-        raise DseInputError(f"{path}: malformed {'JSON' if path.suffix == '.json' else 'YAML'}{where}") from None
+        raise DseInputError(f"{path}: malformed YAML{where}") from None
+    except RecursionError:
+        raise DseInputError(f"{path}: nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(data, dict):
         raise DseInputError(f"{path}: expected a mapping of fields at the top level, got {type(data).__name__}")
     return data
+
+
+def _problem(error: Exception) -> str:
+    """One line for a JSON error, a duplicate key or a document too large."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"malformed JSON at line {error.lineno}, column {error.colno}"
+    if isinstance(error, DuplicateKey):
+        mark = error.problem_mark
+        return f"{error.problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(error.problem)
+    return one_line(str(error), 200)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        seen: set[str] = set()
+        first = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {short(first)}")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number in JSON (RFC 8259)")
+
+
+def _parse_json(text: str) -> Any:
+    """JSON with duplicate keys, NaN/Infinity and nesting deeper than MAX_DEPTH refused."""
+    data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    if depth(data) > MAX_DEPTH:
+        raise ValueError(f"nests deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of plain data (a scalar is 1), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def validate_document(model: type[M], data: Any, source: str, prefix: str = "") -> M:

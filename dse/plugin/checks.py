@@ -11,30 +11,15 @@ a batch frame, an ``Accuracy``) are checked by the code that receives them with
 from __future__ import annotations
 
 import math
-import reprlib
 from typing import Any
 
 from pydantic import BaseModel
 
-from dse.errors import DseInputError
+from dse.errors import DseInputError, one_line, short
 
 
 class PluginError(DseInputError):
     """A plugin handed dse something it promised not to: one line naming the plugin."""
-
-
-def short(value: Any, limit: int = 80) -> str:
-    """A bounded ``repr`` that never builds the whole text of a huge value (reprlib)."""
-    shortener = reprlib.Repr()
-    shortener.maxstring = shortener.maxother = shortener.maxlong = limit
-    text = shortener.repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line of at most ``limit`` characters."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _params_model(kind: str, item: Any) -> str | None:

@@ -21,10 +21,10 @@ from typing import Any, Generic, TypeVar
 
 import pluggy
 
-from dse.errors import DseInputError
+from dse.errors import DseInputError, one_line
 from dse.plugin import hookspecs
 from dse.plugin.api_version import check_api, declared_api
-from dse.plugin.checks import PluginError, one_line, registration_problem
+from dse.plugin.checks import PluginError, registration_problem
 from dse.plugin.types import AccuracyModel, Backend, WorkloadLoader
 from dse.schema.preset import Preset
 from dse.schema.technology import Technology

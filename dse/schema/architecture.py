@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag
 
+from dse.schema.strict import StrictNumbers
 from dse.schema.technology import Technology
 
 
-class Architecture(BaseModel):
+class Architecture(StrictNumbers):
     """One design point. ``params`` is checked by the backend's own pydantic model."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     backend: str = Field(min_length=1, description="registered backend name (see `dse plugins`)")
     name: str = Field("design", min_length=1, description="design name")

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import ConfigDict, Field, PositiveInt
+
+from dse.schema.strict import StrictNumbers
 
 Shape = tuple[int, ...]
 Pair = PositiveInt | tuple[PositiveInt, PositiveInt]
@@ -30,8 +32,8 @@ def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(StrictNumbers):
+    """Frozen, no extra fields, numbers strict (dse.schema.strict)."""
 
 
 class Neuron(_Frozen):

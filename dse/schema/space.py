@@ -45,7 +45,9 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
+
+from dse.schema.strict import StrictNumbers
 
 #: Every quantity a trial measures that can be an objective or a constraint (units in the names).
 METRICS: tuple[str, ...] = ("energy_pj", "latency_s", "latency_cycles", "area_mm2", "power_mw", "accuracy")
@@ -69,8 +71,8 @@ _CONSTRAINT = re.compile(
 )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(StrictNumbers):
+    """Frozen, no extra fields, numbers strict (dse.schema.strict)."""
 
 
 class IntRange(_Frozen):

@@ -19,16 +19,16 @@ import bisect
 import math
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from dse.schema.strict import StrictNumbers
 
 Positive = Annotated[float, Field(gt=0.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
 
-class Technology(BaseModel):
+class Technology(StrictNumbers):
     """A process node's energy (pJ) and area (mm²) constants and the rules that interpolate them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, description="technology name, e.g. horowitz45 or horowitz45@22nm")
     node_nm: Positive = Field(description="process node (nm)")

@@ -42,7 +42,7 @@ class LemaireParams(BaseModel):
     neuron: Literal["auto", "IF", "LIF"] = Field(
         "auto", description="IF (no leak) or LIF (a leak MAC per neuron per step); auto: from the layer's neuron"
     )
-    clock_mhz: float = Field(100.0, gt=0, description="clock for the one-operation-per-cycle latency (MHz)")
+    clock_mhz: float = Field(100.0, gt=0, le=1e5, allow_inf_nan=False, description="clock for the one-operation-per-cycle latency (MHz)")
 
     def e_ram(self, bits: float) -> float:
         """Energy of one access to a memory of ``bits`` (pJ)."""

@@ -38,7 +38,7 @@ class OttatiParams(BaseModel):
     e_add_pj: float = Field(0.03, gt=0, description="8-bit add (pJ), Horowitz 2014")
     e_mul_pj: float = Field(0.2, gt=0, description="8-bit multiply (pJ), Horowitz 2014")
     e_mem_pj: float = Field(2.5, gt=0, description="8-bit SRAM word access (pJ): 20 pJ per 64-bit read of 32 KB / 8")
-    clock_mhz: float = Field(100.0, gt=0, description="clock for the one-event-per-cycle latency (MHz)")
+    clock_mhz: float = Field(100.0, gt=0, le=1e5, allow_inf_nan=False, description="clock for the one-event-per-cycle latency (MHz)")
 
 
 def _scale(p: OttatiParams, layer) -> tuple[float, float, float, float, float]:
