@@ -89,3 +89,10 @@ def describe_validation_error(error: ValidationError, source: str, prefix: str =
 # dse.schema.architecture): pydantic puts them in error locations; a user never wrote them.
 _UNION_TAGS = frozenset({"conv2d", "dense", "pool", "add", "flatten", "matmul", "mul", "softmax", "layernorm",
                          "activation", "reduce", "technology-name", "technology-table"})
+
+
+def file_error(error: OSError) -> str:
+    """One line for a failed file operation: the file, and what the system said."""
+    name = error.filename if error.filename is not None else ""
+    reason = error.strerror or type(error).__name__
+    return one_line(f"{name}: {reason}" if name != "" else f"{reason} ({short(str(error), 120)})")

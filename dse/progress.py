@@ -15,8 +15,8 @@ class Progress:
     def advance(self, count: int, front_size: int) -> None:
         """``count`` more finished; the merged front has ``front_size`` designs (0: not tracked)."""
 
-    def stop(self) -> None:
-        """The run ended (normally or not)."""
+    def stop(self, failed: bool = False) -> None:
+        """The run ended (``failed``: by an error, which is then the only thing to show)."""
 
 
 class RichProgress(Progress):
@@ -48,6 +48,10 @@ class RichProgress(Progress):
         rate = self._count / max(time.perf_counter() - self._begin, 1e-9)
         self._bar.update(self._task, advance=count, rate=rate, front=front_size)
 
-    def stop(self) -> None:
+    def stop(self, failed: bool = False) -> None:
         if self._task is not None:
+            if failed:  # the bar goes; the error line that follows stays alone on stderr
+                self._bar.live.transient = True
+                console = self._bar.live.console
+                console.quiet = not console.is_terminal
             self._bar.stop()

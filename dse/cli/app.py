@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from dse.errors import DseInputError, one_line
+from dse.errors import DseInputError, file_error, one_line
 
 if TYPE_CHECKING:
     from dse.cli.command_index import CommandIndex
@@ -64,6 +64,9 @@ class DseGroup(TyperGroup):
             return super().invoke(ctx)
         except DseInputError as error:
             typer.echo(f"dse: {one_line(str(error))}", err=True)
+            raise typer.Exit(code=2) from None
+        except OSError as error:  # a file dse cannot write (permissions, is a file, disk full)
+            typer.echo(f"dse: {file_error(error)}", err=True)
             raise typer.Exit(code=2) from None
 
     def list_commands(self, ctx: Any) -> list[str]:

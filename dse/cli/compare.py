@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -94,11 +95,14 @@ def _write_outputs(out: Path, grid: pl.DataFrame, points: Sequence[BreakEven], s
     from dse.results.crossover_plot import crossover_png
     from dse.results.json_text import json_text
     from dse.results.provenance import provenance
+    from dse.search.run_dir import claimed
 
     meta = provenance({"summary": summary}) | {"dse.compared": json.dumps(summary["compared"], sort_keys=True)}
-    write_parquet_atomic(grid, out / "compare.parquet", meta)
-    write_bytes_atomic(json_text(summary).encode(), out / "breakeven.json")
-    crossover_png(grid, points, f"{name}: SNN / ANN energy", out / "crossover.png")
+    # the guard of every --out directory: compare rewrites its own files, never another's
+    with claimed(out, {"kind": "compare"}):
+        write_parquet_atomic(grid, out / "compare.parquet", meta)
+        write_bytes_atomic(json_text(summary).encode(), out / "breakeven.json")
+        crossover_png(grid, points, f"{name}: SNN / ANN energy", out / "crossover.png")
 
 
 def _print(summary: dict[str, Any]) -> None:

@@ -56,8 +56,10 @@ def explore_command(
     progress = RichProgress(f"explore {loaded.name}", "trials")
     try:
         result = explore(config, plugins, progress)
-    finally:
-        progress.stop()
+    except BaseException:
+        progress.stop(failed=True)
+        raise
+    progress.stop()
     table = result.trials
     failed = table.filter((table["state"] == "FAIL") & table["error"].is_not_null()) if table is not None else None
     lines = [(f"{config.out}: {result.told} trials told in {result.seconds:.1f} s "

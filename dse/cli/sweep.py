@@ -39,8 +39,10 @@ def sweep_command(
     progress = RichProgress(f"sweep {name}", "points", show_front=False)
     try:
         result = sweep(config, plugins, progress)
-    finally:
-        progress.stop()
+    except BaseException:
+        progress.stop(failed=True)
+        raise
+    progress.stop()
     objectives = header.directions
     lines = [(f"{config.out}: {result.points:,} points ({result.evaluated:,} evaluated now, "
               f"{result.failed:,} of them failed)")]

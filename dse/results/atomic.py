@@ -6,6 +6,7 @@ A reader never sees half a file, and a failed write leaves any earlier file as i
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,10 +33,25 @@ def write_parquet_atomic(frame: pl.DataFrame, path: str | Path, metadata: Mappin
         frame.write_parquet(tmp, metadata=dict(metadata or {}))
         os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; results are for others to read too
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        converted = _as_os_error(error, path)
+        if converted is error:
+            raise
+        raise converted from error
     return path
+
+
+def _as_os_error(error: BaseException, path: Path) -> BaseException:
+    """A failed write as an OSError naming ``path`` (not the temporary file); polars reports
+    a system error as a ComputeError ending in ``(os error 28)``, so that is read too."""
+    number = error.errno if isinstance(error, OSError) else None
+    if number is None:
+        found = re.search(r"\(os error (\d+)\)", str(error))
+        number = int(found.group(1)) if found else None
+    if number is None:
+        return error
+    return OSError(number, os.strerror(number), str(path))
 
 
 def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
@@ -48,7 +64,10 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
             handle.write(data)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        converted = _as_os_error(error, path)
+        if converted is error:
+            raise
+        raise converted from error
     return path

@@ -150,7 +150,12 @@ def open_storage(url: str) -> tuple[optuna.storages.BaseStorage, Batch]:
     if url == MEMORY:
         return optuna.storages.InMemoryStorage(), nullcontext
     if url.startswith("journal:"):
-        backend = BatchedJournalFile(url[len("journal:"):])
+        path = Path(url[len("journal:"):])
+        if not str(path) or path.name in ("", ".", ".."):
+            raise DseInputError(f"--storage: '{url}' names no file; give journal:PATH (e.g. journal:study.journal)")
+        if not path.parent.is_dir():
+            raise DseInputError(f"--storage: {path.parent} (the directory of {url}) does not exist")
+        backend = BatchedJournalFile(path)
         return optuna.storages.JournalStorage(backend), backend.batch
     try:
         return optuna.storages.RDBStorage(url), nullcontext
@@ -191,11 +196,14 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
     identity = space_identity(space, config_hash(workload))
     run = {"kind": "explore", "space": identity, "study": config.study,
            "storage": "embedded" if config.embedded else config_hash(config.storage_url)}
+    # a storage of its own is opened before anything is written to --out: a bad URL leaves
+    # no run.json behind to refuse the corrected rerun
+    opened = None if config.storage is None else open_storage(config.storage_url)
     with claimed(config.out, run) as resumed:
         if resumed and config.storage_url == MEMORY:
             raise DseInputError(f"{config.out}: --storage memory keeps nothing and cannot continue the run "
                                 "there; choose another --out")
-        storage, batch = open_storage(config.storage_url)
+        storage, batch = opened or open_storage(config.storage_url)
         studies = [_shared_study(storage, batch, space, i, config, identity) for i in range(len(space.backends))]
         stored = [s.get_trials(deepcopy=False) for s in studies]
         progress.start(config.trials, sum(min(len(t), space.trials_for(i, config.trials))

@@ -107,10 +107,13 @@ class BatchedJournalFile(BaseJournalBackend):
 
     def _write(self, logs: list[dict[str, Any]]) -> int:
         data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs).encode()
-        with open(self._path, "ab") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with open(self._path, "ab") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:  # a full disk: the torn line is cut by the next writer (_repair)
+            raise OSError(error.errno, error.strerror, str(self._path)) from error
         return len(data)
 
     def _tail(self, offset: int) -> bytes:

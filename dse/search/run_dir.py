@@ -29,34 +29,71 @@ from dse.schema.space import SearchSpace
 
 RUN_FILE = "run.json"
 LOCK_FILE = ".lock"
+#: The names dse.results.atomic gives its temporary files.
+TEMPORARY = ".*.tmp"
 
 
 @contextmanager
 def claimed(out: Path, identity: dict[str, Any]) -> Generator[bool, None, None]:
-    """Own ``out`` for a run with ``identity``; yields True when it continues an earlier run."""
+    """Own ``out`` for a run with ``identity``; yields True when it continues an earlier run.
+
+    A refused directory is left as it was found (no lock file, no directory created); the
+    temporary files of a write that was killed are removed, since no other writer can be
+    working here while the lock is held.
+    """
+    if out.exists() and not out.is_dir():
+        raise DseInputError(f"{out}: --out is a file; give a directory")
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     record = out / RUN_FILE
-    fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = out / LOCK_FILE
+    had_lock = lock.exists()
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    refused = True
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            had_lock = True  # the other run's lock: never ours to remove
             raise DseInputError(f"{out}: another dse run is working in this directory") from None
-        if record.exists():
-            owner = json.loads(record.read_text())
-            if owner != identity:
-                raise DseInputError(
-                    f"{out}: holds another run ({_describe(owner)}); a run never overwrites another's files: "
-                    "choose another --out"
-                )
-            yield True
-            return
-        if any(p.name != LOCK_FILE for p in out.iterdir()):
+        owner = _owner(record) if record.exists() else None
+        if owner is not None and owner != identity:
+            raise DseInputError(
+                f"{out}: holds another run ({_describe(owner)}); a run never overwrites another's files: "
+                "choose another --out"
+            )
+        if owner is None and any(p.name != LOCK_FILE for p in out.iterdir()):
             raise DseInputError(f"{out}: exists, is not empty and holds no dse run; choose another --out")
-        write_bytes_atomic(json.dumps(identity, indent=2, sort_keys=True).encode(), record)
-        yield False
+        refused = False
+        remove_stale_temporaries(out)
+        if owner is None:
+            write_bytes_atomic(json.dumps(identity, indent=2, sort_keys=True).encode(), record)
+        yield owner is not None
     finally:
+        if refused and not had_lock:
+            lock.unlink(missing_ok=True)
+            if created:
+                out.rmdir()
         os.close(fd)
+
+
+def _owner(record: Path) -> dict[str, Any]:
+    try:
+        owner = json.loads(record.read_text())
+    except (OSError, ValueError):
+        owner = None
+    if not isinstance(owner, dict):
+        raise DseInputError(f"{record}: is not the record of a dse run (unreadable); choose another --out")
+    return owner
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Delete the ``.NAME.*.tmp`` files of atomic writes (dse.results.atomic) that a killed
+    process left in ``out`` and its direct subdirectories; the paths removed."""
+    stale = [p for pattern in (TEMPORARY, f"*/{TEMPORARY}") for p in out.glob(pattern) if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def _describe(identity: dict[str, Any]) -> str:
