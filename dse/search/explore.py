@@ -37,8 +37,8 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -158,10 +158,43 @@ def open_storage(url: str) -> tuple[optuna.storages.BaseStorage, Batch]:
         backend = BatchedJournalFile(path)
         return optuna.storages.JournalStorage(backend), backend.batch
     try:
-        return optuna.storages.RDBStorage(url), nullcontext
+        from dse.search.rdb import BatchedRDBStorage
+
+        rdb = BatchedRDBStorage(url)
+        return rdb, rdb.batch
     except Exception as error:  # noqa: BLE001 - a bad URL or an unreachable server is the user's to fix
         raise DseInputError(f"--storage: cannot open '{_redacted(url)}': {type(error).__name__}: "
                             f"{str(error).splitlines()[0]}") from None
+
+
+@contextmanager
+def storage_errors(url: str) -> Generator[None, None, None]:
+    """A storage that fails mid-run (a server gone, a corrupted journal) as one line.
+
+    Each generation is stored whole or not at all, so what is stored stays usable: the line
+    says to rerun once the storage is back.
+    """
+    try:
+        yield
+    except DseInputError:
+        raise
+    except Exception as error:
+        if not _storage_failure(error):
+            raise
+        cause = error.__cause__ or error
+        first = (str(cause).strip().splitlines() or [""])[0]
+        raise DseInputError(f"--storage: lost '{_redacted(url)}' ({type(cause).__name__}: {first}); every "
+                            "generation stored before is kept: rerun the same command to continue") from None
+
+
+def _storage_failure(error: BaseException) -> bool:
+    if isinstance(error, optuna.exceptions.StorageInternalError):
+        return True
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # no RDB storage without SQLAlchemy
+        return False
+    return isinstance(error, SQLAlchemyError)
 
 
 def _redacted(url: str) -> str:
@@ -199,7 +232,7 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
     # a storage of its own is opened before anything is written to --out: a bad URL leaves
     # no run.json behind to refuse the corrected rerun
     opened = None if config.storage is None else open_storage(config.storage_url)
-    with claimed(config.out, run) as resumed:
+    with claimed(config.out, run) as resumed, storage_errors(config.storage_url):
         if resumed and config.storage_url == MEMORY:
             raise DseInputError(f"{config.out}: --storage memory keeps nothing and cannot continue the run "
                                 "there; choose another --out")
@@ -282,6 +315,12 @@ def run_worker(config: ExploreConfig, worker: int, plugins: Plugins, report: Cal
     ``opened`` is the storage and its batch context, ``loaded`` the space and workload, when
     the caller has them already.
     """
+    with storage_errors(config.storage_url):
+        _work(config, worker, plugins, report, opened, loaded)
+
+
+def _work(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable[[Told], None],
+          opened: tuple[Any, Batch] | None, loaded: tuple[SearchSpace, Workload] | None) -> None:
     space, workload = loaded or _space(config, plugins)
     storage, batch = opened or open_storage(config.storage_url)
     me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -384,6 +423,28 @@ def _run_processes(config: ExploreConfig, report: Callable[[Told], None]) -> Non
         raise DseInputError("; ".join(errors or dead) + " (stored trials are kept: rerun to continue)")
 
 
+#: Seconds between a worker's checks that its parent is alive.
+PARENT_POLL_S = 0.2
+
+
+def _die_with_parent() -> None:
+    """End this worker as soon as its parent is gone, even by ``kill -9`` (which runs no
+    clean-up that could stop daemon processes): an orphan is adopted by another process, so
+    the parent pid changes. What the worker stored stays; its generation in flight is lost,
+    as for any killed process (a journal's torn line is cut by the next writer, a database
+    rolls the open transaction back)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dse-parent-watch", daemon=True).start()
+
+
 def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
     import importlib
     import warnings
@@ -391,6 +452,7 @@ def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
     from dse.plugin.manager import make_plugins
 
     warnings.simplefilter("ignore", RuntimeWarning)  # the parent process has summarised failed plugins
+    _die_with_parent()
     try:
         plugins = make_plugins(extra=[importlib.import_module(m) for m in config.plugin_modules])
         run_worker(config, worker, plugins, lambda told: messages.put(("told", told)))

@@ -30,6 +30,12 @@ from typing import Any
 
 from optuna.storages.journal import BaseJournalBackend
 
+from dse.errors import DseInputError, short
+
+
+class JournalCorrupt(DseInputError):
+    """A journal line that is not an operation."""
+
 
 class BatchedJournalFile(BaseJournalBackend):
     """An Optuna journal backend on one append-only file (see the module docstring)."""
@@ -140,5 +146,17 @@ class BatchedJournalFile(BaseJournalBackend):
             self._counted = end
         for number, line in enumerate(lines, start=first):
             if number >= log_number_from:
-                yield json.loads(line)
+                yield self._decode(number, line)
+
+    def _decode(self, number: int, line: bytes) -> dict[str, Any]:
+        """One operation; a line that is not one (a corrupted file) is one clear error."""
+        try:
+            log = json.loads(line)
+        except ValueError:
+            log = None
+        if not isinstance(log, dict) or not isinstance(log.get("op_code"), int):
+            raise JournalCorrupt(f"{self._path}: line {number + 1} is not an Optuna journal operation "
+                                 f"({short(line.decode('utf-8', 'replace'), 60)}); the file is corrupted: "
+                                 "restore it, or cut it before that line to keep the trials stored before it")
+        return log
 

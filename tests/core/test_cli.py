@@ -147,5 +147,6 @@ def test_a_backend_that_raises_gets_one_line_and_exit_2(tmp_path: Path) -> None:
                                 obj=plugins)
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"dse: {tmp_path / 'a.yaml'}: backend 'exploding' failed on workload 'paper-cnn': "
+        f"dse: {tmp_path / 'a.yaml'}: backend 'exploding' of plugin 'extra-0' (registered in code) failed on "
+        "workload 'paper-cnn': "
         "ZeroDivisionError: division by zero in the cost model")
