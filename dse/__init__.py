@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "make_plugins": "dse.plugin.manager",
     "DseInputError": "dse.errors",
     "NestedParamsError": "dse.errors",
+    "ModelUnavailable": "dse.errors",
     "describe_validation_error": "dse.errors",
     "install_hint": "dse.extras",
     "Architecture": "dse.schema",
@@ -78,6 +79,7 @@ __all__ = [
     "LayerCost",
     "LayerNormLayer",
     "MatmulLayer",
+    "ModelUnavailable",
     "MulLayer",
     "NestedParamsError",
     "Neuron",
@@ -123,7 +125,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from dse.cli.context import context_plugins, echo_json
-    from dse.errors import DseInputError, NestedParamsError, describe_validation_error
+    from dse.errors import DseInputError, ModelUnavailable, NestedParamsError, describe_validation_error
     from dse.extras import install_hint
     from dse.inputs.documents import load_workload, validate_document
     from dse.plugin.api_version import DSE_PLUGIN_API

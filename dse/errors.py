@@ -14,6 +14,12 @@ class DseInputError(Exception):
     """Bad user input: a file, a field and what is allowed, in one line."""
 
 
+class ModelUnavailable(DseInputError):
+    """A model (accuracy or cost) cannot run at all on this machine, e.g. a dependency is not
+    installed. Not one bad point: a search stops at once, before it stores a trial, with
+    this one line (which should say what to install)."""
+
+
 class NestedParamsError(Exception):
     """A composite backend's nested parameters failed their own model's validation.
 

@@ -40,6 +40,9 @@ def explore_command(
     out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="sampler seed (default: the space's)")] = None,
     activity: Annotated[Path | None, typer.Option("--activity", help=ACTIVITY_HELP)] = None,
+    allow_version_mix: Annotated[bool, typer.Option(
+        "--allow-version-mix", help="continue a study whose trials other plugin releases costed (marked in the "
+        "outputs and the report)")] = False,
 ) -> None:
     """Search a space for its Pareto front with Optuna; resumable; writes Parquet files and plots."""
     from dse.inputs.space import space_header
@@ -52,6 +55,7 @@ def explore_command(
         space_path=space, out=out or Path("runs") / loaded.name, study=study or loaded.name,
         trials=trials or loaded.trials, seed=loaded.seed if seed is None else seed, workers=workers,
         storage=storage, plugin_modules=_code_plugins(plugins), activity=activity,
+        allow_version_mix=allow_version_mix,
     )
     progress = RichProgress(f"explore {loaded.name}", "trials")
     try:
@@ -66,6 +70,8 @@ def explore_command(
               f"({result.trials_per_second:.0f} trials/s); {0 if table is None else table.height} in the study")]
     if result.stored_before:
         lines.append(f"resumed: the study already held {result.stored_before} trials")
+    if result.version_mix:
+        lines.append("plugin versions mixed in this study: " + " | ".join(result.version_mix))
     if failed is not None and failed.height:
         lines.append(f"{failed.height} trials failed; first error: {failed['error'][0]}")
     lines += _fit_lines(table)

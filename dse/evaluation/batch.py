@@ -19,6 +19,7 @@ when b = 0), and ``memory_fits`` gives 0 when it fits and 1 when it does not.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
-from dse.errors import short
+from dse.errors import ModelUnavailable, short
 from dse.plugin.checks import batch_problems
 from dse.plugin.manager import Plugins
 from dse.plugin.types import BATCH_COLUMNS, Accuracy, AccuracyModel, Backend, batch_schema
@@ -72,6 +73,7 @@ class BlockEvaluator:
             self.accuracy = (model, model.Params.model_validate(space.accuracy.params))
             owner = plugins.describe(plugins.accuracy_models.owner(model.name))
             self.accuracy_who = f"accuracy model '{model.name}' of {owner}"
+        self.plugin_versions = plugin_versions(plugins, entry.backend, space.accuracy.model if space.accuracy else None)
         self._prefix = f"{self.backend.name}|{self.technology_name}|{config_hash(workload)}|"
         self._workloads: OrderedDict[CacheKey, Workload | str] = OrderedDict()
         self._scores: dict[CacheKey, Accuracy | str] = {}
@@ -142,6 +144,8 @@ class BlockEvaluator:
         model, params = self.accuracy  # type: ignore[misc]
         try:
             score = model.accuracy(workload, knobs, params)
+        except ModelUnavailable as error:  # cannot run at all: the search stops before storing a trial
+            raise ModelUnavailable(f"{self.accuracy_who}: {error}") from None
         except Exception as error:  # noqa: BLE001 - a failing accuracy model fails its points only
             return _text(f"accuracy model '{model.name}'", error)
         if not isinstance(score, Accuracy) or not np.isfinite(score.value):
@@ -162,7 +166,8 @@ class BlockEvaluator:
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _identity(self, block: pl.DataFrame, param_cols: list[str], knob_cols: list[str]) -> pl.DataFrame:
-        """``params_json``, ``knobs_json`` (canonical: sorted keys) and ``config_hash`` per point."""
+        """``params_json``, ``knobs_json`` (canonical: sorted keys), ``config_hash`` and
+        ``plugin_versions`` per point."""
         knobs = block.select(pl.col(c).alias(c[len(KNOB_PREFIX):]) for c in sorted(knob_cols))
         out = pl.DataFrame({
             "params_json": _json(block.select(param_cols), block.height),
@@ -170,7 +175,8 @@ class BlockEvaluator:
         })
         digests = [hashlib.sha256(f"{self._prefix}{p}|{k}".encode()).hexdigest()[:16]
                    for p, k in zip(out["params_json"], out["knobs_json"], strict=True)]
-        return out.with_columns(pl.Series("config_hash", digests, dtype=pl.String))
+        return out.with_columns(pl.Series("config_hash", digests, dtype=pl.String),
+                                pl.lit(self.plugin_versions, dtype=pl.String).alias("plugin_versions"))
 
     def _judge(self, frame: pl.DataFrame) -> Evaluation:
         """Fail non-finite objectives and totals; add constraint values, the worst one, and feasibility."""
@@ -192,6 +198,15 @@ class BlockEvaluator:
         frame = frame.with_columns(pl.when(ok).then(worst).otherwise(None).alias("constraint_violation"))
         frame = frame.with_columns((ok & (pl.col("constraint_violation") <= 0)).fill_null(False).alias("feasible"))
         return Evaluation(frame, names)
+
+
+def plugin_versions(plugins: Plugins, backend: str, accuracy_model: str | None) -> str:
+    """JSON of the releases of the plugins that cost (and score) a trial:
+    ``{"backend:systolic": "dse 0.1.0", "accuracy:digits-proxy": "dse 0.1.0"}``."""
+    versions = {f"backend:{backend}": plugins.release(plugins.backends.owner(backend))}
+    if accuracy_model is not None:
+        versions[f"accuracy:{accuracy_model}"] = plugins.release(plugins.accuracy_models.owner(accuracy_model))
+    return json.dumps(versions, sort_keys=True)
 
 
 def apply_knobs(workload: Workload, knobs: dict[str, Any]) -> Workload:

@@ -172,6 +172,13 @@ class Plugins:
             where = f"({where})"
         return f"plugin '{plugin}'" + (f" {where}" if where else "")
 
+    def release(self, plugin: str) -> str:
+        """``DIST VERSION`` of plugin ``plugin`` (what trials record), or how it was registered."""
+        info = self.info.get(plugin)
+        if info is None:
+            return "unknown"
+        return " ".join(p for p in (info.distribution, info.version) if p) or "unknown"
+
     def failure_summary(self) -> str | None:
         """One line for every plugin that failed to load, or None when all loaded."""
         failed = [i for i in sorted(self.info.values(), key=lambda i: i.name) if i.status == "failed"]

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from dse.report.html import note, paragraph, preformatted, table
 from dse.report.sources import Contents, ParquetFile
+from dse.results.front_files import VERSION_MIX_KEY
 from dse.schema.space import SearchSpace
 
 
@@ -36,6 +37,11 @@ def provenance_html(contents: Contents, files: Sequence[ParquetFile]) -> str:
     if architectures:
         parts.append(table(["file", "architecture(s) (JSON, as recorded)"], architectures, table_id="architectures",
                            caption="Architectures costed, with every parameter"))
+    mixed = sorted({v for f in files for v in json.loads(f.metadata.get(VERSION_MIX_KEY) or "[]")})
+    if mixed:
+        parts.append(note("The trials of this run were costed by different plugin releases (resumed with "
+                          "--allow-version-mix): " + " | ".join(_plugins(v) for v in mixed)
+                          + ". Their front mixes two models."))
     hashes = [[_name(f, root), key.removeprefix("input_hash."), value]
               for f in files for key, value in sorted(f.metadata.items()) if key.startswith("input_hash.")]
     parts.append(table(["file", "input", "sha256 (16 hex)"], hashes, table_id="inputs",

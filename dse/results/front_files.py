@@ -36,6 +36,10 @@ class FrontSummary:
     reference: tuple[float, ...] | None  # in the objectives' own orientation
 
 
+#: Parquet metadata key listing the plugin releases of a run whose trials mix several.
+VERSION_MIX_KEY = "dse.plugin_versions_mixed"
+
+
 def run_metadata(space: SearchSpace, inputs: Mapping[str, Any], activity: Path | None = None) -> dict[str, str]:
     """Parquet key-value metadata of a run's files (``dse.activity``: the activity file it was run with)."""
     meta = provenance(inputs)

@@ -27,6 +27,7 @@ pareto                 bool     on the merged front of the run (null in sweep ch
 params_json            str      backend parameters, dotted names ({"rows": 16, "ann.cols": 8})
 knobs_json             str      workload and accuracy knobs ({"timesteps": 4})
 config_hash            str      sha256 (16 hex) of backend, technology, workload, params, knobs
+plugin_versions        str      {"backend:NAME": "DIST VERSION", "accuracy:NAME": ...} that costed it
 worker                 str      host:pid of the process that evaluated it
 =====================  =======  ==========================================================
 """
@@ -62,13 +63,15 @@ TRIALS_SCHEMA: dict[str, Any] = {
     "params_json": pl.String,
     "knobs_json": pl.String,
     "config_hash": pl.String,
+    "plugin_versions": pl.String,
     "worker": pl.String,
 }
 
 #: Fields of a trial's ``dse`` user attribute that are columns of the table.
 RECORD_FIELDS: tuple[str, ...] = (
     "error", "energy_pj", "latency_cycles", "latency_s", "area_mm2", "power_mw", "memory_fits", "accuracy",
-    "constraint_violation", "constraints_json", "feasible", "params_json", "knobs_json", "config_hash", "worker",
+    "constraint_violation", "constraints_json", "feasible", "params_json", "knobs_json", "config_hash", "plugin_versions",
+    "worker",
 )
 
 

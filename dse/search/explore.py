@@ -33,6 +33,7 @@ Plugins registered in code are imported again in each worker by module name.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -49,12 +50,12 @@ import polars as pl
 from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseInputError
-from dse.evaluation.batch import BlockEvaluator
+from dse.evaluation.batch import BlockEvaluator, plugin_versions
 from dse.inputs.space import read_space
 from dse.plugin.manager import Plugins
 from dse.progress import Progress
 from dse.results.atomic import write_parquet_atomic
-from dse.results.front_files import mark_front, run_metadata, summarize, write_front_files
+from dse.results.front_files import VERSION_MIX_KEY, mark_front, run_metadata, summarize, write_front_files
 from dse.results.pareto import dominated_by, minimization, pareto_mask
 from dse.results.provenance import config_hash
 from dse.results.trials import evaluation_record, trial_rows, trials_frame
@@ -67,6 +68,8 @@ from dse.search.run_dir import claimed, space_identity, sub_study_name
 
 JOURNAL_FILE = "study.journal"
 MEMORY = "memory"
+#: User attribute of a trial that retries a failed one (its number).
+RETRY_ATTR = "dse.retry_of"
 #: Key of the study attribute that ties a study to the space it was made from.
 SPACE_HASH_ATTR = "dse.space_hash"
 
@@ -86,6 +89,7 @@ class ExploreConfig:
     storage: str | None = None  # None: the embedded journal in ``out``
     plugin_modules: tuple[str, ...] = ()
     activity: Path | None = None  # measured densities for the space's workload (--activity)
+    allow_version_mix: bool = False  # continue a study costed by other plugin releases
 
     @property
     def storage_url(self) -> str:
@@ -117,6 +121,7 @@ class ExploreResult:
     reference: tuple[float, ...] | None = None
     resumed: bool = False
     stored_before: int = 0  # trials the study held when this run started
+    version_mix: list[str] = field(default_factory=list)  # plugin releases, when more than one costed the trials
     files: list[Path] = field(default_factory=list)
 
     @property
@@ -239,6 +244,8 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
         storage, batch = opened or open_storage(config.storage_url)
         studies = [_shared_study(storage, batch, space, i, config, identity) for i in range(len(space.backends))]
         stored = [s.get_trials(deepcopy=False) for s in studies]
+        if not config.allow_version_mix:
+            _refuse_other_versions(space, plugins, studies, stored)
         progress.start(config.trials, sum(min(len(t), space.trials_for(i, config.trials))
                                           for i, t in enumerate(stored)))
         tracker = FrontTracker(len(space.objectives))
@@ -288,6 +295,26 @@ def _shared_study(storage: Any, batch: Batch, space: SearchSpace, index: int, co
     return study
 
 
+def _refuse_other_versions(space: SearchSpace, plugins: Plugins, studies: list[optuna.Study],
+                           stored: list[list[FrozenTrial]]) -> None:
+    """A study whose trials were costed by other plugin releases is not continued silently:
+    one front would mix two models."""
+    for index, (study, trials) in enumerate(zip(studies, stored, strict=True)):
+        now = plugin_versions(plugins, space.backends[index].backend,
+                              space.accuracy.model if space.accuracy else None)
+        recorded = {(t.user_attrs.get("dse") or {}).get("plugin_versions") for t in trials}
+        before = {str(v) for v in recorded if v is not None and v != now}
+        if before:
+            raise DseInputError(
+                f"--study: study '{study.study_name}' holds trials costed by {_releases(min(before))}; "
+                f"installed now: {_releases(now)}; rerun with --allow-version-mix to continue anyway (marked in "
+                "the outputs and the report), or choose another --study or --out")
+
+
+def _releases(versions: str) -> str:
+    return ", ".join(f"{name} {release}" for name, release in sorted(json.loads(versions).items()))
+
+
 def _feasible_objectives(trials: list[FrozenTrial], space: SearchSpace) -> list[list[float]]:
     """Minimised objective rows of the feasible trials among ``trials``."""
     rows = [t.values for t in trials if t.state == TrialState.COMPLETE and (t.user_attrs.get("dse") or {}).get(
@@ -327,12 +354,16 @@ def _work(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable
     backends = []
     for index, entry in enumerate(space.backends):
         shared = optuna.load_study(study_name=sub_study_name(config.study, entry.backend), storage=storage)
-        existing = len(shared.get_trials(deepcopy=False))
+        trials = shared.get_trials(deepcopy=False)
         work = optuna.create_study(directions=list(space.objectives.values()),
-                                   sampler=make_sampler(space.sampler, worker_seed(config.seed, worker, index, existing)))
+                                   sampler=make_sampler(space.sampler, worker_seed(config.seed, worker, index, len(trials))))
         work.set_metric_names(list(space.objectives))
+        retry = unretried_failures(trials)
+        if worker == 0:  # one worker retries them; every worker's budget makes room for them
+            for failed in retry:
+                work.enqueue_trial(failed.params, user_attrs={RETRY_ATTR: failed.number}, skip_if_exists=False)
         backends.append(_Backend(index, shared, work, BlockEvaluator(space, index, workload, plugins),
-                                 space.trials_for(index, config.trials)))
+                                 space.trials_for(index, config.trials) + len(retry)))
     active = list(backends)
     while active:
         for backend in list(active):
@@ -341,6 +372,17 @@ def _work(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable
                 active.remove(backend)
             else:
                 report(told)
+
+
+def unretried_failures(trials: list[FrozenTrial]) -> list[FrozenTrial]:
+    """Failed trials of earlier runs that no trial has retried yet.
+
+    A resumed study retries each of them once (as a new trial with the same parameters, its
+    ``dse.retry_of`` attribute naming the failed one): a failure may have come from the
+    machine (a missing dependency, since installed), not from the design.
+    """
+    retried = {t.user_attrs.get(RETRY_ATTR) for t in trials}
+    return [t for t in trials if t.state == TrialState.FAIL and t.number not in retried]
 
 
 def _mirror(backend: _Backend, me: str) -> int:
@@ -472,6 +514,10 @@ def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload
     summary = summarize(table.lazy(), space.directions)
     trials = mark_front(table, summary.front)
     meta = run_metadata(space, {"space": space, "workload": workload}, config.activity)
+    mixed = sorted(v for v in trials["plugin_versions"].unique().to_list() if v is not None)
+    if len(mixed) > 1:  # resumed with --allow-version-mix: every file says so
+        meta[VERSION_MIX_KEY] = json.dumps(mixed)
+        result.version_mix = mixed
     result.files = [write_parquet_atomic(trials, config.out / "trials.parquet", meta)]
     front = replace(summary, front=mark_front(summary.front, summary.front))
     result.files += write_front_files(config.out, front, space.directions, meta, space.name)

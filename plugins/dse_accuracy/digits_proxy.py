@@ -20,11 +20,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import Accuracy, AccuracyModel, DenseLayer, DseInputError, Workload, install_hint
+from dse import Accuracy, AccuracyModel, DenseLayer, DseInputError, ModelUnavailable, Workload, install_hint
 from dse_accuracy.knobs import Knobs, resolve_knobs
 
 #: Bump when training changes what a knob set measures: old cache entries are then ignored.
 CACHE_VERSION = 1
+#: The distributions whose releases change what training measures (the [train] extra).
+TRAIN_DISTRIBUTIONS = ("torch", "scikit-learn", "numpy")
 #: sklearn's digits: 8×8 pixel images of 10 classes (sklearn.datasets.load_digits).
 DIGITS_INPUTS = 64
 DIGITS_CLASSES = 10
@@ -101,7 +103,24 @@ def _key_payload(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams
         "sizes": list(sizes),
         "knobs": knobs.model_dump(),
         "training": params.model_dump(include={"epochs", "batch_size", "learning_rate"}),
+        # a model trained under another framework release is another model (4 of 39 knob
+        # sets differed by up to 4.7 accuracy points between two torch releases, issue 16)
+        "frameworks": framework_versions(),
     }
+
+
+def framework_versions() -> dict[str, str | None]:
+    """Installed versions of the training frameworks (None: not installed), read from the
+    package metadata so that a cache hit imports neither."""
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for dist in TRAIN_DISTRIBUTIONS:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
 
 
 def _train(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams) -> dict[str, Any]:
@@ -110,7 +129,7 @@ def _train(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams) -> d
         try:
             importlib.import_module(module)
         except ImportError:
-            raise DseInputError(
+            raise ModelUnavailable(
                 f"digits-proxy needs PyTorch and scikit-learn ({module} is missing): {install_hint('train')}"
             ) from None
     import torch
