@@ -29,7 +29,11 @@ class DuplicateKey(yaml.constructor.ConstructorError):
     """A mapping names the same key twice (YAML says keys are unique; PyYAML keeps the last)."""
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (several times faster), else PyYAML's own.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     def construct_document(self, node: yaml.Node) -> Any:
         _measure(node)
         return super().construct_document(node)
@@ -45,7 +49,8 @@ class _Loader(yaml.SafeLoader):
             if duplicate:
                 raise DuplicateKey(None, None, f"duplicate key {key!r}"[:80], key_node.start_mark)
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _measure(root: yaml.Node) -> None:

@@ -76,10 +76,10 @@ class Cost(BaseModel):
                     raise ValueError(f"layer '{layer.name}': energy component '{key}' is {value}")
         if not math.isfinite(self.latency_cycles) or not math.isfinite(self.area_mm2):
             raise ValueError(f"latency {self.latency_cycles} or area {self.area_mm2} is not finite")
-        # A clock so slow or so fast (clock_mhz 1e-320 or 1e308) that seconds overflow or
-        # round to zero is no design: latency_s must be finite, and positive if cycles are.
+        # A clock so slow or so fast (clock_mhz 1e-320 or 1e308) that seconds overflow, or
+        # the clock itself does in Hz (so that any cycle count takes 0 s), is no design.
         seconds = self.latency_s
-        if not math.isfinite(seconds) or (self.latency_cycles > 0 and seconds <= 0):
+        if not math.isfinite(self.clock_mhz * 1e6) or not math.isfinite(seconds):
             raise ValueError(f"clock {self.clock_mhz:g} MHz gives a latency of {seconds:g} s for "
                              f"{self.latency_cycles:g} cycles; expected finite and positive")
         return self

@@ -149,12 +149,12 @@ class BatchedJournalFile(BaseJournalBackend):
                 yield self._decode(number, line)
 
     def _decode(self, number: int, line: bytes) -> dict[str, Any]:
-        """One operation; a line that is not one (a corrupted file) is one clear error."""
+        """One operation (a JSON object); a line that is not one (a corrupted file) is one clear error."""
         try:
             log = json.loads(line)
         except ValueError:
             log = None
-        if not isinstance(log, dict) or not isinstance(log.get("op_code"), int):
+        if not isinstance(log, dict):
             raise JournalCorrupt(f"{self._path}: line {number + 1} is not an Optuna journal operation "
                                  f"({short(line.decode('utf-8', 'replace'), 60)}); the file is corrupted: "
                                  "restore it, or cut it before that line to keep the trials stored before it")
