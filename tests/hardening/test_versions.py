@@ -85,7 +85,8 @@ def test_a_model_that_cannot_run_stops_before_the_first_trial(tmp_path: Path) ->
                   cwd=tmp_path, env={"DSE_CACHE_DIR": str(tmp_path / "cache")})
     assert run.code == 2
     assert run.err_lines == [("dse: accuracy model 'digits-proxy' of plugin 'accuracy' (dse 0.1.0): digits-proxy "
-                             "needs PyTorch and scikit-learn (torch is missing): pip install 'dse[train]'")]
+                             "needs PyTorch and scikit-learn (torch is missing): pip install -e '.[train]' in a checkout, "
+                              "or pip install 'dse[train]'")]
     assert _stored(tmp_path / "out") == []  # not one trial stored
     assert not (tmp_path / "out" / "trials.parquet").exists()
 
