@@ -87,7 +87,8 @@ def pareto_png(background: pl.DataFrame, front: pl.DataFrame, objectives: Object
             part = front.filter(pl.col("backend") == backend).sort(x)
             axes.scatter(part[x].to_numpy(), part[y].to_numpy(), s=22, c=colours[backend], edgecolors="k",
                          linewidths=0.4, label=f"front: {backend}")
-        both = pl.concat([background.select(x, y), front.select(x, y)]) if front.height else background.select(x, y)
+        shown = list(dict.fromkeys((x, y)))  # one objective: x and y are the same column
+        both = pl.concat([background.select(shown), front.select(shown)]) if front.height else background.select(shown)
         style_pair_axes(axes, both, x, y, objectives)
         if k == 0:
             axes.legend(fontsize=8)

@@ -87,7 +87,7 @@ def evaluation_record(row: dict[str, Any], constraint_names: Sequence[str], work
 
 
 def _finite_or_none(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):  # JSON has no NaN
+    if isinstance(value, float) and not math.isfinite(value):  # JSON has no NaN or Infinity
         return None
     return value
 
@@ -118,6 +118,9 @@ def evaluation_frame(evaluated: pl.DataFrame, constraint_names: Sequence[str], *
                                     .struct.json_encode()).to_series() if columns
                    else pl.Series(["{}"] * evaluated.height))
     n = evaluated.height
+    floats = [name for name, dtype in evaluated.schema.items() if dtype == pl.Float64]
+    evaluated = evaluated.with_columns(  # no NaN or infinity in a results table: null, as in explore's
+        pl.when(pl.col(name).is_finite()).then(pl.col(name)).otherwise(None).alias(name) for name in floats)
     return evaluated.with_columns(
         pl.lit(study).alias("study"),
         pl.int_range(first_trial, first_trial + n, dtype=pl.Int64).alias("trial"),

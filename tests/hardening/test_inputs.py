@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
@@ -123,3 +124,25 @@ def test_json_output_is_strict_json(cli: Cli) -> None:
 
     assert code == 0
     json.loads(out, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("command", ["explore", "sweep"])
+def test_an_infinite_latency_fails_its_trials_and_no_table_holds_infinity(tmp_path: Path, cli: Cli,
+                                                                          command: str) -> None:
+    (tmp_path / "w.yaml").write_text((ROOT / "examples" / "workloads" / "paper-cnn.yaml").read_text())
+    space = {"name": "slow-clock", "workload": "w.yaml", "objectives": {"energy_pj": "minimize"},
+             "backends": [{"backend": "systolic", "technology": "horowitz45",
+                           "params": {"rows": {"type": "int", "low": 4, "high": 32}, "clock_mhz": 1e-320}}],
+             "sampler": {"name": "random", "batch_size": 10}, "trials": 10, "seed": 0}
+    path = tmp_path / "space.yaml"
+    path.write_text(yaml.safe_dump(space))
+    args = ["--random", "10"] if command == "sweep" else []
+    code, _, err = cli(command, path, *args, "--out", tmp_path / "out")
+    assert code == 0, err
+    table = pl.read_parquet(tmp_path / "out" / ("points" if command == "sweep" else "trials.parquet"))
+    assert table.height == 10 and (table["state"] == "FAIL").all()
+    # 1e-320 MHz is 1e-314 Hz: any cycle count takes infinite seconds, and the leakage energy
+    # of an infinite run is no number; energy, the objective, is the first total checked
+    assert set(table["error"]) == {"energy_pj is NaN"}
+    floats = table.select(pl.col(pl.Float64))
+    assert not floats.select(pl.any_horizontal(pl.all().is_infinite() | pl.all().is_nan()).any()).item()
