@@ -217,3 +217,43 @@ def test_negative_latency_from_a_batch_path_never_reaches_the_front(tmp_path: Pa
     front = pl.read_parquet(tmp_path / "out" / "pareto.parquet")
     assert front.height > 0 and (front["latency_s"] >= 0).all()
     assert trials.height == 40  # every trial was told: none lost
+
+
+LIAR = """
+import dse
+from pydantic import BaseModel, ConfigDict
+
+
+class P(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Liar(dse.AccuracyModel):
+    name = "liar"
+    Params = P
+
+    def accuracy(self, workload, knobs, params):
+        return {"value": 1.5}
+
+
+@dse.hookimpl
+def dse_register_accuracy_models(register):
+    register(Liar())
+"""
+
+
+def test_an_accuracy_that_is_not_an_accuracy_fails_its_trials_naming_the_plugin(tmp_path: Path) -> None:
+    site = add_distribution(tmp_path / "site", "liar", "0.2", {"liar": "liar_mod"}, {"liar_mod": LIAR})
+    (tmp_path / "w.yaml").write_text(PAPER_CNN.read_text())
+    space = {"name": "liar", "workload": "w.yaml", "objectives": {"energy_pj": "minimize", "accuracy": "maximize"},
+             "accuracy": {"model": "liar"},
+             "backends": [{"backend": "systolic", "technology": "horowitz45",
+                           "params": {"rows": {"type": "int", "low": 4, "high": 32}}}],
+             "sampler": {"name": "random", "batch_size": 10}, "trials": 10, "seed": 1}
+    (tmp_path / "space.yaml").write_text(yaml.safe_dump(space))
+    run = run_dse(site, "explore", "space.yaml", "--out", "out", cwd=tmp_path)
+    assert run.code == 0 and not [line for line in run.err_lines if line.startswith("dse:")], run.stderr  # the bar only
+    trials = pl.read_parquet(tmp_path / "out" / "trials.parquet")
+    assert trials.height == 10 and (trials["state"] == "FAIL").all()
+    assert set(trials["error"]) == {("accuracy model 'liar' of plugin 'liar' (liar 0.2): returned {'value': 1.5}, "
+                                    "not a finite dse.Accuracy")}
