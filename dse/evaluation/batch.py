@@ -202,7 +202,7 @@ class BlockEvaluator:
 
 def plugin_versions(plugins: Plugins, backend: str, accuracy_model: str | None) -> str:
     """JSON of the releases of the plugins that cost (and score) a trial:
-    ``{"backend:systolic": "dse 0.1.0", "accuracy:digits-proxy": "dse 0.1.0"}``."""
+    ``{"backend:systolic": "dse-accel 0.1.0", "accuracy:digits-proxy": "dse-accel 0.1.0"}``."""
     versions = {f"backend:{backend}": plugins.release(plugins.backends.owner(backend))}
     if accuracy_model is not None:
         versions[f"accuracy:{accuracy_model}"] = plugins.release(plugins.accuracy_models.owner(accuracy_model))

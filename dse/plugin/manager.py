@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import pluggy
 
 from dse.errors import DseInputError, one_line
+from dse.extras import DISTRIBUTION
 from dse.plugin import hookspecs
 from dse.plugin.api_version import check_api, declared_api
 from dse.plugin.checks import PluginError, registration_problem
@@ -361,7 +362,7 @@ def make_plugins(extra: Iterable[ModuleType | object] = (), *, entry_points: boo
 
 
 #: The distribution whose entry points are dse's own plugins: they load first.
-BUILT_IN = "dse"
+BUILT_IN = DISTRIBUTION
 
 
 def _load_entry_points(plugins: Plugins) -> None:

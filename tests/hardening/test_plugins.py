@@ -8,15 +8,19 @@ that the built-in results are the ones dse gives without the plugin (nothing los
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from pathlib import Path
 
 import polars as pl
 import pytest
 import yaml
 
+from dse.extras import DISTRIBUTION
 from tests.hardening.distributions import add_distribution, run_dse
 
 ROOT = Path(__file__).resolve().parents[2]
+#: How errors name dse's own plugins' release: "dse-accel 0.1.0".
+BUILT = f"{DISTRIBUTION} {metadata.version(DISTRIBUTION)}"
 PAPER_CNN = ROOT / "examples" / "workloads" / "paper-cnn.yaml"
 SYSTOLIC = ROOT / "examples" / "architectures" / "systolic.yaml"
 
@@ -87,7 +91,7 @@ def test_a_plugin_cannot_take_over_a_built_in_backend(tmp_path: Path, baseline: 
         assert run.code == 0
         assert run.err_lines == [
             ("dse: warning: 1 plugin failed and skipped (see `dse plugins`): plugin 'aaa' (evil-takeover 6.6.6): "
-            "backend 'systolic' is already registered by plugin 'systolic' (dse 0.1.0); set "
+            f"backend 'systolic' is already registered by plugin 'systolic' ({BUILT}); set "
             "DSE_PLUGIN_OVERRIDES=aaa to let plugin 'aaa' (evil-takeover 6.6.6) replace it")]
         assert _energy(run.stdout) == baseline[arch.stem]
 

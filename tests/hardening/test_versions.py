@@ -20,6 +20,7 @@ import polars as pl
 import pytest
 
 from dse import install_hint
+from dse.extras import DISTRIBUTION
 from dse.plugin.manager import Plugins
 from dse.search.explore import ExploreConfig, explore
 from tests.explore import toy_plugin
@@ -85,7 +86,7 @@ def test_a_model_that_cannot_run_stops_before_the_first_trial(tmp_path: Path) ->
     run = run_dse(hidden, "explore", ROOT / "spaces" / "to-spike-or-not.yaml", "--trials", "30", "--out", "out",
                   cwd=tmp_path, env={"DSE_CACHE_DIR": str(tmp_path / "cache")})
     assert run.code == 2
-    assert run.err_lines == [("dse: accuracy model 'digits-proxy' of plugin 'accuracy' (dse 0.1.0): digits-proxy "
+    assert run.err_lines == [(f"dse: accuracy model 'digits-proxy' of plugin 'accuracy' ({DISTRIBUTION} {metadata.version(DISTRIBUTION)}): digits-proxy "
                              f"needs PyTorch and scikit-learn (torch is missing): {install_hint('train')}")]
     assert _stored(tmp_path / "out") == []  # not one trial stored
     assert not (tmp_path / "out" / "trials.parquet").exists()
