@@ -185,7 +185,7 @@ class Plugins:
         failed = [i for i in sorted(self.info.values(), key=lambda i: i.name) if i.status == "failed"]
         if not failed:
             return None
-        parts = "; ".join(f"{self.describe(i.name)}: {one_line(i.error, 160)}" for i in failed)
+        parts = "; ".join(f"{self.describe(i.name)}: {i.error}" for i in failed)  # each bounded by _fail
         noun = "plugin" if len(failed) == 1 else "plugins"
         return f"{len(failed)} {noun} failed and skipped (see `dse plugins`): {parts}"
 
