@@ -29,7 +29,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "Architecture", "Preset", "Technology", "scale_technology", "Cost", "LayerCost",
     ),
     "Inputs and errors": (
-        "load_workload", "validate_document", "DseInputError", "NestedParamsError", "describe_validation_error",
+        "load_workload", "validate_document", "DseInputError", "ModelUnavailable", "NestedParamsError", "describe_validation_error",
         "install_hint",
     ),
     "Results and commands": (
