@@ -164,12 +164,12 @@ def _plugin_warnings_as_one_line() -> None:
     """Print the failed-plugin summary (dse.plugin.manager.PluginWarning) as one stderr line."""
     import warnings
 
-    from dse.plugin.manager import PluginWarning
-
     show = warnings.showwarning
 
     def one_line_show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-        if isinstance(category, type) and issubclass(category, PluginWarning):
+        # by name: importing the plugin manager here would load pydantic for `dse --help`
+        if (getattr(category, "__module__", ""), getattr(category, "__name__", "")) == (
+                "dse.plugin.manager", "PluginWarning"):
             typer.echo(f"dse: warning: {message}", err=True)
         else:
             show(message, category, *args, **kwargs)
