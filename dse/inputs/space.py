@@ -8,6 +8,7 @@ it?) and every parameter value at the corners of its range (the backend's model 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -95,10 +96,23 @@ def _check_param_name(model: type[BaseModel], dotted: str, where: str) -> None:
     part, _, rest = dotted.partition(".")
     fields = model.model_fields
     if part not in fields:
-        raise DseInputError(f"{where}: not a parameter of this backend (parameters: {', '.join(fields)})")
+        raise DseInputError(f"{where}: not a parameter of this backend ({_parameter_hint(part, list(fields))})")
     annotation = fields[part].annotation
     if rest and isinstance(annotation, type) and issubclass(annotation, BaseModel):
         _check_param_name(annotation, rest, where)
+
+
+#: Characters of parameter names listed in an error line (the rest: `dse schema architecture`).
+_NAMES_SHOWN = 150
+
+
+def _parameter_hint(name: str, fields: list[str]) -> str:
+    """The closest parameter names, then as many of all the names as fit in one short line."""
+    close = difflib.get_close_matches(name, fields, n=3)
+    listed = ", ".join(fields)
+    if len(listed) > _NAMES_SHOWN:
+        listed = listed[:_NAMES_SHOWN].rsplit(", ", 1)[0] + ", ... (all: dse schema architecture)"
+    return (f"did you mean {' or '.join(close)}? " if close else "") + f"parameters: {listed}"
 
 
 def _candidates(spec: Any) -> list[Any]:
