@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "context_plugins": "dse.cli.context",
     "echo_json": "dse.cli.context",
     "provenance": "dse.results.provenance",
+    "installed_versions": "dse.results.provenance",
     "write_bytes_atomic": "dse.results.atomic",
     "write_parquet_atomic": "dse.results.atomic",
 }
@@ -99,6 +100,7 @@ __all__ = [
     "echo_json",
     "hookimpl",
     "install_hint",
+    "installed_versions",
     "load_workload",
     "make_plugins",
     "provenance",
@@ -141,7 +143,7 @@ if TYPE_CHECKING:
         unflatten,
     )
     from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
-    from dse.results.provenance import provenance
+    from dse.results.provenance import installed_versions, provenance
     from dse.schema import (
         VECTOR_OP_TYPES,
         ActivationLayer,

@@ -7,7 +7,7 @@ import hashlib
 import json
 import platform
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,16 @@ def provenance(inputs: Mapping[str, Any] | None = None) -> dict[str, str]:
 
 def library_versions() -> dict[str, str | None]:
     """Installed versions of :data:`LIBRARIES`, read from package metadata (nothing is imported)."""
+    return installed_versions(LIBRARIES)
+
+
+def installed_versions(distributions: Iterable[str]) -> dict[str, str | None]:
+    """The installed version of each distribution (None: not installed), read from package
+    metadata, so that nothing is imported."""
     from importlib import metadata
 
     out: dict[str, str | None] = {}
-    for name in LIBRARIES:
+    for name in distributions:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

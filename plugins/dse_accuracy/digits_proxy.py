@@ -20,7 +20,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dse import Accuracy, AccuracyModel, DenseLayer, DseInputError, ModelUnavailable, Workload, install_hint
+from dse import (
+    Accuracy,
+    AccuracyModel,
+    DenseLayer,
+    DseInputError,
+    ModelUnavailable,
+    Workload,
+    install_hint,
+    installed_versions,
+)
 from dse_accuracy.knobs import Knobs, resolve_knobs
 
 #: Bump when training changes what a knob set measures: old cache entries are then ignored.
@@ -112,15 +121,7 @@ def _key_payload(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams
 def framework_versions() -> dict[str, str | None]:
     """Installed versions of the training frameworks (None: not installed), read from the
     package metadata so that a cache hit imports neither."""
-    from importlib import metadata
-
-    versions: dict[str, str | None] = {}
-    for dist in TRAIN_DISTRIBUTIONS:
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = None
-    return versions
+    return installed_versions(TRAIN_DISTRIBUTIONS)
 
 
 def _train(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams) -> dict[str, Any]:
