@@ -134,6 +134,7 @@ class MatmulLayer(_LayerBase):
 
     @property
     def resolved_other_density(self) -> float:
+        """Fraction of non-zero elements of the second operand per time step (``other_density``, else 1.0)."""
         return 1.0 if self.other_density is None else self.other_density
 
     def synops(self, timesteps: int = 1) -> float:
@@ -159,6 +160,8 @@ class MulLayer(_VectorLayer):
 
     @property
     def resolved_other_density(self) -> float:
+        """Fraction of non-zero elements of the other operand per time step: ``other_density``, else the
+        input density when the input is squared (no ``other_from``), else 1.0."""
         if self.other_density is not None:
             return self.other_density
         return self.input_density if self.other_from is None else 1.0
