@@ -36,6 +36,8 @@ def read_document(path: str | Path) -> dict[str, Any]:
     except (InputTooLarge, DuplicateKey, ValueError) as error:
         raise DseInputError(f"{path}: {_problem(error)}") from None
     except yaml.YAMLError as error:
+        if "maximum nesting depth" in str(getattr(error, "problem", "")):  # libyaml's own limit (PyYAML >= 6.0.4)
+            raise DseInputError(f"{path}: nests deeper than {MAX_DEPTH} levels") from None
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise DseInputError(f"{path}: malformed YAML{where}") from None
