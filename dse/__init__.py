@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "echo_json": "dse.cli.context",
     "provenance": "dse.results.provenance",
     "installed_versions": "dse.results.provenance",
+    "output_directory": "dse.results.atomic",
     "write_bytes_atomic": "dse.results.atomic",
     "write_parquet_atomic": "dse.results.atomic",
 }
@@ -103,6 +104,7 @@ __all__ = [
     "installed_versions",
     "load_workload",
     "make_plugins",
+    "output_directory",
     "provenance",
     "scale_technology",
     "unflatten",
@@ -142,7 +144,7 @@ if TYPE_CHECKING:
         batch_schema,
         unflatten,
     )
-    from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
+    from dse.results.atomic import output_directory, write_bytes_atomic, write_parquet_atomic
     from dse.results.provenance import installed_versions, provenance
     from dse.schema import (
         VECTOR_OP_TYPES,

@@ -33,7 +33,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "install_hint",
     ),
     "Results and commands": (
-        "provenance", "installed_versions", "write_bytes_atomic", "write_parquet_atomic", "context_plugins", "echo_json",
+        "provenance", "installed_versions", "output_directory", "write_bytes_atomic", "write_parquet_atomic", "context_plugins", "echo_json",
     ),
 }
 

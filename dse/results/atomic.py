@@ -5,6 +5,7 @@ A reader never sees half a file, and a failed write leaves any earlier file as i
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -23,7 +24,30 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_parquet_atomic(frame: pl.DataFrame, path: str | Path, metadata: Mapping[str, str] | None = None) -> Path:
+def output_directory(out: str | Path, option: str = "--out") -> Path:
+    """The directory a command writes its files into, created if missing (parents too).
+
+    For commands, built-in or a plugin's, that take a directory: a path that is a file, or one
+    that cannot be created, is a :class:`~dse.errors.DseInputError` naming ``option`` and what
+    is wrong, so the user sees one line and exit code 2, and nothing has been written yet.
+    """
+    from dse.errors import DseInputError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DseInputError(f"{out}: {option} is a file; give a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DseInputError(f"{out}: {error.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise DseInputError(f"{out}: {os.strerror(errno.EACCES)}")
+    return out
+
+
+def write_parquet_atomic(
+    frame: pl.DataFrame, path: str | Path, metadata: Mapping[str, str] | None = None
+) -> Path:
     """Write ``frame`` to ``path`` via a temporary file in the same directory and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

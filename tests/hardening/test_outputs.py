@@ -69,13 +69,27 @@ def read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def _commands(tmp_path: Path, toy: Plugins, cli: Callable[..., tuple[int, str, str]]) -> dict[str, Callable[[Path], tuple[int, str, str]]]:
+def _commands(
+    tmp_path: Path, toy: Plugins, cli: Callable[..., tuple[int, str, str]]
+) -> dict[str, Callable[[Path], tuple[int, str, str]]]:
     space = write_space(tmp_path, toy_space(trials=20))
     return {
         "explore": lambda out: run_cli(toy, "explore", space, "--out", out),
         "sweep": lambda out: run_cli(toy, "sweep", space, "--random", "50", "--out", out),
-        "compare": lambda out: cli("compare", PAPER_CNN, "--ann", ANN, "--snn", SNN, "--timesteps", "1",
-                                   "--density", "0.1:0.5:3", "--out", out),
+        "compare": lambda out: cli(
+            "compare",
+            PAPER_CNN,
+            "--ann",
+            ANN,
+            "--snn",
+            SNN,
+            "--timesteps",
+            "1",
+            "--density",
+            "0.1:0.5:3",
+            "--out",
+            out,
+        ),
     }
 
 
@@ -83,8 +97,9 @@ COMMANDS = ["explore", "sweep", "compare"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_out_in_a_read_only_directory(command: str, tmp_path: Path, toy_plugins: Plugins, cli,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_in_a_read_only_directory(
+    command: str, tmp_path: Path, toy_plugins: Plugins, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = _commands(tmp_path, toy_plugins, cli)[command]
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -103,6 +118,26 @@ def test_out_that_is_a_file(command: str, tmp_path: Path, toy_plugins: Plugins, 
     assert target.read_text() == "mine"
 
 
+def test_a_plugin_command_out_that_is_a_file_or_read_only(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dse reproduce` (the literature plugin's command) claims --out through
+    dse.output_directory before computing anything, as the built-in commands do."""
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    assert (
+        _one_line(*cli("reproduce", "lemaire2022", "--out", target)[::2])
+        == f"dse: {target}: --out is a file; give a directory"
+    )
+    assert target.read_text() == "mine"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with read_only(locked, monkeypatch):
+        line = _one_line(*cli("reproduce", "lemaire2022", "--out", locked / "out")[::2])
+    assert line == f"dse: {locked / 'out'}: Permission denied"
+    assert list(locked.iterdir()) == []
+
+
 def test_evaluate_out_in_a_read_only_directory(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -113,8 +148,9 @@ def test_evaluate_out_in_a_read_only_directory(tmp_path: Path, cli, monkeypatch:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_out_with_unrelated_files_is_refused_and_left_alone(command: str, tmp_path: Path, toy_plugins: Plugins,
-                                                            cli) -> None:
+def test_out_with_unrelated_files_is_refused_and_left_alone(
+    command: str, tmp_path: Path, toy_plugins: Plugins, cli
+) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "compare.parquet").write_text("not dse's")  # a name compare would write
@@ -136,8 +172,9 @@ def _disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_full_disk_is_one_line_and_the_rerun_loses_nothing(command: str, tmp_path: Path, toy_plugins: Plugins,
-                                                             cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_is_one_line_and_the_rerun_loses_nothing(
+    command: str, tmp_path: Path, toy_plugins: Plugins, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = _commands(tmp_path, toy_plugins, cli)[command]
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
