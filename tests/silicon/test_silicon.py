@@ -13,7 +13,7 @@ import json
 import pytest
 from dse_literature.silicon import networks as nets
 from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE
-from dse_literature.silicon.measure import cost, loihi_per_op, power_mw
+from dse_literature.silicon.measure import loihi_per_op
 from dse_literature.silicon.study import fits, silicon
 from dse_literature.silicon.technology import affine_in_k, fit_k
 
@@ -37,6 +37,7 @@ def test_every_fitted_factor_in_a_preset_is_what_the_fit_gives(plugins) -> None:
     for chip in (LOIHI, SNE, CUTIE, EYERISS):
         assert chip.k == pytest.approx(refit[chip.name], rel=5e-4), chip.name
     assert LOIHI.leak_k == pytest.approx(refit["loihi-leak"], rel=5e-4)
+    assert EYERISS.leak_k == pytest.approx(refit["eyeriss-leak"], rel=5e-4)
 
 
 def test_fit_k_is_exact_on_one_point_and_a_log_least_squares_on_several() -> None:
@@ -49,11 +50,12 @@ def test_fit_k_is_exact_on_one_point_and_a_log_least_squares_on_several() -> Non
 
 def test_fitted_rows_are_exactly_the_ones_the_chips_name(rows) -> None:
     fitted = sorted(key[:2] for key, r in rows.items() if r.fitted)
-    assert fitted == [("cutie", "energy per inference"), ("eyeriss", "chip power at 0.7 fps"),
+    assert fitted == [("cutie", "energy per inference"), ("eyeriss", "chip power (13 layers fitted)"),
                       ("loihi", "idle (static) power"), ("sne", "energy per synaptic op (marginal)")]
-    for row in rows.values():
+    for key, row in rows.items():
         if row.fitted:
-            assert row.error_pct == pytest.approx(0.0, abs=1e-6)
+            # one-point fits are exact; Eyeriss's two factors are a least squares over 13 layers (+0.9 %)
+            assert row.error_pct == pytest.approx(0.0, abs=1e-6 if key[0] != "eyeriss" else 1.0)
 
 
 def test_the_published_networks_have_their_published_sizes() -> None:
@@ -72,7 +74,8 @@ HELD_OUT_BANDS = {
     ("loihi", "energy per active neuron update", PROBE): 30.0,  # -28.7 %
     ("sne", "energy at 4.9 % / energy at 1.2 %", DVS): 10.0,  # -5.2 %: the fixed/variable split
     ("cutie", "energy per inference", "DVS Gesture ternary TCN"): 15.0,  # -10.6 %: k fitted on CIFAR-10
-    ("eyeriss", "chip power at 35 fps", "AlexNet conv layers"): 70.0,  # +66 %: k fitted on VGG-16
+    ("eyeriss", "chip power", "AlexNet conv layers"): 35.0,  # -9.0 %: k and leak_k fitted on VGG-16's layers
+    **{("eyeriss", f"chip power, CONV{i}", "AlexNet conv layers"): 25.0 for i in range(1, 6)},  # -22.0 .. +7.3 %
 }
 
 
@@ -97,11 +100,9 @@ def test_issue_band_sne_dvs_gesture_points_within_35_percent(rows) -> None:
         assert abs(rows[("sne", f"energy per inference at {activity} activity", DVS)].error_pct) < 35.0
 
 
-@pytest.mark.xfail(strict=True, reason="Eyeriss runs VGG-16 at half AlexNet's utilisation; dse's weight-stationary "
-                   "latency does not, and no published point but AlexNet's own fits a fixed clock power "
-                   "(docs/silicon.md)")
 def test_issue_band_eyeriss_alexnet_within_35_percent(rows) -> None:
-    assert abs(rows[("eyeriss", "chip power at 35 fps", "AlexNet conv layers")].error_pct) < 35.0
+    # Held out: k and leak_k are fitted on VGG-16's layers only (Chen et al. 2017 Table VI).
+    assert abs(rows[("eyeriss", "chip power", "AlexNet conv layers")].error_pct) < 35.0
 
 
 def test_loihi_updates_with_k_fitted_on_the_synaptic_op_alone(plugins) -> None:
@@ -124,22 +125,23 @@ def test_loihi_updates_with_k_fitted_on_the_synaptic_op_alone(plugins) -> None:
     assert 100 * (value("active")(k) - 81.0) / 81.0 == pytest.approx(-21.1, abs=0.05)
 
 
-def test_eyeriss_per_cycle_energy_cannot_close_alexnet(plugins) -> None:
-    """docs/silicon.md: an energy per PE-cycle of dse's latency moves AlexNet away from 278 mW, not towards it.
+def test_eyeriss_tables_are_consistent_with_the_abstract() -> None:
+    # Chen et al. 2017: the latency-weighted layer powers give the abstract's 278 and 236 mW, and the latencies
+    # sum to Table V's 115.3 ms for 4 frames (34.7 fps) and Table VI's 4309.5 ms for 3 (0.7 fps).
+    for table, total_mw, total_ms in ((nets.EYERISS_ALEXNET, 278.0, 115.3), (nets.EYERISS_VGG16, 236.0, 4309.5)):
+        ms = sum(layer.latency_ms for layer in table)
+        assert ms == pytest.approx(total_ms, abs=0.7)
+        assert sum(layer.power_mw * layer.latency_ms for layer in table) / ms == pytest.approx(total_mw, abs=1.5)
 
-    At the published rates dse clocks 4,893,415 cycles x 35/s = 171.3 M/s on AlexNet against
-    105,335,186 x 0.7/s = 73.7 M/s on VGG-16 (ratio 2.32); its per-action power ratio is
-    76.52 / 39.14 mW = 1.95 at k = 1; Eyeriss's is 278 / 236 = 1.18. Any split s of VGG-16's
-    236 mW between a per-cycle energy and k predicts AlexNet at 236 x ((1 - s) x 1.95 + s x 2.32).
-    """
-    arch = EYERISS.architecture(1.0)
-    vgg, alex = nets.vgg16_conv(), nets.alexnet_conv()
-    per_cycle = (cost(plugins, arch, alex).latency_cycles * 35.0) / (cost(plugins, arch, vgg).latency_cycles * 0.7)
-    per_action = power_mw(plugins, arch, alex, 35.0) / power_mw(plugins, arch, vgg, 0.7)
-    assert per_cycle == pytest.approx(2.3228, abs=1e-4)
-    assert per_action == pytest.approx(1.9550, abs=1e-4)
-    for s in (0.0, 0.5, 1.0):
-        assert 236.0 * ((1 - s) * per_action + s * per_cycle) > 278.0 * 1.35
+
+def test_eyeriss_fit_solves_the_two_factor_least_squares() -> None:
+    # Hand-worked: layers with dynamic 1 and 2 mW, static 1 mW, published 3 and 5 mW are met exactly by
+    # k = 2, leak_k = 1 (2·1 + 1 = 3, 2·2 + 1 = 5).
+    from dse_literature.silicon.eyeriss import LayerTerms, fit, network_power_mw
+
+    terms = [LayerTerms(1.0, 0.0, 1.0, 10.0), LayerTerms(2.0, 0.0, 1.0, 30.0)]
+    assert fit(terms, [3.0, 5.0]) == pytest.approx((2.0, 1.0))
+    assert network_power_mw(terms, 2.0, 1.0) == pytest.approx((3.0 * 10 + 5.0 * 30) / 40)
 
 
 def test_reproduce_silicon_json_has_the_documented_keys(cli) -> None:

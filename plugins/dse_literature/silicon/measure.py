@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dse import Architecture, Cost, Plugins, Workload
+from dse import Architecture, Cost, LayerCost, Plugins, Workload
 from dse_literature.silicon.networks import PROBE_IN, PROBE_OUT, PROBE_STEPS, loihi_probe
 
 OFF_CHIP = ("dram",)
@@ -22,12 +22,12 @@ def cost(plugins: Plugins, arch: Architecture, workload: Workload) -> Cost:
     return backend.cost(workload, backend.parse_params(arch.params), plugins.technology(arch.technology))
 
 
-def chip_energy_pj(c: Cost) -> float:
+def chip_energy_pj(c: Cost | LayerCost) -> float:
     """Energy on the chip (pJ): every component but DRAM."""
     return sum(v for k, v in c.breakdown.items() if k not in OFF_CHIP)
 
 
-def dynamic_energy_pj(c: Cost) -> float:
+def dynamic_energy_pj(c: Cost | LayerCost) -> float:
     """Dynamic energy on the chip (pJ): without DRAM and leakage."""
     return sum(v for k, v in c.breakdown.items() if k not in (*OFF_CHIP, "leakage"))
 

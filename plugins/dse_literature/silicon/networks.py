@@ -3,7 +3,7 @@ the assumption is stated here and in the row of `dse reproduce silicon` that use
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from dse import Workload
 
@@ -70,34 +70,68 @@ def _pool(name: str, kernel: int, stride: int | None = None) -> dict[str, Any]:
     return {"name": name, "kind": "pool", "mode": "max", "kernel": kernel, "stride": stride or kernel}
 
 
-# Eyeriss's inputs to conv2-5 are ReLU outputs; Chen et al. (JSSC 2017) gate zero activations.
-# Assumed: half of them are zero (the JSSC paper reports per-layer zeros only in a figure).
-RELU_DENSITY = 0.5
+class EyerissLayer(NamedTuple):
+    """One conv layer as Eyeriss measured it: chip power (mW), latency of the whole batch (ms), zeros in its
+    input feature map (%)."""
+
+    name: str
+    power_mw: float
+    latency_ms: float
+    zeros_pct: float
+
+
+# Chen et al., IEEE JSSC 52(1), 2017, Table V (p. 136, AlexNet, batch 4) and Table VI (p. 137, VGG-16,
+# batch 3), at 1 V and 200 MHz; transcribed in docs/references/chips.md. Eyeriss gates zero activations
+# (its Fig. 12), so a layer's input density is 1 - zeros. VGG-16 CONV1-1's 1.6 % is the table's figure for
+# the mean-subtracted image.
+EYERISS_ALEXNET_BATCH, EYERISS_VGG16_BATCH = 4, 3
+EYERISS_ALEXNET = (
+    EyerissLayer("conv1", 332.0, 20.9, 0.01), EyerissLayer("conv2", 288.0, 41.9, 38.7),
+    EyerissLayer("conv3", 266.0, 23.6, 72.5), EyerissLayer("conv4", 235.0, 18.4, 79.3),
+    EyerissLayer("conv5", 236.0, 10.5, 77.6))
+EYERISS_VGG16 = (
+    EyerissLayer("conv1_1", 247.0, 76.2, 1.6), EyerissLayer("conv1_2", 218.0, 910.3, 47.7),
+    EyerissLayer("conv2_1", 242.0, 470.3, 24.8), EyerissLayer("conv2_2", 231.0, 894.3, 38.7),
+    EyerissLayer("conv3_1", 254.0, 241.1, 39.7), EyerissLayer("conv3_2", 235.0, 460.9, 58.1),
+    EyerissLayer("conv3_3", 233.0, 457.7, 58.7), EyerissLayer("conv4_1", 278.0, 135.3, 64.3),
+    EyerissLayer("conv4_2", 261.0, 254.8, 74.7), EyerissLayer("conv4_3", 240.0, 246.3, 85.4),
+    EyerissLayer("conv5_1", 258.0, 54.3, 79.4), EyerissLayer("conv5_2", 236.0, 53.7, 87.4),
+    EyerissLayer("conv5_3", 230.0, 53.7, 88.5))
+
+
+def _density(layer: EyerissLayer) -> float:
+    return 1.0 - layer.zeros_pct / 100.0
 
 
 def alexnet_conv() -> Workload:
-    """AlexNet's five conv layers as Eyeriss ran them (227x227 input, grouped conv2/4/5: 666 M MACs)."""
-    d = RELU_DENSITY
+    """AlexNet's five conv layers as Eyeriss ran them (227x227 input, grouped conv2/4/5: 666 M MACs), each
+    layer's input density from Table V's zeros."""
+    c1, c2, c3, c4, c5 = (_density(layer) for layer in EYERISS_ALEXNET)
     return Workload.model_validate({"name": "alexnet-conv", "timesteps": 1, "layers": [
-        _conv("conv1", 3, 96, 227, 11, 4), _pool("pool1", 3, 2),
-        _conv("conv2", 96, 256, 27, 5, 1, 2, 2, d), _pool("pool2", 3, 2),
-        _conv("conv3", 256, 384, 13, 3, 1, 1, 1, d), _conv("conv4", 384, 384, 13, 3, 1, 1, 2, d),
-        _conv("conv5", 384, 256, 13, 3, 1, 1, 2, d)]})
+        _conv("conv1", 3, 96, 227, 11, 4, density=c1), _pool("pool1", 3, 2),
+        _conv("conv2", 96, 256, 27, 5, 1, 2, 2, c2), _pool("pool2", 3, 2),
+        _conv("conv3", 256, 384, 13, 3, 1, 1, 1, c3), _conv("conv4", 384, 384, 13, 3, 1, 1, 2, c4),
+        _conv("conv5", 384, 256, 13, 3, 1, 1, 2, c5)]})
 
 
 def vgg16_conv() -> Workload:
-    """VGG-16's 13 conv layers on 224x224 (15.3 G MACs), pools between stages."""
+    """VGG-16's 13 conv layers on 224x224 (15.3 G MACs), pools between stages, each layer's input density
+    from Table VI's zeros."""
     layers: list[dict[str, Any]] = []
+    densities = iter(_density(layer) for layer in EYERISS_VGG16)
     c_in, size = 3, 224
     for stage, (width, repeats) in enumerate(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)), start=1):
         if stage > 1:
             layers.append(_pool(f"pool{stage - 1}", 2))
             size //= 2
         for index in range(1, repeats + 1):
-            density = 1.0 if not layers else RELU_DENSITY
-            layers.append(_conv(f"conv{stage}_{index}", c_in, width, size, 3, 1, 1, 1, density))
+            layers.append(_conv(f"conv{stage}_{index}", c_in, width, size, 3, 1, 1, 1, next(densities)))
             c_in = width
     return Workload.model_validate({"name": "vgg16-conv", "timesteps": 1, "layers": layers})
+
+
+# Tianjic's hybrid network: half of the ReLU outputs feeding conv2 onward assumed zero.
+RELU_DENSITY = 0.5
 
 
 CUTIE_DENSITY = 0.5

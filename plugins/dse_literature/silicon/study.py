@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass
 
 from dse import Architecture, Plugins, Workload, load_workload
 from dse_literature.silicon import networks as nets
-from dse_literature.silicon.chips import CUTIE, EYERISS, LOIHI, SNE, TIANJIC, TRUENORTH, Chip
+from dse_literature.silicon.chips import CUTIE, LOIHI, SNE, TIANJIC, TRUENORTH, Chip
+from dse_literature.silicon.eyeriss import fit as eyeriss_fit
+from dse_literature.silicon.eyeriss import layer_terms, network_power_mw
 from dse_literature.silicon.measure import (
     chip_energy_pj,
     cost,
@@ -34,8 +36,7 @@ LOIHI_IDLE_MW = 29.0  # mW idle (board running nothing), Blouw et al. 2019 Table
 SNE_DVS_UJ = {0.012: 80.0, 0.049: 261.0}  # µJ per inference at input activity, Di Mauro 2022
 SNE_PJ_PER_SOP = 0.221  # pJ per synaptic op, Di Mauro 2022
 CUTIE_CIFAR_UJ, CUTIE_DVS_UJ = 2.72, 5.5  # µJ per inference, Scherer et al. 2022 abstract
-EYERISS_VGG_MW, EYERISS_VGG_FPS = 236.0, 0.7  # Chen et al. 2017 abstract (batch 3)
-EYERISS_ALEX_MW, EYERISS_ALEX_FPS = 278.0, 35.0  # Chen et al. 2017 abstract (batch 4)
+EYERISS_VGG_MW, EYERISS_ALEX_MW = 236.0, 278.0  # Chen et al. 2017 abstract and Tables V-VI (per-layer rows: nets)
 TRUENORTH_MW = 63.0  # mW, 400x240 video at 30 fps, Merolla et al. 2014 abstract
 # Tianjic (Pei et al. 2019, as summarised in IEEE CAS Magazine 22(2), 2022, p. 24): 400 mW average over the
 # bicycle's control, audio and base applications at 0.9 V; a round of computation and communication takes
@@ -83,7 +84,8 @@ def fits(plugins: Plugins) -> dict[str, float]:
         "loihi-leak": fit_k([q["loihi-idle"]], [LOIHI_IDLE_MW]),
         "sne": fit_k([q["sne-sop"]], [SNE_PJ_PER_SOP]),
         "cutie": fit_k([q["cutie-cifar"]], [CUTIE_CIFAR_UJ]),
-        "eyeriss": fit_k([q["eyeriss-vgg"]], [EYERISS_VGG_MW]),
+        **dict(zip(("eyeriss", "eyeriss-leak"), eyeriss_fit(q["eyeriss-vgg"], [r.power_mw for r in nets.EYERISS_VGG16]),
+                   strict=True)),
     }
 
 
@@ -105,9 +107,6 @@ def _quantities(plugins: Plugins) -> dict:
     def dynamic_mj(arch, workload: Workload) -> float:
         return dynamic_energy_pj(cost(plugins, arch, workload)) / 1e9
 
-    def power(arch, workload: Workload, rate: float) -> float:
-        return power_mw(plugins, arch, workload, rate)
-
     return {
         "loihi": {name: per_op(name) for name in LOIHI_PER_OP},
         "loihi-kws": _at(LOIHI, dynamic_mj, nets.keyword_spotter()),
@@ -116,8 +115,8 @@ def _quantities(plugins: Plugins) -> dict:
         "sne-sop": lambda k: _sne_pj_per_sop(plugins, sne_net, k),
         "cutie-cifar": _at(CUTIE, energy_uj, nets.cutie_cifar9()),
         "cutie-dvs": _at(CUTIE, energy_uj, nets.cutie_dvs_tcn()),
-        "eyeriss-vgg": _at(EYERISS, power, nets.vgg16_conv(), EYERISS_VGG_FPS),
-        "eyeriss-alex": _at(EYERISS, power, nets.alexnet_conv(), EYERISS_ALEX_FPS),
+        "eyeriss-vgg": layer_terms(plugins, nets.vgg16_conv(), nets.EYERISS_VGG16, nets.EYERISS_VGG16_BATCH),
+        "eyeriss-alex": layer_terms(plugins, nets.alexnet_conv(), nets.EYERISS_ALEXNET, nets.EYERISS_ALEXNET_BATCH),
         "sne-net": sne_net,
     }
 
@@ -160,12 +159,17 @@ def silicon(plugins: Plugins) -> list[SiliconRow]:
                            q["cutie-cifar"](k["cutie"]), "µJ", True, cutie, nets.CIFAR_ASSUMED))
     rows.append(SiliconRow("cutie", "energy per inference", "DVS Gesture ternary TCN", CUTIE_DVS_UJ,
                            q["cutie-dvs"](k["cutie"]), "µJ", False, cutie, nets.DVS_ASSUMED))
-    eyeriss = "Chen et al., IEEE JSSC 2017, abstract"
-    relu = f"{nets.RELU_DENSITY} of conv inputs non-zero (assumed); DRAM not counted (off chip)"
-    rows.append(SiliconRow("eyeriss", "chip power at 0.7 fps", "VGG-16 conv layers", EYERISS_VGG_MW,
-                           q["eyeriss-vgg"](k["eyeriss"]), "mW", True, eyeriss, relu))
-    rows.append(SiliconRow("eyeriss", "chip power at 35 fps", "AlexNet conv layers", EYERISS_ALEX_MW,
-                           q["eyeriss-alex"](k["eyeriss"]), "mW", False, eyeriss, relu))
+    eyeriss = "Chen et al., IEEE JSSC 2017, abstract and Tables V-VI"
+    ke, le = k["eyeriss"], k["eyeriss-leak"]
+    measured = ("each layer at its measured latency, input zeros as measured (Tables V-VI); a fixed power per "
+                "second (leak_k) and k fitted on VGG-16's 13 layer powers; DRAM not counted (off chip)")
+    rows.append(SiliconRow("eyeriss", "chip power (13 layers fitted)", "VGG-16 conv layers", EYERISS_VGG_MW,
+                           network_power_mw(q["eyeriss-vgg"], ke, le), "mW", True, eyeriss, measured))
+    rows.append(SiliconRow("eyeriss", "chip power", "AlexNet conv layers", EYERISS_ALEX_MW,
+                           network_power_mw(q["eyeriss-alex"], ke, le), "mW", False, eyeriss, measured))
+    for layer, terms in zip(nets.EYERISS_ALEXNET, q["eyeriss-alex"], strict=True):
+        rows.append(SiliconRow("eyeriss", f"chip power, {layer.name.upper()}", "AlexNet conv layers", layer.power_mw,
+                               terms.power_mw(ke, le), "mW", False, "Chen et al., IEEE JSSC 2017, Table V", measured))
     rows.append(SiliconRow("truenorth", "chip power", "400x240 video at 30 fps", TRUENORTH_MW,
                            _truenorth_mw(plugins), "mW", False, "Merolla et al., Science 2014, abstract",
                            nets.TRUENORTH_ASSUMED))
