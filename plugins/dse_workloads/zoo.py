@@ -139,6 +139,60 @@ def _mobilenetv1(draft: Draft) -> tuple[Density, int, str, dict]:
     return _ann(layers, draft)
 
 
+def _efficientnet_b0(draft: Draft) -> tuple[Density, int, str, dict]:
+    # Tan & Le, ICML 2019, Table 1 (EfficientNet-B0; Table 2: 0.39 B FLOPS, i.e. multiply-adds, at 224x224):
+    # a 3x3/2 stem of 32, seven stages of MBConv blocks (t: expansion, k: kernel, s: stride of
+    # the first block, c: output channels, n: blocks), a 1x1 conv to 1280, average pool, fc 1000.
+    # Widths as torchvision's efficientnet_b0 (models/efficientnet.py): squeeze-and-excitation
+    # of max(1, block input channels / 4); batch norm folds into the convs; SiLU after every conv
+    # but the projection; a residual add where stride 1 keeps the channels.
+    x = draft.add(conv("stem", 3, 32, 224, 3, 2, 1), "analog")
+    x = draft.add({"name": "stem.silu", "kind": "activation", "function": "silu"}, "analog")
+    cin, size = 32, 112
+    for stage, (t, k, s, cout, n) in enumerate(EFFICIENTNET_B0_STAGES, start=1):
+        for block in range(1, n + 1):
+            stride = s if block == 1 else 1
+            x = _mbconv(draft, f"s{stage}.{block}", x, cin, cout, size, k, stride, t)
+            cin, size = cout, size // stride
+    draft.add(conv("head", 320, 1280, 7, 1), "analog")
+    draft.add({"name": "head.silu", "kind": "activation", "function": "silu"}, "analog")
+    draft.add({"name": "avgpool", "kind": "reduce", "axes": [1, 2], "mode": "mean"}, "analog")
+    draft.add(dense("fc", 1280, 1000), "analog")
+    return ANN_INPUT, 1, "one pass (ANN)", {}
+
+
+#: Tan & Le 2019, Table 1: (expansion t, kernel k, first stride s, output channels c, blocks n).
+EFFICIENTNET_B0_STAGES = ((1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
+                          (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1))
+
+
+def _mbconv(draft: Draft, tag: str, source: str, cin: int, cout: int, size: int, kernel: int, stride: int,
+            expand: int) -> str:
+    """An MBConv block reading ``source`` (cin x size x size); returns its output's name. The SE
+    block is a mean over the map, two 1x1 convs on one pixel (dense layers), SiLU, sigmoid and a
+    per-channel scale (a broadcast ``mul``): elementwise ops on the vector unit."""
+    hidden = cin * expand
+    silu = {"kind": "activation", "function": "silu"}
+    x = source
+    if expand != 1:
+        draft.add(conv(f"{tag}.expand", cin, hidden, size, 1, input_from=source), "analog")
+        x = draft.add({"name": f"{tag}.expand.silu", **silu}, "analog")
+    draft.add(conv(f"{tag}.dw", hidden, hidden, size, kernel, stride, (kernel - 1) // 2, groups=hidden,
+                   input_from=x), "analog")
+    x = draft.add({"name": f"{tag}.dw.silu", **silu}, "analog")
+    squeeze = max(1, cin // 4)
+    draft.add({"name": f"{tag}.se.pool", "kind": "reduce", "axes": [1, 2], "mode": "mean"}, "analog")
+    draft.add(dense(f"{tag}.se.fc1", hidden, squeeze), "analog")
+    draft.add({"name": f"{tag}.se.silu", **silu}, "analog")
+    draft.add(dense(f"{tag}.se.fc2", squeeze, hidden), "analog")
+    scale = draft.add({"name": f"{tag}.se.sigmoid", "kind": "activation", "function": "sigmoid"}, "analog")
+    draft.add({"name": f"{tag}.se.scale", "kind": "mul", "input_from": x, "other_from": scale}, "analog")
+    out = draft.add(conv(f"{tag}.project", hidden, cout, size // stride, 1), "analog")
+    if stride == 1 and cin == cout:
+        out = draft.add(add(f"{tag}.add", out, source), "derived")
+    return out
+
+
 def _dvs_gesture_scnn(draft: Draft) -> tuple[Density, int, str, dict]:
     # An event CNN sized for SNE (Di Mauro et al., DATE 2022; chips.md): 4-bit weights as SNE,
     # DVS128 events summed 4x4 to 2x32x32 as DECOLLE's DVS Gesture network (Kaiser et al.,
@@ -216,6 +270,8 @@ ENTRIES: dict[str, Entry] = {e.name: e for e in (
           "He et al., CVPR 2016, Table 1", _resnet18),
     Entry("mobilenetv1-imagenet", "ANN", "MobileNet v1 1.0-224, depthwise separable",
           "Howard et al., arXiv 1704.04861, Table 1", _mobilenetv1),
+    Entry("efficientnet-b0-imagenet", "ANN", "EfficientNet-B0 at 224x224, MBConv with squeeze-and-excitation, "
+          "0.39 G MACs", "Tan & Le, ICML 2019, Table 1; torchvision efficientnet_b0", _efficientnet_b0),
     Entry("dvs-gesture-scnn", "SNN", "event CNN for DVS Gesture sized for SNE, 4-bit weights, T=20",
           "Di Mauro et al., DATE 2022 (chips.md); Kaiser et al. 2020", _dvs_gesture_scnn),
     Entry("shd-rsnn", "SNN", "recurrent SNN 700-128(rec)-20 on Spiking Heidelberg Digits, T=100",

@@ -40,7 +40,8 @@ def test_zoo_list_names_every_entry(cli) -> None:
     assert code == 0
     names = [row["name"] for row in json.loads(out)]
     assert names == ["zoo:paper-cnn", "zoo:paper-fc", "zoo:digits-mlp", "zoo:lenet5-mnist", "zoo:vgg9-cifar10",
-                     "zoo:resnet18-imagenet", "zoo:mobilenetv1-imagenet", "zoo:dvs-gesture-scnn", "zoo:shd-rsnn",
+                     "zoo:resnet18-imagenet", "zoo:mobilenetv1-imagenet",
+                     "zoo:efficientnet-b0-imagenet", "zoo:dvs-gesture-scnn", "zoo:shd-rsnn",
                      "zoo:vit-b16-imagenet", "zoo:bert-base-seq128", "zoo:gpt2-small", "zoo:spikformer-cifar10",
                      "zoo:spike-driven-transformer-imagenet"]
     code, text, _ = cli("zoo", "list")

@@ -64,6 +64,24 @@ def test_sizes_match_the_cited_papers() -> None:
     assert size("shd-rsnn")[0] == 108_544
 
 
+def test_efficientnet_b0_has_the_published_macs_and_forward_hook_count() -> None:
+    workload = build("efficientnet-b0-imagenet", "zoo:efficientnet-b0-imagenet").workload
+    # Tan & Le 2019, Table 2: 0.39 B FLOPS (multiply-adds) at 224x224 and 5.3 M parameters; of
+    # torchvision's 5,288,548 parameters, 5,236,192 are conv and linear weights (no batch norm, no bias)
+    assert round(workload.macs / 1e9, 2) == 0.39
+    assert sum(l.weights for l in workload.layers) == 5_236_192
+    # 16 blocks, each an SE block: mean over the map, two 1x1 convs, SiLU, sigmoid, channel scale
+    scales = [l for l in workload.layers if l.kind == "mul"]
+    assert len(scales) == 16 and scales[0].other_from == "s1.1.se.sigmoid" and scales[0].out_shape == (32, 112, 112)
+    assert scales[0].vector_ops == {"mul": 32 * 112 * 112}
+    torch = pytest.importorskip("torch")
+    from tests.workloads import torch_nets
+
+    # torchvision's efficientnet_b0, rebuilt layer for layer, counted by forward hooks at 224x224
+    assert workload.macs == torch_nets.hook_macs(torch_nets.EfficientNetB0().eval(), torch.zeros(1, 3, 224, 224))
+    assert workload.macs == 385_814_752
+
+
 def test_lenet5_c3_connection_table_as_weight_density() -> None:
     c3 = layers_by_name(build("lenet5-mnist", "zoo:lenet5-mnist").workload)["c3"]
     # LeCun et al. 1998, Table I: 60 of 96 map pairs → 1,500 of 2,400 weights (1,516 params - 16 biases)
