@@ -8,16 +8,21 @@ ones on a parallel ANN datapath; the seed paper names hybrids the promising dire
   inference); SNN layers by the SNN engine with the workload's T. A layer's cost is the
   engine's own per-layer cost, unchanged, so an all-ANN hybrid costs what the ANN backend
   costs and an all-SNN hybrid what the SNN backend costs.
-- ANN → SNN boundary (the input of an SNN layer comes from an ANN layer):
-  ``rate``: each of the layer's input activations is turned into T Bernoulli spike draws,
+- A boundary is crossed by every tensor a layer reads from the other engine: its input and,
+  for add, mul and matmul, its second operand (``skip_from`` / ``other_from``: attention's
+  K and V); each crossing tensor is converted once per reading layer.
+- ANN → SNN boundary (a tensor an SNN layer reads comes from an ANN layer):
+  ``rate``: each activation of the crossing tensor is turned into T Bernoulli spike draws,
   one comparison against a ``lfsr_bits`` pseudo-random number and one generator update
   per activation and step (line ``conversion_rate_encoding``);
   ``direct``: the first SNN layer receives the analog activations every step and
   multiplies instead of accumulating: its synaptic operations each pay a
-  weight × activation multiply on top of the engine's accumulate (``conversion_direct_mac``).
+  weight × activation multiply on top of the engine's accumulate (``conversion_direct_mac``),
+  once however many of its operands are analog.
 - SNN → ANN boundary: one spike counter of ⌈log2(T+1)⌉ bits per neuron of the SNN layer,
   incremented per output spike and read once (``conversion_spike_decoding``); the ANN layer
-  then reads counts of that width, non-zero with probability 1 − (1 − d)^T.
+  then reads counts of that width, non-zero with probability 1 − (1 − d)^T (its input
+  density, or ``other_density`` for a second operand).
 - Conversions run on ``converter_lanes`` values per cycle of the ANN engine's clock.
 - Area and leakage: ``separate`` memory adds the two engines' areas and charges the idle
   engine's leakage while the other works (``leakage_idle_engine``); ``shared`` memory is
@@ -91,7 +96,7 @@ class HybridBackend(Backend):
         return Cost(layers=tuple(layers), latency_cycles=cycles, clock_mhz=ann_clock,
                     area_mm2=area, memory_fits=all(c.memory_fits for c in costs.values()), notes=notes)
 
-    def _engine_costs(self, workload: Workload, engines: list[str], sources: list[int | None],
+    def _engine_costs(self, workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]],
                       params: HybridParams, technology: Technology) -> dict[str, Cost]:
         """Each engine's cost of the whole workload (its per-layer costs are then picked)."""
         out: dict[str, Cost] = {}
@@ -103,7 +108,7 @@ class HybridBackend(Backend):
             out["snn"] = snn.cost(workload, snn.parse_params(params.snn), technology)
         return out
 
-    def _layers(self, workload: Workload, engines: list[str], sources: list[int | None], costs: dict[str, Cost],
+    def _layers(self, workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]], costs: dict[str, Cost],
                 params: HybridParams, technology: Technology,
                 clock_mhz: float) -> tuple[list[LayerCost], dict[str, float]]:
         """Per-layer costs tagged with their engine, conversion lines added; busy seconds per engine."""
@@ -113,9 +118,9 @@ class HybridBackend(Backend):
         for index, engine in enumerate(engines):
             own = costs[engine].layers[index]
             seconds = own.latency_cycles / (costs[engine].clock_mhz * 1e6)
-            source = sources[index]
-            before = engines[source] if source is not None else engine
-            extra, extra_cycles = _conversion(workload, index, source, engine, before, params, technology)
+            crossing = [(operand, source) for operand, source in enumerate(sources[index])
+                        if source is not None and engines[source] != engine]
+            extra, extra_cycles = _conversion(workload, index, crossing, engine, params, technology)
             seconds += extra_cycles / (clock_mhz * 1e6)
             busy[engine] += seconds
             breakdown = {**own.breakdown, **extra}
@@ -128,13 +133,13 @@ class HybridBackend(Backend):
         return layers, busy
 
 
-def _sources(workload: Workload) -> list[int | None]:
-    """Index of the layer feeding each layer (None for the network input)."""
+def _sources(workload: Workload) -> list[tuple[int | None, ...]]:
+    """Per layer, the index of the layer producing each tensor it reads: its input, then its
+    second operand if it has one (None for the network input, which needs no conversion)."""
     by_name = {layer.name: index for index, layer in enumerate(workload.layers)}
-    return [
-        by_name.get(layer.input_from) if layer.input_from is not None else (index - 1 if index else None)
-        for index, layer in enumerate(workload.layers)
-    ]
+    # a tensor read twice (x·xᵀ, a squared input) crosses once
+    return [tuple(by_name.get(name) for name in dict.fromkeys(workload.sources(index)))
+            for index in range(len(workload.layers))]
 
 
 def counter_bits(timesteps: int) -> int:
@@ -142,37 +147,45 @@ def counter_bits(timesteps: int) -> int:
     return max(1, math.ceil(math.log2(timesteps + 1)))
 
 
-def _ann_view(workload: Workload, engines: list[str], sources: list[int | None]) -> Workload:
-    """The workload as the ANN engine sees it: one pass, and spike counts as inputs after an SNN layer."""
+def _ann_view(workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]]) -> Workload:
+    """The workload as the ANN engine sees it: one pass, and spike counts as operands read from an SNN layer."""
     T = workload.timesteps
     data = workload.model_dump(by_alias=True)
     data["timesteps"] = 1
     for index, layer in enumerate(data["layers"]):
-        source = sources[index]
-        if engines[index] == "ann" and source is not None and engines[source] == "snn":
-            spike_rate = layer["input_density"]
-            layer["input_density"] = 1 - (1 - spike_rate) ** T  # a count is non-zero if any step spiked
+        if engines[index] != "ann":
+            continue
+        for operand, source in enumerate(sources[index]):
+            if source is None or engines[source] != "snn":
+                continue
+            key = "input_density" if operand == 0 else "other_density"
+            if layer.get(key) is not None:  # an add's skip tensor carries no density of its own
+                layer[key] = 1 - (1 - layer[key]) ** T  # a count is non-zero if any step spiked
             layer["activation_bits"] = counter_bits(T)
     return Workload.model_validate(data)
 
 
-def _conversion(workload: Workload, index: int, source: int | None, engine: str, before: str,
+def _conversion(workload: Workload, index: int, crossing: list[tuple[int, int]], engine: str,
                 params: HybridParams, technology: Technology) -> tuple[dict[str, float], float]:
-    """Conversion energy (pJ) lines and cycles at the boundary feeding layer ``index``."""
-    if engine == before:
+    """Conversion energy (pJ) lines and cycles for the tensors that reach layer ``index`` from the
+    other engine: ``crossing`` holds (operand, producing layer) pairs, operand 0 the input, 1 the second."""
+    if not crossing:
         return {}, 0.0
     layer, T = workload.layers[index], workload.timesteps
-    if engine == "snn" and params.encoding == "rate":
-        draws = layer.in_neurons * T  # one Bernoulli draw per activation per step
-        pj = draws * (technology.add_energy(layer.activation_bits) + technology.register_energy(params.lfsr_bits))
-        return {"conversion_rate_encoding": pj}, draws / params.converter_lanes
-    if engine == "snn":  # direct: analog inputs, a multiply per synaptic operation
+    if engine == "snn" and params.encoding == "direct":  # analog operands: a multiply per synaptic operation
         synops = layer.connections * layer.weight_density * layer.input_density * T
-        pj = synops * technology.mul_energy(layer.weight_bits, layer.activation_bits)
-        return {"conversion_direct_mac": pj}, 0.0
-    assert source is not None  # an SNN -> ANN boundary has an SNN layer before it
-    counted = workload.layers[source]
-    bits = counter_bits(T)
-    spikes = counted.out_neurons * counted.resolved_output_density * T
-    pj = spikes * technology.add_energy(bits) + counted.out_neurons * technology.register_energy(bits)
-    return {"conversion_spike_decoding": pj}, counted.out_neurons / params.converter_lanes
+        return {"conversion_direct_mac": synops * technology.mul_energy(layer.weight_bits, layer.activation_bits)}, 0.0
+    pj = values = 0.0
+    for operand, source in crossing:
+        produced = workload.layers[source]
+        if engine == "snn":  # rate: one Bernoulli draw per activation of the tensor per step
+            draws = (layer.in_neurons if operand == 0 else produced.out_neurons) * T
+            pj += draws * (technology.add_energy(layer.activation_bits) + technology.register_energy(params.lfsr_bits))
+            values += draws
+        else:  # a spike counter per neuron of the SNN layer, bumped per spike and read once
+            bits = counter_bits(T)
+            spikes = produced.out_neurons * produced.resolved_output_density * T
+            pj += spikes * technology.add_energy(bits) + produced.out_neurons * technology.register_energy(bits)
+            values += produced.out_neurons
+    line = "conversion_rate_encoding" if engine == "snn" else "conversion_spike_decoding"
+    return {line: pj}, values / params.converter_lanes

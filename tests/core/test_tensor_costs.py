@@ -133,3 +133,23 @@ def test_energy_never_falls_with_sequence_length_or_spike_rate(n: int, rate: flo
     base = energy(n, rate)
     assert energy(n + 1, rate) >= base
     assert energy(n, min(1.0, rate + 0.1)) >= base
+
+
+def test_hybrid_converts_both_operands_of_attention_that_cross_engines() -> None:
+    """q, k, v on one engine, the attention matmuls on the other: Q and K cross into `scores`,
+    V into `context` (its second operand), each converted once."""
+    workload = attention(n=4, rate=0.25, form="ssa")  # T = 2, 2 heads of 4 features over 4 tokens
+    lines = {lc.name: lc.breakdown for lc in cost("hybrid", workload, split_after=3).layers}
+    # ANN -> SNN, rate coding: one draw per value and step, each an 8-bit compare (add) and a
+    # 16-bit LFSR register update. Q as scores reads it: heads x m x k = 2 x 4 x 4 = 32 values;
+    # K and V as produced: 4 tokens x 8 features = 32 values. 32 x 2 steps = 64 draws per tensor.
+    draw = H45.add_energy(8) + H45.register_energy(16)
+    assert lines["scores"]["conversion_rate_encoding"] == pytest.approx((64 + 64) * draw)
+    assert lines["context"]["conversion_rate_encoding"] == pytest.approx(64 * draw)
+    assert not any(key.startswith("conversion") for key in lines["q"])
+    lines = {lc.name: lc.breakdown for lc in cost("hybrid", workload, split_after=3, order="snn_first").layers}
+    # SNN -> ANN: a 2-bit counter (0..T = 2) per neuron of Q, K, V (32 each), bumped per spike:
+    # 32 x 0.25 x 2 steps = 16 spikes, then read once
+    counted = 16 * H45.add_energy(2) + 32 * H45.register_energy(2)
+    assert lines["scores"]["conversion_spike_decoding"] == pytest.approx(2 * counted)
+    assert lines["context"]["conversion_spike_decoding"] == pytest.approx(counted)
