@@ -76,8 +76,8 @@ LOIHI = Chip(
         "technology": "horowitz45 at 14 nm by Stillmaker & Baas",
     },
     k=20.32,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
-    fitted_on="Davies 2018 Table 2: 23.6 pJ/synaptic op, 52 and 81 pJ/neuron update (each row checked "
-              "with k refitted on the other two)",
+    fitted_on="Davies 2018 Table 2: 23.6 pJ/synaptic op, 52 and 81 pJ/neuron update (the rows check them "
+              "two-fold: the synaptic op with k refitted on the updates, the updates with k refitted on the op)",
     leak_k=0.2256,  # fitted: `dse reproduce silicon` refits it (tests/silicon/test_silicon.py)
     leak_fitted_on="Loihi's 29 mW idle power running nothing (Blouw et al. 2019, Table 1)",
 )
