@@ -59,7 +59,7 @@ def test_an_unknown_preset_is_one_line_naming_the_file_and_the_known_ones(cli, t
     path = write(tmp_path / "a.yaml", {"preset": "loihi-9"})
     code, _, err = cli("evaluate", "zoo:paper-cnn", path)
     assert code == 2
-    known = "cutie, eyeriss, loihi, sne, tianjic, tpu-v1, truenorth"
+    known = "cutie, eyeriss, loihi, loihi2, sne, tianjic, tpu-v1, truenorth"
     assert err.strip().splitlines() == [f"dse: {path}: preset: unknown preset 'loihi-9' (known: {known})"]
 
 
@@ -76,10 +76,11 @@ def test_dse_presets_json_lists_every_preset_with_its_source_and_owner(cli) -> N
     code, out, _ = cli("presets", "--json")
     assert code == 0
     rows = {row["name"]: row for row in json.loads(out)}
-    assert set(rows) == {"cutie", "eyeriss", "loihi", "sne", "tianjic", "tpu-v1", "truenorth"}
+    assert set(rows) == {"cutie", "eyeriss", "loihi", "loihi2", "sne", "tianjic", "tpu-v1", "truenorth"}
     for row in rows.values():
         assert row["plugin"] == "literature" and row["source"] and row["read"]
         assert row["architecture"]["backend"] in {"snn", "systolic", "hybrid"}
     assert rows["tpu-v1"]["fitted"] == {}  # nothing fitted: every number read
+    assert "carried over" in rows["loihi2"]["fitted"]["k (energy factor)"]  # Loihi's k, not refitted on Loihi 2
     code, out, _ = cli("presets")
     assert code == 0 and "truenorth" in out

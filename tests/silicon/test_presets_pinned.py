@@ -17,6 +17,12 @@ PINNED = {
                           "state_sram_kib": 16.0, "weight_bits": 16, "weight_word_bits": 64, "membrane_bits": 48,
                           "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
                           "noc_hop_pj": 3.6, "clock_mhz": 250.0, "weights_resident": True}),
+    # Loihi 2 brief (Intel Labs 2021): Intel 4 (7 nm), 128 cores, 1 M neurons (8192 per core), 192 KB per core
+    # (48 KiB state + 144 KiB synapses, the split assumed), 1-8-bit weights; the rest as Loihi; k carried from Loihi.
+    "loihi2": (7, 20.32, {"cores": 128, "pes_per_core": 1, "neurons_per_core": 8192, "weight_sram_kib": 144.0,
+                          "state_sram_kib": 48.0, "weight_bits": 8, "weight_word_bits": 64, "membrane_bits": 48,
+                          "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
+                          "noc_hop_pj": 3.6, "clock_mhz": 250.0, "weights_resident": True}),
     # Di Mauro et al. 2022: 22 nm FDX, 4-bit weights, event-driven read-modify-write.
     "sne": (22, 0.07999, {"cores": 8, "pes_per_core": 16, "neurons_per_core": 16384, "weight_sram_kib": 8.0,
                         "state_sram_kib": 16.0, "weight_bits": 4, "membrane_bits": 8, "state_update": "per_event",
@@ -50,9 +56,9 @@ PINNED = {
 }
 
 
-# Loihi's leakage factor, fitted on its 29 mW idle power (Blouw et al. 2019); Eyeriss's, with k, on VGG-16's
+# Loihi's leakage factor, fitted on its 29 mW idle power (Blouw et al. 2019) and carried to Loihi 2; Eyeriss's, with k, on VGG-16's
 # 13 layer powers (its fixed power per second, Chen et al. 2017 Table VI); the others follow k.
-LEAK_K = {"loihi": 0.2256, "eyeriss": 24.10}
+LEAK_K = {"loihi": 0.2256, "loihi2": 0.2256, "eyeriss": 24.10}
 
 
 def test_every_chip_is_pinned() -> None:
@@ -82,3 +88,13 @@ def test_a_preset_costs_a_workload_on_its_backend(chip) -> None:
         {"name": "fc", "kind": "dense", "in_features": 64, "out_features": 16, "input_density": 0.1}]})
     cost = backend.cost(workload, backend.parse_params(arch.params), plugins.technology(arch.technology))
     assert cost.energy_pj > 0 and cost.area_mm2 > 0
+
+
+def test_loihi2_memory_is_the_briefs_192_kb_per_core_and_its_million_neurons() -> None:
+    # Loihi 2 brief: 192 KB per neuro core, 128 cores, up to 1 M neurons: 128 x 8192 = 1,048,576.
+    from dse_literature.silicon.chips import LOIHI2
+
+    assert LOIHI2.params["weight_sram_kib"] + LOIHI2.params["state_sram_kib"] == 192.0
+    assert LOIHI2.params["cores"] * LOIHI2.params["neurons_per_core"] == 2**20
+    # 8192 neurons x 48 bits (Loihi's 24-bit u and v) = 393,216 bits = 48 KiB of state
+    assert LOIHI2.params["neurons_per_core"] * LOIHI2.params["membrane_bits"] / 8 / 1024 == 48.0

@@ -82,6 +82,41 @@ LOIHI = Chip(
     leak_fitted_on="Loihi's 29 mW idle power running nothing (Blouw et al. 2019, Table 1)",
 )
 
+LOIHI2_BRIEF = ("Intel Labs, 'Taking neuromorphic computing to the next level with Loihi 2', technology brief, 2021, "
+                "table 'Loihi 2 vs Loihi' (chips.md)")
+
+LOIHI2 = Chip(
+    name="loihi2",
+    description="Intel Loihi 2: 128 asynchronous neuro cores, up to 1 M neurons and 120 M synapses, Intel 4",
+    backend="snn",
+    node_nm=7,
+    params={"cores": 128, "pes_per_core": 1, "neurons_per_core": 8192, "weight_sram_kib": 144.0,
+            "state_sram_kib": 48.0, "weight_bits": 8, "weight_word_bits": 64, "membrane_bits": 48,
+            "state_update": "per_active_neuron", "leak": "every_step", "leak_op": "multiply",
+            "noc_hop_pj": 3.6, "clock_mhz": 250.0, "weights_resident": True},
+    source=LOIHI2_BRIEF + "; Orchard et al., 'Efficient neuromorphic signal processing with Loihi 2', IEEE SiPS "
+           "2021, arXiv 2111.03746",
+    read={
+        "cores": "128 neuro cores (Loihi 2 brief)",
+        "neurons_per_core": "up to 1 M neurons per chip (Loihi 2 brief): 1,048,576 / 128 = 8192 per core",
+        "weight_sram_kib, state_sram_kib": "192 KB of memory per neuro core, flexibly allocated (Loihi 2 brief); "
+                                           "assumed split: 8192 neurons x 48 bits = 48 KiB of state, 144 KiB of "
+                                           "synapses",
+        "weight_bits": "1 to 8-bit synaptic weights (Loihi 2 brief): the widest, 8",
+        "node": "Intel 4 (pre-production; Loihi 2 brief), formerly Intel's 7 nm: 7 nm in Stillmaker & Baas",
+        "weight_word_bits, membrane_bits, state_update, leak, noc_hop_pj, clock_mhz":
+            "assumed: as the loihi preset (Loihi's 64-bit synaptic word, 24-bit u and v, mesh hop energy and "
+            "4 ns per synaptic op); the brief's 'up to 10x faster' is not split into per-op figures",
+        "weights_resident": "the synaptic memory is configured once per network (as on Loihi)",
+        "technology": "horowitz45 at 7 nm by Stillmaker & Baas",
+    },
+    k=20.32,  # carried from LOIHI (tests/silicon/test_silicon.py checks it equals LOIHI.k)
+    fitted_on="Loihi's (14 nm) per-op energies, carried over unrefitted: Intel publishes no per-op energy for "
+              "Loihi 2, so nothing of Loihi 2's own checks it",
+    leak_k=0.2256,  # carried from LOIHI with k
+    leak_fitted_on="Loihi's 29 mW idle power (Blouw et al. 2019), carried over unrefitted",
+)
+
 SNE = Chip(
     name="sne",
     description="SNE (ETH/Bologna, Kraken SoC): crossbar-free event-driven conv engine, 4-bit weights, 22 nm FDX",
@@ -219,4 +254,4 @@ TIANJIC = Chip(
 )
 
 
-CHIPS: tuple[Chip, ...] = (LOIHI, SNE, CUTIE, EYERISS, TRUENORTH, TPU_V1, TIANJIC)
+CHIPS: tuple[Chip, ...] = (LOIHI, LOIHI2, SNE, CUTIE, EYERISS, TRUENORTH, TPU_V1, TIANJIC)
