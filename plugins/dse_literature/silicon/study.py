@@ -47,8 +47,9 @@ TRUENORTH_MW = 63.0  # mW, 400x240 video at 30 fps, Merolla et al. 2014 abstract
 # 5,050 cycles at 300 MHz; the die is 3.8 mm x 3.8 mm.
 TIANJIC_MW, TIANJIC_ROUND_HZ, TIANJIC_DIE_MM2 = 400.0, 300e6 / 5050, 3.8 * 3.8
 SNE_NET = "zoo:dvs-gesture-scnn"
-SNE_ASSUMED = ("dse's DVS-Gesture network sized for SNE (zoo:dvs-gesture-scnn, T = 20), not SNE's own, which the "
-               "paper does not give in full; every layer's input at the sensor's activity")
+SNE_ASSUMED = ("dse's DVS-Gesture network sized for SNE (zoo:dvs-gesture-scnn, T = 20), not SNE's own: its layers, "
+               "time steps and the fixed 21 µJ the two points imply are not in dse's references; every layer's input "
+               "at the sensor's activity")
 
 Quantity = Callable[[float], float]  # dse's value at factor k
 
