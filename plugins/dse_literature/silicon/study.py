@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from dse import Architecture, Plugins, Workload, load_workload
 from dse_literature.silicon import networks as nets
@@ -70,7 +71,7 @@ class SiliconRow:
     def error_pct(self) -> float:
         return 100.0 * (self.dse - self.published) / self.published
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "error_pct": self.error_pct}
 
 
@@ -94,7 +95,7 @@ def fits(plugins: Plugins) -> dict[str, float]:
     }
 
 
-def _quantities(plugins: Plugins) -> dict:
+def _quantities(plugins: Plugins) -> dict[str, Any]:
     per_op_cache: dict[float, dict[str, float]] = {}
 
     def per_op(name: str) -> Quantity:
@@ -106,10 +107,10 @@ def _quantities(plugins: Plugins) -> dict:
 
     sne_net = _quietly_loaded(SNE_NET, plugins)
 
-    def energy_uj(arch, workload: Workload) -> float:
+    def energy_uj(arch: Architecture, workload: Workload) -> float:
         return chip_energy_pj(cost(plugins, arch, workload)) / 1e6
 
-    def dynamic_mj(arch, workload: Workload) -> float:
+    def dynamic_mj(arch: Architecture, workload: Workload) -> float:
         return dynamic_energy_pj(cost(plugins, arch, workload)) / 1e9
 
     return {
@@ -227,4 +228,4 @@ def _truenorth_mw(plugins: Plugins) -> float:
     core = cost(plugins, arch, nets.truenorth_core_second())
     chip_area = core.area_mm2  # the backend's area is already the whole chip (4096 cores)
     static = plugins.technology(arch.technology).leakage_mw_per_mm2 * chip_area
-    return dynamic_energy_pj(core) * TRUENORTH.params["cores"] * 1e-9 + static
+    return float(dynamic_energy_pj(core) * TRUENORTH.params["cores"] * 1e-9 + static)
