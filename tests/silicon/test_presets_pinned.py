@@ -98,3 +98,19 @@ def test_loihi2_memory_is_the_briefs_192_kb_per_core_and_its_million_neurons() -
     assert LOIHI2.params["cores"] * LOIHI2.params["neurons_per_core"] == 2**20
     # 8192 neurons x 48 bits (Loihi's 24-bit u and v) = 393,216 bits = 48 KiB of state
     assert LOIHI2.params["neurons_per_core"] * LOIHI2.params["membrane_bits"] / 8 / 1024 == 48.0
+
+
+def test_the_published_measurements_the_rows_compare_against_have_not_changed() -> None:
+    # docs/references/chips.md: Davies 2018 Table 2; Blouw 2019 Table 1; Di Mauro 2022 abstract; Scherer 2022
+    # abstract; Chen 2017 abstract; Merolla 2014 abstract; Pei 2019 via IEEE CAS Magazine 2022 p. 24.
+    from dse_literature.silicon import study
+
+    assert study.LOIHI_PER_OP == {"synop": 23.6, "inactive": 52.0, "active": 81.0}
+    assert (study.LOIHI_KWS_MJ, study.LOIHI_IDLE_MW) == (0.27, 29.0)
+    assert study.LOIHI_KWS_MESH_MJ == pytest.approx(11.0 / 296.0)  # (81 - 70) mW / 296 inferences/s
+    assert (study.SNE_DVS_UJ, study.SNE_PJ_PER_SOP) == ({0.012: 80.0, 0.049: 261.0}, 0.221)
+    assert (study.CUTIE_CIFAR_UJ, study.CUTIE_DVS_UJ) == (2.72, 5.5)
+    assert (study.EYERISS_VGG_MW, study.EYERISS_ALEX_MW, study.TRUENORTH_MW) == (236.0, 278.0, 63.0)
+    assert study.TIANJIC_MW == 400.0
+    assert study.TIANJIC_ROUND_HZ == pytest.approx(300e6 / 5050)  # 5,050 cycles per round at 300 MHz
+    assert study.TIANJIC_DIE_MM2 == pytest.approx(14.44)  # 3.8 mm x 3.8 mm
