@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dse import Backend, Cost, LayerCost, Technology, Workload
+from dse_systolic.cores import chip, cores_of, evaluate_layer_on_cores
 from dse_systolic.designs import Designs, designs_from_frame, designs_from_params
 from dse_systolic.fsum import fsum_columns
 from dse_systolic.geometry import LayerShape, layer_shapes
-from dse_systolic.layer import COMPONENTS, Group, LayerArrays, evaluate_layer
+from dse_systolic.layer import Group, LayerArrays, evaluate_layer
 from dse_systolic.params import DATAFLOWS, SystolicParams
 from dse_systolic.rates import rates, widths
 
@@ -42,15 +43,22 @@ class Evaluation:
     group: Group
     shapes: tuple[LayerShape, ...]
     layers: tuple[LayerArrays, ...]
+    area_mm2: np.ndarray  # the chip's: all its cores and the global buffer
+    weights_resident: np.ndarray  # the weights stay on chip across inferences
 
 
-def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, scalesim: bool,
+def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, scalesim: bool, cores: int,
                    technology: Technology) -> Evaluation:
-    """Every layer on designs that share ``dataflow`` and latency model."""
+    """Every layer on designs that share ``dataflow``, latency model and number of cores."""
     weight_bits = sum(s.weights * widths(s, d).weight for s in shapes if s.weights)
     resident = d.weights_resident & (weight_bits <= d.filter_bits)
     group = Group(d, dataflow, scalesim, rates(d, dataflow, shapes, technology), resident)
-    return Evaluation(group, shapes, tuple(evaluate_layer(shape, group, technology) for shape in shapes))
+    if cores == 1:  # one array: its SRAMs talk to DRAM directly, no global buffer (dse_systolic.cores)
+        return Evaluation(group, shapes, tuple(evaluate_layer(shape, group, technology) for shape in shapes),
+                          group.rates.area_mm2, resident)
+    c = chip(group, cores, shapes, technology)
+    return Evaluation(group, shapes, tuple(evaluate_layer_on_cores(shape, group, c, technology)
+                                           for shape in shapes), c.area_mm2, c.resident)
 
 
 def evaluate_designs(workload: Workload, d: Designs,
@@ -61,8 +69,9 @@ def evaluate_designs(workload: Workload, d: Designs,
     for dataflow in range(len(DATAFLOWS)):
         for scalesim in (False, True):
             index = np.flatnonzero((d.dataflow == dataflow) & (d.scalesim == scalesim))
-            if len(index):
-                groups.append((index, evaluate_group(shapes, d.take(index), dataflow, scalesim, technology)))
+            for part, cores in cores_of(d.take(index)):
+                groups.append((index[part], evaluate_group(shapes, d.take(index[part]), dataflow, scalesim, cores,
+                                                           technology)))
     return groups
 
 
@@ -75,16 +84,16 @@ class SystolicBackend(Backend):
     def cost(self, workload: Workload, params: SystolicParams, technology: Technology) -> Cost:  # type: ignore[override]
         dataflow, scalesim = DATAFLOWS.index(params.dataflow), params.latency_model == "scalesim"
         d = designs_from_params(params)
-        ev = evaluate_group(layer_shapes(workload), d, dataflow, scalesim, technology)
+        ev = evaluate_group(layer_shapes(workload), d, dataflow, scalesim, params.cores, technology)
         layers = tuple(_layer_cost(s, arrays, params) for s, arrays in zip(ev.shapes, ev.layers, strict=True))
         short = [s.name for s, arrays in zip(ev.shapes, ev.layers, strict=True) if not _first(arrays.memory_fits)]
         return Cost(
             layers=layers,
             latency_cycles=sum(layer.latency_cycles for layer in layers),
             clock_mhz=params.clock_mhz,
-            area_mm2=_first(ev.group.rates.area_mm2),
+            area_mm2=_first(ev.area_mm2),
             memory_fits=not short,
-            notes=_notes(params, bool(_first(ev.group.weights_resident)))
+            notes=_notes(params, bool(_first(ev.weights_resident)))
             + ((f"does not fit on chip: a stationary tile of {', '.join(short)} exceeds half its SRAM",)
                if short else ()),
         )
@@ -110,7 +119,7 @@ def _batch_totals(ev: Evaluation) -> dict[str, np.ndarray]:
     d = ev.group.designs
     n = len(d)
     # a component that is 0 for every design changes no correctly rounded sum: leave it out
-    energies = [fsum_columns([layer.breakdown[key] for key in COMPONENTS if np.any(layer.breakdown[key])], n)
+    energies = [fsum_columns([value for value in layer.breakdown.values() if np.any(value)], n)
                 for layer in ev.layers]
     energy = fsum_columns(energies, n)
     latency = np.zeros(n)
@@ -121,7 +130,7 @@ def _batch_totals(ev: Evaluation) -> dict[str, np.ndarray]:
     power = np.where(busy, energy / np.where(busy, seconds, 1.0) * 1e-9, 0.0)
     fits = np.logical_and.reduce([np.broadcast_to(layer.memory_fits, n) for layer in ev.layers])
     return {"energy_pj": energy, "latency_cycles": latency, "latency_s": seconds,
-            "area_mm2": np.broadcast_to(ev.group.rates.area_mm2, n), "power_mw": power, "memory_fits": fits}
+            "area_mm2": np.broadcast_to(ev.area_mm2, n), "power_mw": power, "memory_fits": fits}
 
 
 def _first(value: np.ndarray | float) -> float:
@@ -151,11 +160,15 @@ def _footprint(shape: LayerShape, weight_bits: int, activation_bits: int) -> dic
 
 
 def _notes(params: SystolicParams, weights_resident: bool) -> tuple[str, ...]:
-    where = ("stay in the filter SRAM across inferences" if weights_resident
-             else "are loaded from DRAM every inference")
+    where = (f"stay in the {'filter SRAM' if params.cores == 1 else 'global buffer'} across inferences"
+             if weights_resident else "are loaded from DRAM every inference")
     latency = ("SCALE-Sim v3 ideal-bandwidth cycles (no DRAM stalls)" if params.latency_model == "scalesim"
                else "dse mapping, roofline: max(compute, DRAM traffic / bandwidth) plus the first tile's load")
-    return (f"latency: {latency}", f"weights {where}",
+    split = "output channels or rows, whichever is faster" if params.partition == "auto" else params.partition
+    shared = (f"{params.cores} arrays share a {params.global_buffer_kib:g} KiB global buffer; each layer is split "
+              f"over them by {split} (dse_systolic.cores)")
+    chip = () if params.cores == 1 else (shared,)
+    return chip + (f"latency: {latency}", f"weights {where}",
             "the network's input comes from DRAM and its output goes back to DRAM",
             "one pass per inference: timesteps are not repeated")
 

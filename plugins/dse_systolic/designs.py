@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from dse_systolic.params import DATAFLOWS, SystolicParams
+from dse_systolic.params import DATAFLOWS, PARTITIONS, SystolicParams
 
 if TYPE_CHECKING:
     import polars as pl
@@ -48,6 +48,10 @@ class Designs:
     accumulator_bits: np.ndarray  # int64, 0 = weight + activation bits
     vector_lanes: np.ndarray  # float64, lanes of the vector unit (cols when unset)
     nonlinear_pj: np.ndarray  # float64, pJ per nonlinear evaluation, 0 = from the technology
+    cores: np.ndarray  # float64, arrays on the chip
+    partition: np.ndarray  # int64 code: index in PARTITIONS
+    global_buffer_bits: np.ndarray  # float64, capacity of the shared global buffer (bits)
+    global_buffer_bytes_per_cycle: np.ndarray  # float64, its bandwidth to all cores (rows·cores when unset)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -71,6 +75,8 @@ def _encode(name: str, value: Any) -> float:
     """A validated parameter value as the number the model's arrays hold."""
     if name == "dataflow":
         return float(DATAFLOWS.index(value))
+    if name == "partition":
+        return float(PARTITIONS.index(value))
     if name == "latency_model":
         return float(value == "scalesim")
     return 0.0 if value is None else float(value)
@@ -190,4 +196,10 @@ def _designs(columns: dict[str, np.ndarray]) -> Designs:
         accumulator_bits=columns["accumulator_bits"].astype(np.int64),
         vector_lanes=np.where(columns["vector_lanes"] > 0, columns["vector_lanes"], columns["cols"]),
         nonlinear_pj=columns["nonlinear_pj"],
+        cores=columns["cores"],
+        partition=columns["partition"].astype(np.int64),
+        global_buffer_bits=columns["global_buffer_kib"] * KIB_BITS,
+        global_buffer_bytes_per_cycle=np.where(columns["global_buffer_bytes_per_cycle"] > 0,
+                                               columns["global_buffer_bytes_per_cycle"],
+                                               columns["rows"] * columns["cores"]),
     )

@@ -71,6 +71,14 @@ class LayerShape:
     vector_muls: int = 0  # of which multiplies
     vector_nonlinear: int = 0  # of which nonlinear function evaluations (exp, GELU, rsqrt, ...)
     activation_operand: bool = False  # matmul: the stationary operand B is an activation, not a weight
+    # the rows a spatial split over cores cuts (dse_systolic.cores): output rows (a conv's E, a dense
+    # layer's tokens, a matmul's m), SCALE-Sim's count of them, and the input rows they read
+    out_rows: int = 1
+    scalesim_out_rows: int = 1
+    in_rows: int = 1
+    row_stride: int = 1
+    row_span: int = 1  # input rows one output row reads: the kernel's dilated height
+    in_row_words: int = 0  # input words of one input row of one group
 
 
 def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
@@ -95,12 +103,21 @@ def scalesim_outputs(layer: Conv2dLayer) -> int:
     computes a last row (column) of windows that runs past the input (topology_utils.py).
     A dilated kernel spans (R − 1)·dilation + 1 pixels.
     """
-    (kh, kw), (sh, sw) = as_pair(layer.kernel), as_pair(layer.stride)
-    (ph, pw), (dh, dw) = as_pair(layer.padding), as_pair(layer.dilation)
-    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
-    rows = -(-(layer.in_height + 2 * ph - span_h + sh) // sh)
-    cols = -(-(layer.in_width + 2 * pw - span_w + sw) // sw)
+    rows, cols = _scalesim_sides(layer)
     return rows * cols
+
+
+def _scalesim_sides(layer: Conv2dLayer) -> tuple[int, int]:
+    """SCALE-Sim's output rows and columns (scalesim_outputs)."""
+    (sh, sw), (ph, pw) = as_pair(layer.stride), as_pair(layer.padding)
+    span_h, span_w = _spans(layer)
+    return -(-(layer.in_height + 2 * ph - span_h + sh) // sh), -(-(layer.in_width + 2 * pw - span_w + sw) // sw)
+
+
+def _spans(layer: Conv2dLayer) -> tuple[int, int]:
+    """Input rows and columns one output pixel reads: (R − 1)·dilation + 1 per side."""
+    (kh, kw), (dh, dw) = as_pair(layer.kernel), as_pair(layer.dilation)
+    return (kh - 1) * dh + 1, (kw - 1) * dw + 1
 
 
 def _shape(layer, input_external: tuple[bool, ...], output_external: bool,
@@ -120,7 +137,9 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool,
             window=window,
             filters=layer.out_channels // layer.groups, unique_inputs=unique, macs=layer.macs,
             connections=layer.connections, weights=layer.weights, input_words=(layer.in_neurons,),
-            input_external=input_external[:1], **common,
+            input_external=input_external[:1], out_rows=out_h, scalesim_out_rows=_scalesim_sides(layer)[0],
+            in_rows=layer.in_height, row_stride=as_pair(layer.stride)[0], row_span=_spans(layer)[0],
+            in_row_words=layer.channels_per_group * layer.in_width, **common,
         )
     if isinstance(layer, DenseLayer):
         # a recurrent layer's previous outputs are extra inputs of the same GEMM
@@ -129,7 +148,8 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool,
             kind="gemm", pixels=layer.tokens, scalesim_pixels=layer.tokens, window=layer.fan_in,
             filters=layer.out_features, unique_inputs=layer.fan_in * layer.tokens,
             macs=layer.macs, connections=layer.connections, weights=layer.weights,
-            input_words=(layer.in_neurons,), input_external=input_external[:1], **common,
+            input_words=(layer.in_neurons,), input_external=input_external[:1], out_rows=layer.tokens,
+            scalesim_out_rows=layer.tokens, in_rows=layer.tokens, in_row_words=layer.fan_in, **common,
         )
     if isinstance(layer, MatmulLayer):
         common["weight_bits"] = layer.activation_bits  # B is an activation
@@ -137,7 +157,8 @@ def _shape(layer, input_external: tuple[bool, ...], output_external: bool,
             kind="gemm", groups=layer.products, pixels=layer.m, scalesim_pixels=layer.m, window=layer.k,
             filters=layer.n, unique_inputs=layer.m * layer.k, macs=layer.macs, connections=layer.macs,
             input_words=(layer.in_neurons, math.prod(layer.other_shape)), input_external=input_external,
-            activation_operand=True, **common,
+            activation_operand=True, out_rows=layer.m, scalesim_out_rows=layer.m, in_rows=layer.m,
+            in_row_words=layer.k, **common,
         )
     if layer.elementwise_ops:
         ops = layer.vector_ops

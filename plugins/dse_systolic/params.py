@@ -9,11 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 #: Dataflows in the order of their integer codes in the vectorised model.
 DATAFLOWS: tuple[str, ...] = ("os", "ws", "is")
 LATENCY_MODELS: tuple[str, ...] = ("scalesim", "bandwidth")
+#: Ways of splitting a layer over several arrays, in the order of their integer codes (dse_systolic.cores).
+PARTITIONS: tuple[str, ...] = ("auto", "channels", "spatial")
 
 # Upper bounds keep search spaces and hypothesis strategies finite; they are far beyond any
 # chip (TPU v1's array is 256 x 256 and its buffers 24 MiB; Jouppi et al., ISCA 2017).
 _MAX_PES_PER_SIDE = 4096
 _MAX_SRAM_KIB = 1 << 20
+_MAX_CORES = 4096
 
 
 class SystolicParams(BaseModel):
@@ -57,6 +60,27 @@ class SystolicParams(BaseModel):
         description="the weights stay in the filter SRAM across inferences (loaded once, outside the "
         "inference) when the whole workload's weights fit it; default: every inference loads them "
         "from DRAM at least once",
+    )
+    cores: int = Field(
+        1, ge=1, le=_MAX_CORES,
+        description="arrays on the chip, each rows x cols with its own SRAMs of the sizes above; with more "
+        "than one they share a global buffer and every layer is split over them (dse_systolic.cores)",
+    )
+    partition: Literal["auto", "channels", "spatial"] = Field(
+        "auto",
+        description="how a layer is split over the cores: channels (output channels, the input broadcast), "
+        "spatial (output rows, the weights broadcast) or auto (per layer, the one with fewer cycles)",
+    )
+    global_buffer_kib: float = Field(
+        108.0, gt=0.0, le=_MAX_SRAM_KIB, allow_inf_nan=False,
+        description="global buffer shared by the cores, between their SRAMs and DRAM (KiB); default Eyeriss's "
+        "108 KB (Chen et al., JSSC 2017); unused with one core, whose SRAMs talk to DRAM directly",
+    )
+    global_buffer_bytes_per_cycle: float | None = Field(
+        None, gt=0.0, le=1e6, allow_inf_nan=False,
+        description="bandwidth of the global buffer to all cores together (bytes/cycle); default rows bytes "
+        "per cycle per core, as TPU v1's unified buffer feeds its 256-row array 256 bytes a cycle "
+        "(Jouppi et al., ISCA 2017); unused with one core",
     )
     clock_mhz: float = Field(700.0, gt=0.0, le=1e5, allow_inf_nan=False, description="clock frequency (MHz)")
     latency_model: Literal["scalesim", "bandwidth"] = Field(
