@@ -38,8 +38,12 @@ design = st.fixed_dictionaries(
         "weights_resident": st.booleans(),
         "accumulator_sram_kib": st.sampled_from([0.0, 0.01, 4.0, 256.0]),
         "clock_mhz": st.floats(10.0, 2000.0),
+        "cores": st.sampled_from([1, 1, 2, 3, 4]),
+        "partition": st.sampled_from(["auto", "channels", "spatial"]),
+        "global_buffer_kib": st.sampled_from([0.05, 4.0, 108.0]),
     },
     optional={
+        "global_buffer_bytes_per_cycle": st.floats(0.5, 256.0),
         "weight_bits": st.integers(1, 16),
         "activation_bits": st.integers(1, 16),
         "accumulator_bits": st.integers(8, 40),
@@ -66,6 +70,7 @@ def test_batch_equals_scalar_exactly(designs: list[dict[str, Any]], which: int) 
 bad_value = st.sampled_from([
     ("rows", 0), ("cols", -3), ("dataflow", "xs"), ("latency_model", "exact"), ("ifmap_sram_kib", 0.0),
     ("clock_mhz", math.nan), ("dram_bytes_per_cycle", math.inf), ("weight_bits", 65), ("rows", 2.5),
+    ("cores", 0), ("partition", "rows"), ("global_buffer_kib", -1.0),
 ])
 
 
