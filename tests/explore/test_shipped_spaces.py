@@ -27,7 +27,7 @@ def needs_backends(path: Path, plugins: Plugins) -> None:
     assert not missing, f"backends not registered: {', '.join(missing)}"
 
 
-@pytest.mark.parametrize("name", ["systolic-resnet18", "snn-dvs-gesture", "to-spike-or-not"])
+@pytest.mark.parametrize("name", ["systolic-resnet18", "systolic-cores-resnet18", "snn-dvs-gesture", "to-spike-or-not"])
 def test_shipped_space_loads(name: str, toy_plugins: Plugins) -> None:
     path = SPACES / f"{name}.yaml"
     needs_backends(path, toy_plugins)
@@ -35,7 +35,7 @@ def test_shipped_space_loads(name: str, toy_plugins: Plugins) -> None:
     assert space.name == name and space.workload.startswith("zoo:")
 
 
-@pytest.mark.parametrize("name", ["systolic-resnet18", "snn-dvs-gesture"])
+@pytest.mark.parametrize("name", ["systolic-resnet18", "systolic-cores-resnet18", "snn-dvs-gesture"])
 def test_shipped_hardware_space_runs(name: str, toy_plugins: Plugins, tmp_path: Path) -> None:
     path = SPACES / f"{name}.yaml"
     needs_backends(path, toy_plugins)
