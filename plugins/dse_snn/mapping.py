@@ -12,10 +12,13 @@ core of their own.
 Capacity is then handed out in layer order, each resource on its own: weight SRAM (weights
 and biases), state SRAM (potentials, or sorted_time's time-sorted input buffer of
 T × events × (event + timestamp) bits), and neuron slots. What a layer cannot get is its
-excess. With ``memory_overflow: fail`` any excess makes ``memory_fits`` false (the design is
-infeasible; its energy is the on-chip part only). With ``dram`` the excess lives in DRAM and
-is paid for every inference: excess weights are read once per step, excess potentials read
-and written once per step, an excess event buffer written once and read once.
+excess. The excess lives in DRAM and is paid for every inference, whatever
+``memory_overflow`` says: excess weights are read once per step, excess potentials (neuron
+slots beyond neurons_per_core x cores, or state beyond the state SRAMs, whichever is more)
+read and written once per step, an excess event buffer written once and read once. With
+``memory_overflow: fail`` (the default) any excess also makes ``memory_fits`` false, naming
+the resource (the design is infeasible in a search, and costed so that a plot does not
+flatter it); with ``dram`` the DRAM-backed design counts as fitting.
 
 The weights held on chip are loaded from DRAM into the weight SRAMs once per inference
 (read from DRAM, written into the SRAM), unless ``weights_resident`` keeps them there
@@ -80,13 +83,12 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tim
         excess_state = np.maximum(excess_s, excess_n * w.membrane)
         for key, excess in (("weights", excess_w), ("state", excess_s), ("neurons", excess_n)):
             short[key] |= excess > 0
-        streamed = p["memory_overflow"] == "dram"
         state_each_way = np.where(sorted_time, excess_state, timesteps * excess_state)
         load = np.where(p["weights_resident"], 0.0, weight_bits - excess_w)
         cores.append(k)
         loads.append(load)
-        reads.append(load + np.where(streamed, timesteps * excess_w + state_each_way, 0.0))
-        writes.append(np.where(streamed, state_each_way, 0.0))
+        reads.append(load + timesteps * excess_w + state_each_way)
+        writes.append(state_each_way)
         footprint.append(_footprint(sorted_time, weight_bits, state_bits, buffer_bits))
     fits = ~np.logical_or.reduce(list(short.values()))
     return Placement(cores, reads, writes, loads, footprint, total_cores <= chip_cores, fits,

@@ -225,12 +225,13 @@ def _synaptic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, cores: np.nda
         "buffer_writes": np.where(sorted_time, deliveries, 0.0),
         "buffer_reads": np.where(sorted_time, deliveries, 0.0),
         "noc_hops": np.where(bitmap, t * cores * np.ceil(s.in_neurons / w.event), deliveries) * hops,
+        "noc_flight_cycles": t * _flight(p, hops),
         **dram,
         "cores": cores,
     }
     breakdown = _energy(counts, p, e)
     pes = cores * p["pes_per_core"]
-    step = np.maximum(s.events, s.synops / pes) + updates / pes
+    step = np.maximum(s.events, s.synops / pes) + updates / pes + _flight(p, hops)
     utilization = np.divide(s.synops, pes * step, out=np.full_like(step, np.nan), where=step > 0)
     return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), utilization, footprint), step
 
@@ -265,21 +266,28 @@ def _spike_logic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, hops: np.n
     events = t * s.events
     writes = np.where(bitmap, t * s.out_neurons, t * s.spikes)
     counts = {"input_events": events, "adds": t * s.synops, "output_spikes": t * s.spikes,
-              "event_reads": events, "event_writes": writes, "noc_hops": events * hops, **dram}
+              "event_reads": events, "event_writes": writes, "noc_hops": events * hops,
+              "noc_flight_cycles": t * _flight(p, hops), **dram}
     breakdown = {
         "events": events * e["event_read"] + writes * e["event_write"],
         "noc": counts["noc_hops"] * p["noc_hop_pj"],
         "compute": counts["adds"] * e["accumulate"],
         "dram": dram["dram_bits"] * e["dram"],
     }
-    step = np.full_like(t, s.events)
+    step = s.events + _flight(p, hops)
     if s.tensor is not None:
         extra, tensor_counts = tensor_energy(s.tensor, t, w, e, tech)
         breakdown["compute"] = breakdown["compute"] + extra["compute"]
         breakdown["neuron_state"] = extra["neuron_state"]
         counts.update(tensor_counts)
-        step = tensor_cycles(s.tensor, s.events, w, p)
+        step = tensor_cycles(s.tensor, s.events, w, p) + _flight(p, hops)
     return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), np.full_like(t, np.nan), {}), step
+
+
+def _flight(p: Columns, hops: np.ndarray) -> np.ndarray:
+    """Cycles a layer's last spike of a step (or, with none, the step's end-of-step message) spends in
+    the mesh before the step can end: ``mean_hops`` hops of ``noc_hop_ns`` each."""
+    return hops * p["noc_hop_ns"] * p["clock_mhz"] / 1000.0
 
 
 def _latency(stats: Sequence[LayerStats], steps: list[np.ndarray], t: np.ndarray, resident: np.ndarray) -> np.ndarray:

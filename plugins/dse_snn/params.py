@@ -5,7 +5,8 @@ with 1024 neurons and 128 KiB of synaptic memory as a Loihi core (Davies et al.,
 2018: 1024 compartments and 128 KB of synaptic memory per core), 4 KiB of state SRAM (our
 sizing: 1024 potentials of up to 32 bits), a 400 MHz clock as LSMCore
 (docs/references/chips.md), and a mesh hop of 3.6 pJ, the mean of Loihi's 3.0 pJ (east/
-west) and 4.2 pJ (north/south) per hop (docs/references/energy_tables.md).
+west) and 4.2 pJ (north/south) per hop, taking 5.3 ns, the mean of its 4.1 and 6.5 ns
+(docs/references/energy_tables.md).
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class SnnParams(BaseModel):
         None, ge=1, le=64, description="address-event width (bits); default: ⌈log2(input neurons)⌉ per layer"
     )
     noc_hop_pj: float = Field(3.6, ge=0, le=1e6, description="energy of one event crossing one router hop (pJ)")
+    noc_hop_ns: float = Field(
+        5.3, ge=0, le=1e6,
+        description="latency of one router hop (ns); default 5.3, the mean of Loihi's 4.1 (east/west) and "
+        "6.5 (north/south) ns per tile hop (Davies et al., IEEE Micro 2018, Table 2)",
+    )
     mean_hops: float | None = Field(
         None, ge=0, le=1e6,
         description="router hops per event; default: the mean distance in a square mesh, 2(c−1)/(3√c)",
@@ -106,8 +112,8 @@ class SnnParams(BaseModel):
     clock_mhz: float = Field(400.0, gt=0, le=1e5, description="clock (MHz)")
     memory_overflow: Literal["fail", "dram"] = Field(
         "fail",
-        description="what an overflow of the on-chip SRAMs does: fail (memory_fits is false) or dram "
-        "(the excess is streamed from DRAM every step and charged)",
+        description="an overflow of the on-chip SRAMs or neuron slots is streamed from DRAM every step and "
+        "charged either way; fail: the design does not fit (memory_fits false), dram: it counts as fitting",
     )
     weights_resident: bool = Field(
         False,

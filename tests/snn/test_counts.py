@@ -147,9 +147,12 @@ def test_layers_pipeline_across_steps_when_each_has_its_own_cores():
         {"name": "a", "kind": "dense", "in_features": 10, "out_features": 4, "input_density": 0.5},
         {"name": "b", "kind": "dense", "in_features": 4, "out_features": 4, "input_density": 0.5}]})
     # per step (per_event, leak every step, 2 PEs per core): a: max(5, 20/2) + 4/2 = 12;
-    # b: max(2, 8/2) + 4/2 = 6. Two cores: (T + 1) x 12 = 60 < sequential 4 x 18 = 72.
-    # One core: the layers share it, sequential 72.
-    assert run(two, state_update="per_event", cores=2).latency_cycles == pytest.approx(60.0)
+    # b: max(2, 8/2) + 4/2 = 6, each plus the mesh flight f of its last spike: two cores (√2 x √2)
+    # are 2 (2 - 1) / (3 √2) = 0.4714 hops apart on average, f = 0.4714 x 5.3 ns x 400 MHz = 0.99938
+    # cycles. Two cores: (T + 1) x (12 + f) = 64.9969 < sequential 4 x (18 + 2f) = 79.995.
+    # One core: no hops; the layers share it, sequential 4 x 18 = 72.
+    f = 2 / (3 * 2**0.5) * 5.3 * 400 / 1000
+    assert run(two, state_update="per_event", cores=2).latency_cycles == pytest.approx(5 * (12 + f))
     assert run(two, state_update="per_event", cores=1).latency_cycles == pytest.approx(72.0)
 
 
@@ -157,19 +160,19 @@ BIG = Workload.model_validate({"name": "big", "timesteps": 3, "layers": [
     {"name": "fc", "kind": "dense", "in_features": 1000, "out_features": 1000, "input_density": 0.1}]})
 
 
-def test_weights_beyond_the_sram_fail_or_stream_from_dram():
+def test_weights_beyond_the_sram_are_charged_whether_or_not_the_design_counts_as_fitting():
     # 1000 x 1000 8-bit weights = 8,000,000 bits; 2 cores x 256 KiB = 4,194,304 bits on chip,
     # loaded once per inference; excess 3,805,696 bits read once per step: 3 x 3,805,696 =
     # 11,417,088 bits. Compulsory I/O: 3 steps x 100 input events x ⌈log2 1000⌉ = 10 bits in,
     # 3 x 100 output spikes x 10 bits out: 3,000 + 3,000 bits. All at 1300/64 pJ/bit.
     params = {"cores": 2, "weight_sram_kib": 256.0}
-    failed = run(BIG, **params)
-    assert not failed.memory_fits
-    assert failed.counts["dram_bits"] == pytest.approx(4_194_304 + 6_000)  # the on-chip part only
+    bits = 4_194_304 + 11_417_088 + 6_000
+    failed = run(BIG, **params)  # memory_overflow: fail, the default
+    assert not failed.memory_fits and "does not fit on chip: not enough weight SRAM" in failed.notes
+    assert failed.counts["dram_bits"] == pytest.approx(bits)  # not silently cheap: the overflow is paid
+    assert failed.breakdown["dram"] == pytest.approx(bits * 1300 / 64)
     streamed = run(BIG, memory_overflow="dram", **params)
-    assert streamed.memory_fits
-    assert streamed.counts["dram_bits"] == pytest.approx(4_194_304 + 11_417_088 + 6_000)
-    assert streamed.breakdown["dram"] == pytest.approx((4_194_304 + 11_417_088 + 6_000) * 1300 / 64)
+    assert streamed.memory_fits and streamed.energy_pj == failed.energy_pj
 
 
 def test_neurons_beyond_the_chip_spill_their_potentials():
@@ -179,10 +182,12 @@ def test_neurons_beyond_the_chip_spill_their_potentials():
     wide = Workload.model_validate({"name": "wide", "layers": [
         {"name": "fc", "kind": "dense", "in_features": 100, "out_features": 5000, "input_density": 0.1}]})
     params = {"cores": 2, "neurons_per_core": 1024, "weight_sram_kib": 1024.0}
-    counts = run(wide, memory_overflow="dram", **params).counts
-    assert counts["dram_write_bits"] == pytest.approx(23_616 + 500 * 13)
-    assert counts["dram_read_bits"] == pytest.approx(23_616 + 4_000_000 + 10 * 7)
-    assert not run(wide, **params).memory_fits
+    for overflow, fits in (("dram", True), ("fail", False)):
+        spilled = run(wide, memory_overflow=overflow, **params)
+        assert spilled.counts["dram_write_bits"] == pytest.approx(23_616 + 500 * 13)
+        assert spilled.counts["dram_read_bits"] == pytest.approx(23_616 + 4_000_000 + 10 * 7)
+        assert spilled.memory_fits is fits
+    assert "does not fit on chip: not enough neuron slots" in run(wide, **params).notes
 
 
 def test_cores_per_layer_by_neurons_and_weights():
@@ -209,6 +214,21 @@ def test_mesh_hops_default_to_the_mean_distance_of_a_square_mesh():
     assert cost.counts["noc_hops"] == pytest.approx(25.0)
     assert cost.breakdown["noc"] == pytest.approx(25.0 * 3.6)
     assert run(DENSE, cores=16, mean_hops=1.0).breakdown["noc"] == pytest.approx(10 * 3.6)
+
+
+def test_spikes_crossing_cores_pay_the_hops_in_energy_and_latency():
+    # DENSE per_event on a 16-core (4 x 4) chip: 2.5 mean hops per delivery (above). Energy: 2 steps x
+    # 5 events x 1 core x 2.5 hops x 3.6 pJ = 90 pJ. Latency: every step ends when its last spike has
+    # crossed the mesh, 2.5 hops x 5.3 ns at 400 MHz = 5.3 cycles, on top of the 12 cycles of work:
+    # 2 x (12 + 5.3) = 34.6 cycles. With one core nothing crosses: 24 cycles, 0 pJ.
+    far = run(DENSE, state_update="per_event", cores=16)
+    assert far.breakdown["noc"] == pytest.approx(90.0)
+    assert far.layers[0].counts["noc_flight_cycles"] == pytest.approx(2 * 5.3)
+    assert far.latency_cycles == pytest.approx(34.6)
+    near = run(DENSE, state_update="per_event", cores=1)
+    assert (near.breakdown["noc"], near.latency_cycles) == (0.0, pytest.approx(24.0))
+    # a slower router (Loihi's north/south 6.5 ns per hop): 2 x (12 + 2.5 x 6.5 x 0.4) = 37.0
+    assert run(DENSE, state_update="per_event", cores=16, noc_hop_ns=6.5).latency_cycles == pytest.approx(37.0)
 
 
 def test_area_is_srams_pes_neuron_unit_and_router():
