@@ -43,6 +43,7 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "bias": st.booleans(),
     "event_bits": st.none() | st.integers(1, 32),
     "noc_hop_pj": st.floats(0.0, 10.0),
+    "noc_hop_ns": st.floats(0.0, 20.0),
     "mean_hops": st.none() | st.floats(0.0, 8.0),
     "clock_mhz": st.floats(1.0, 2000.0),
     "memory_overflow": st.sampled_from(["fail", "dram"]),
@@ -55,7 +56,8 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
 flat_params = st.fixed_dictionaries({}, optional=FIELDS)
 # values the model refuses, one field each, with the column type of the valid values
 BAD = [{"cores": 0}, {"pes_per_core": -3}, {"leak": "sometimes"}, {"weight_sram_kib": 0.0},
-       {"state_sram_kib": 0.1}, {"membrane_bits": 65}, {"clock_mhz": 0.0}, {"energy_model.leak_pj": -1.0}]
+       {"state_sram_kib": 0.1}, {"membrane_bits": 65}, {"clock_mhz": 0.0}, {"energy_model.leak_pj": -1.0},
+       {"noc_hop_ns": -1.0}]
 
 
 def nested(flat: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +132,27 @@ def test_sorted_time_stores_no_state_across_ticks(params, workload):
     # so the state SRAM's access energy cannot matter: only its area and leakage could
     priced = {**params, "energy_model.state_read_pj": 99.0, "energy_model.state_write_pj": 99.0}
     assert energy(workload, priced) == cost.energy_pj
+
+
+@SLOW_OK
+@given(params=flat_params, workload=st.sampled_from(WORKLOADS), resource=st.sampled_from(
+    ["neurons_per_core", "state_sram_kib", "weight_sram_kib"]), factor=st.floats(1.0, 64.0))
+def test_less_memory_never_means_less_dram_traffic(params, workload, resource, factor):
+    # what a layer cannot get on chip it reads (and, state, writes) every step: at least once, as
+    # the on-chip weights are loaded, so the DRAM bits never fall when a capacity shrinks, and an
+    # overflow is never free, whether the design counts as fitting or not
+    bits = {}
+    for scale in (1.0, factor):
+        grown = {**params, resource: min(FIELDS_MAX[resource], (params.get(resource) or DEFAULTS[resource]) * scale)}
+        if resource == "neurons_per_core":
+            grown[resource] = int(grown[resource])
+        cost = SNN.cost(workload, SNN.parse_params(nested(grown)), H45)
+        bits[scale] = cost.counts.get("dram_bits", 0.0)
+    assert bits[factor] <= bits[1.0] * (1 + 1e-12)
+
+
+DEFAULTS = {"neurons_per_core": 1024, "state_sram_kib": 4.0, "weight_sram_kib": 128.0}
+FIELDS_MAX = {"neurons_per_core": 2**24, "state_sram_kib": 2.0**20, "weight_sram_kib": 2.0**20}
 
 
 class TestSnnConformance(BackendConformance):
