@@ -107,4 +107,6 @@ class TestSystolicConformance(BackendConformance):
         {"rows": 4, "cols": 4, "dataflow": "is", "ifmap_sram_kib": 0.5, "filter_sram_kib": 0.5,
          "ofmap_sram_kib": 0.25, "dram_bytes_per_cycle": 1.0, "zero_gating": False},
         {"dataflow": "ws", "weight_bits": 4, "activation_bits": 4, "accumulator_bits": 16},
+        {"rows": 8, "cols": 8, "cores": 4, "partition": "auto", "global_buffer_kib": 16.0},
+        {"rows": 4, "cols": 8, "cores": 3, "partition": "spatial", "dataflow": "os", "latency_model": "scalesim"},
     )
