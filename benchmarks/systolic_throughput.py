@@ -5,7 +5,8 @@
 Costs ResNet-18 (benchmarks/resnet18_layers.py: 20 convolutions and the classifier, plus
 pools, residual adds and a flatten) on random design points in one ``cost_batch`` call and
 prints layer-evaluations per second, counting only the 21 GEMM layers and counting every
-layer. Then the one-design ``cost`` path, for scale. If ``scalesim`` imports here, or
+layer; then the same designs with 1 to 16 cores each (every layer split over them both ways).
+Then the one-design ``cost`` path, for scale. If ``scalesim`` imports here, or
 ``--scalesim-python`` names an interpreter where it does (benchmarks/scalesim_runner.py runs
 it there), it times SCALE-Sim's ideal-bandwidth mode on some of the same layers (all 21
 with ``--scalesim-layers all``; minutes to hours) on a 32x32 weight-stationary array and
@@ -114,6 +115,10 @@ def main() -> None:
     print(f"  {args.designs * len(gemm) / best:,.0f} GEMM-layer evaluations/s "
           f"({args.designs * len(workload.layers) / best:,.0f} counting every layer)")
     per_layer_batch = best / (args.designs * len(gemm))
+    cores = np.random.default_rng(1).choice([1, 2, 4, 8, 16], frame.height)
+    several = min(time_batch(workload, frame.with_columns(cores=pl.Series(cores)), args.repeats))
+    print(f"  with 1, 2, 4, 8 or 16 cores (partition auto, dse_systolic.cores): "
+          f"{args.designs * len(gemm) / several:,.0f} GEMM-layer evaluations/s, {best / several:.2f}x the one-core rate")
     scalar = time_scalar(workload, frame.head(200))
     print(f"cost (one design): {scalar * 1e3:.2f} ms per network, {scalar / len(workload.layers) * 1e6:.0f} µs per layer")
 

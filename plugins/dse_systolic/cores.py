@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import reduce
 
 import numpy as np
 
@@ -83,6 +84,7 @@ class Split:
 
     shares: tuple[Share, ...]
     broadcast: str  # "ifmap", "filter" or "" (nothing broadcast)
+    code: int = 0  # CHANNELS or SPATIAL (0: a vector-unit layer, split evenly)
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,13 @@ def evaluate_layer_on_cores(shape: LayerShape, group: Group, c: Chip, technology
         return evaluate_layer(shape, group, technology)
     if shape.kind == "vector":
         return _on_cores(shape, _even(shape, c.cores), group, c, technology)
-    by_channels = _on_cores(shape, channel_split(shape, c.cores), group, c, technology)
-    by_rows = _on_cores(shape, spatial_split(shape, c.cores, group.scalesim), group, c, technology)
     part = group.designs.partition
+    if (part == CHANNELS).all():
+        return _on_cores(shape, channel_split(shape, c.cores), group, c, technology)
+    by_rows = _on_cores(shape, spatial_split(shape, c.cores, group.scalesim), group, c, technology)
+    if (part == SPATIAL).all():
+        return by_rows
+    by_channels = _on_cores(shape, channel_split(shape, c.cores), group, c, technology)
     spatial = (part == SPATIAL) | ((part != CHANNELS) & (by_rows.latency_cycles < by_channels.latency_cycles))
     return _select(spatial, by_rows, by_channels)
 
@@ -136,9 +142,9 @@ def channel_split(shape: LayerShape, cores: int) -> Split:
     """Output channels over the cores (whole groups when the layer has several)."""
     if shape.groups == 1:
         return Split(tuple(Share(k, _scaled(shape, m / shape.filters, 1.0, m / shape.filters, filters=m))
-                           for k, m in _balanced(shape.filters, cores)), "ifmap")
+                           for k, m in _balanced(shape.filters, cores)), "ifmap", CHANNELS)
     return Split(tuple(Share(k, _scaled(shape, g / shape.groups, g / shape.groups, g / shape.groups, groups=g))
-                       for k, g in _balanced(shape.groups, cores)), "")
+                       for k, g in _balanced(shape.groups, cores)), "", CHANNELS)
 
 
 def spatial_split(shape: LayerShape, cores: int, scalesim: bool) -> Split:
@@ -153,7 +159,7 @@ def spatial_split(shape: LayerShape, cores: int, scalesim: bool) -> Split:
         sub = _scaled(shape, e / rows, band / shape.in_rows, 1.0, pixels=pixels,
                       scalesim_pixels=e * scalesim_per_row, unique_inputs=unique, weights=shape.weights)
         shares.append(Share(k, sub))
-    return Split(tuple(shares), "filter")
+    return Split(tuple(shares), "filter", SPATIAL)
 
 
 def _even(shape: LayerShape, cores: int) -> Split:
@@ -176,53 +182,57 @@ def _scaled(shape: LayerShape, fraction: float, first: float, others: float, **f
 
 def _on_cores(shape: LayerShape, split: Split, group: Group, c: Chip, technology: Technology) -> LayerArrays:
     """The layer on the chip when every core runs its share of ``split``."""
-    d, core_group = group.designs, c.core_group
-    parts = [(share.cores, evaluate_layer(share.shape, core_group, technology)) for share in split.shares]
+    d = group.designs
+    parts = [evaluate_layer(share.shape, c.core_group, technology) for share in split.shares]
+    busy = [share.cores for share in split.shares]
     w = widths(shape, d)
 
-    def total(key: str) -> np.ndarray:
-        return sum((k * np.asarray(a.counts.get(key, 0.0)) for k, a in parts), np.zeros(len(d)))
+    def total(values: list) -> np.ndarray:
+        """Σ over the cores: each share's value times the cores that run it."""
+        return busy[0] * values[0] if len(values) == 1 else sum(k * v for k, v in zip(busy, values, strict=True))
+
+    def slowest(values: list) -> np.ndarray:
+        return values[0] if len(values) == 1 else reduce(np.maximum, values)
 
     def fetched(key: str, operand: str) -> np.ndarray:
         """Global-buffer words of an operand: once for all cores when broadcast."""
-        if operand == split.broadcast:
-            return np.maximum.reduce([np.broadcast_to(a.counts.get(key, 0.0), len(d)) for _, a in parts])
-        return total(key)
+        values = [a.counts.get(key, 0.0) for a in parts]
+        return slowest(values) if operand == split.broadcast else total(values)
 
     ifmap, filt = fetched("dram_ifmap_words", "ifmap"), fetched("dram_filter_words", "filter")
-    outputs, psums = total("dram_output_words"), total("dram_psum_words")
+    outputs, psums = fetched("dram_output_words", ""), fetched("dram_psum_words", "")
     dram = _dram_words(shape, c, w, ifmap, filt, psums)
     dram_read = dram["ifmap"] * w.activation + dram["filter"] * w.weight + dram["psum"] / 2 * w.accumulator
     dram_write = dram["output"] * w.activation + dram["psum"] / 2 * w.accumulator
     buffer_read = ifmap * w.activation + filt * w.weight + psums / 2 * w.accumulator + dram_write
     buffer_write = outputs * w.activation + psums / 2 * w.accumulator + dram_read
 
-    slowest = np.maximum.reduce([np.broadcast_to(a.latency_cycles, len(d)) for _, a in parts])
+    cycles = slowest([a.latency_cycles for a in parts])
     memory = np.ceil((dram_read + dram_write) / 8 / d.dram_bytes_per_cycle)
-    latency = slowest if group.scalesim else np.maximum(slowest, memory)
-    breakdown = {key: sum(k * a.breakdown[key] for k, a in parts)
-                 for key in parts[0][1].breakdown if key not in ("dram", "leakage")}
+    latency = cycles if group.scalesim else np.maximum(cycles, memory)
+    breakdown = {key: total([a.breakdown[key] for a in parts])
+                 for key in parts[0].breakdown if key not in ("dram", "leakage")}
     breakdown |= {
         "sram_global_read": buffer_read * c.read_pj_per_bit,
         "sram_global_write": buffer_write * c.write_pj_per_bit,
         "dram": technology.dram_energy(dram_read + dram_write),
         "leakage": technology.leakage_energy(c.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
-    counts = {key: (np.maximum.reduce([np.broadcast_to(a.counts[key], len(d)) for _, a in parts])
-                    if key in SLOWEST else total(key)) for key in parts[0][1].counts}
+    counts = {key: (slowest if key in SLOWEST else total)([a.counts[key] for a in parts]) for key in parts[0].counts}
     counts |= {
-        "cores_busy": sum(k for k, _ in parts), "global_buffer_read_bits": buffer_read,
+        "cores_busy": float(sum(busy)), "global_buffer_read_bits": buffer_read,
         "global_buffer_write_bits": buffer_write,
         "dram_ifmap_words": dram["ifmap"], "dram_filter_words": dram["filter"],
         "dram_output_words": dram["output"], "dram_psum_words": dram["psum"],
         "dram_bits": dram_read + dram_write, "dram_read_bits": dram_read, "dram_write_bits": dram_write,
     }
+    if split.code:
+        counts["partition"] = float(split.code)
     if "stall_cycles" in counts:  # the chip's DRAM roofline adds to the slowest core's stalls
-        counts["stall_cycles"] = counts["stall_cycles"] + (latency - slowest)
-    utilization = None if parts[0][1].utilization is None else \
+        counts["stall_cycles"] = counts["stall_cycles"] + (latency - cycles)
+    utilization = None if parts[0].utilization is None else \
         shape.macs / np.maximum(latency * d.rows * d.cols * c.cores, shape.macs)
-    fits = np.logical_and.reduce([np.broadcast_to(a.memory_fits, len(d)) for _, a in parts])
-    return LayerArrays(breakdown, latency, utilization, counts, fits)
+    return LayerArrays(breakdown, latency, utilization, counts, reduce(np.logical_and, [a.memory_fits for a in parts]))
 
 
 def _dram_words(shape: LayerShape, c: Chip, w, ifmap: np.ndarray, filt: np.ndarray,
@@ -257,7 +267,7 @@ def _select(spatial: np.ndarray, a: LayerArrays, b: LayerArrays) -> LayerArrays:
         {key: pick(a.breakdown[key], b.breakdown[key]) for key in a.breakdown},
         pick(a.latency_cycles, b.latency_cycles),
         None if a.utilization is None else pick(a.utilization, b.utilization),
-        {key: pick(a.counts[key], b.counts[key]) for key in a.counts} | {"partition": pick(SPATIAL, CHANNELS)},
+        {key: pick(a.counts[key], b.counts[key]) for key in a.counts},
         pick(a.memory_fits, b.memory_fits),
     )
 
