@@ -59,12 +59,13 @@ import numpy as np
 
 from dse import Technology
 from dse_systolic.designs import Designs
-from dse_systolic.geometry import LayerShape
+from dse_systolic.geometry import LayerShape, Widths
 from dse_systolic.layer import Group, LayerArrays, evaluate_layer
-from dse_systolic.rates import widths
+from dse_systolic.params import PARTITIONS
+from dse_systolic.rates import lookup, widths
 from dse_systolic.traffic import input_from_dram, output_to_dram
 
-CHANNELS, SPATIAL = 1, 2  # codes in dse_systolic.params.PARTITIONS (0 is auto)
+CHANNELS, SPATIAL = PARTITIONS.index("channels"), PARTITIONS.index("spatial")  # codes in the Designs
 
 #: Cycle counts of a split layer are the slowest core's; every other count is summed over the cores.
 SLOWEST = ("compute_cycles", "refill_cycles", "stall_cycles", "folds", "chunks", "mapping_efficiency")
@@ -106,10 +107,8 @@ def chip(group: Group, cores: int, shapes: Sequence[LayerShape], technology: Tec
     per_core = replace(d, dram_bytes_per_cycle=d.global_buffer_bytes_per_cycle / cores)
     core_group = replace(group, designs=per_core, weights_resident=np.zeros(len(d), dtype=bool))
     weight_bits = sum(s.weights * widths(s, d).weight for s in shapes if s.weights)
-    bank = d.global_buffer_bits / cores
-    distinct, inverse = np.unique(bank, return_inverse=True)
-    read = np.array([technology.sram_read_energy(bits, 1.0) for bits in distinct.tolist()])[inverse]
-    write = np.array([technology.sram_write_energy(bits, 1.0) for bits in distinct.tolist()])[inverse]
+    bank = d.global_buffer_bits / cores  # one bank per core port (pJ per bit of a bank this size)
+    read, write = (lookup(energy, bank, 1) for energy in (technology.sram_read_energy, technology.sram_write_energy))
     area = cores * group.rates.area_mm2 + technology.sram_area(d.global_buffer_bits)
     return Chip(cores, core_group, replace(d, ifmap_bits=d.global_buffer_bits, ofmap_bits=d.global_buffer_bits),
                 d.weights_resident & (weight_bits <= d.global_buffer_bits), read, write, area)
@@ -235,7 +234,7 @@ def _on_cores(shape: LayerShape, split: Split, group: Group, c: Chip, technology
     return LayerArrays(breakdown, latency, utilization, counts, reduce(np.logical_and, [a.memory_fits for a in parts]))
 
 
-def _dram_words(shape: LayerShape, c: Chip, w, ifmap: np.ndarray, filt: np.ndarray,
+def _dram_words(shape: LayerShape, c: Chip, w: Widths, ifmap: np.ndarray, filt: np.ndarray,
                 psums: np.ndarray) -> dict[str, np.ndarray]:
     """Words between DRAM and the global buffer: once when the operand fits the buffer's active half,
     else every fetch the cores make of it."""
@@ -250,12 +249,13 @@ def _dram_words(shape: LayerShape, c: Chip, w, ifmap: np.ndarray, filt: np.ndarr
         source = input_from_dram(shape, 1, w.weight, c.buffer) if shape.activation_operand else ~c.resident
         weights = source * _once(stationary, w.weight, filt, room)
     outputs = shape.output_words * output_to_dram(shape, w.activation, c.buffer)
-    spilled = psums * (psums / 2 * w.accumulator * 2 > room)
+    spilled = psums * (psums * w.accumulator > room)  # one way's psums/2 words exceed the active half
     return {"ifmap": inputs + np.zeros_like(room), "filter": weights, "output": outputs + np.zeros_like(room),
             "psum": spilled}
 
 
-def _once(words: int, bits, fetched: np.ndarray, room: np.ndarray) -> np.ndarray:
+def _once(words: int, bits: np.ndarray | int, fetched: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """``words`` when they fit the active half of the buffer (``room`` bits), else ``fetched``."""
     return np.where(words * bits * 2 <= room, words, fetched)
 
 
