@@ -102,3 +102,27 @@ def test_more_cores_never_need_more_compute_cycles(layer, dataflow, model, parti
     few = counts(layer, **params, cores=cores)["compute_cycles"]
     many = counts(layer, **params, cores=cores + more)["compute_cycles"]
     assert many <= few
+
+
+def test_each_core_streams_from_its_share_of_the_buffer_and_the_chip_from_its_dram_port() -> None:
+    # bandwidth model, by channels: a 2x2 core with 2 filters folds 9 times (Fr = 9, Fc = 1):
+    # 9·(16 − 2) + (2·1·18 + 9·2) = 180 compute cycles. The buffer's default 2 rows x 4 cores = 8
+    # bytes a cycle give each core 2; a core moves 32 input + 36 weight + 32 output bytes = 50
+    # cycles over its 9 tiles: the first tile's ⌈50/9⌉ = 6 stall cycles, 186 in all.
+    fast = cost(workload(WIDE), rows=2, cols=2, cores=4, partition="channels", dram_bytes_per_cycle=1000.0)
+    assert (fast.layers[0].counts["compute_cycles"], fast.latency_cycles) == (180, 186)
+    # at 1 byte a cycle the chip's 2432 DRAM bits (304 bytes) take longer than any core: 304 cycles
+    slow = cost(workload(WIDE), rows=2, cols=2, cores=4, partition="channels", dram_bytes_per_cycle=1.0)
+    assert slow.latency_cycles == 304 and slow.layers[0].counts["stall_cycles"] == 304 - 180
+
+
+def test_a_vector_layer_is_split_evenly_over_the_cores() -> None:
+    # 2x2 max pooling of WIDE's 8x4x4 output: 32 outputs of 4 inputs, 128 operations; one core's
+    # vector unit has cols = 2 lanes: 64 cycles alone, 128 / 4 / 2 = 16 on four cores. The 128 input
+    # words come from the global buffer (1024 bits) and the 32 outputs, the network's, go through it
+    # to DRAM (256 bits read from the buffer, 256 bits of DRAM); the operations cost the same.
+    w = workload(WIDE, {"name": "pool", "kind": "pool", "kernel": 2})
+    one, four = cost(w, rows=2, cols=2).layers[1], cost(w, rows=2, cols=2, cores=4).layers[1]
+    assert (one.counts["compute_cycles"], four.counts["compute_cycles"]) == (64, 16)
+    assert (four.counts["global_buffer_read_bits"], four.counts["dram_bits"]) == (1280, 256)
+    assert four.breakdown["compute"] == one.breakdown["compute"]
