@@ -42,8 +42,10 @@ held on chip are loaded once (DRAM read and weight-SRAM write, dse_snn.mapping) 
 
 Latency (cycles): a core takes one event per cycle and spreads its synaptic ops over
 ``pes_per_core`` units; neuron updates outside the event stream (active-neuron updates,
-leak sweeps) also run on the PEs. A layer's step takes max(E, S/(k·PEs)) + U/(k·PEs) with U
-those updates per step; pooling and adds one cycle per event. DRAM transfers overlap the
+leak sweeps) also run on the PEs. A layer's step takes max(E, S/(k·PEs)) + U/(k·PEs) + f with U
+those updates per step and f the mesh flight of the step's last spike, ``mean_hops`` x
+``noc_hop_ns`` at the clock (``noc_flight_cycles``; the routers pipeline the other spikes
+behind each core's one event a cycle); pooling and adds one cycle per event + f. DRAM transfers overlap the
 work (a roofline): a layer is busy max(T × step, its memory_cycles), and an inference takes at
 least the memory_cycles of all layers together (one DRAM port). When every synaptic layer has
 cores of its own, layers pipeline across time steps as on Loihi (layer l works on step t

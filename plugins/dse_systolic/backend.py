@@ -10,7 +10,9 @@ The model, module by module (each states its formulas):
 - traffic.py: where weights and activations live, DRAM traffic from a tiling that fits the
   SRAMs, and double-buffered stall cycles when that traffic outruns
   ``dram_bytes_per_cycle`` (bandwidth model only; SCALE-Sim's ideal mode has none);
-- rates.py and layer.py: energy by component (pJ) and area (mm²) from the technology.
+- rates.py and layer.py: energy by component (pJ) and area (mm²) from the technology;
+- cores.py: with ``cores`` > 1, each layer split over that many arrays behind a shared
+  global buffer (by output channels or rows), each share costed by the modules above.
 
 ``cost`` runs the model on one design (arrays of length 1), ``cost_batch`` on a whole frame
 of designs at once; the arithmetic is the same code, so the two agree to the last bit.
