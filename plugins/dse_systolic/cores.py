@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import reduce
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,8 @@ from dse_systolic.layer import Group, LayerArrays, evaluate_layer
 from dse_systolic.params import PARTITIONS
 from dse_systolic.rates import lookup, widths
 from dse_systolic.traffic import input_from_dram, output_to_dram
+
+Value = np.ndarray | float  # per design, or one number for all
 
 CHANNELS, SPATIAL = PARTITIONS.index("channels"), PARTITIONS.index("spatial")  # codes in the Designs
 
@@ -168,7 +171,7 @@ def _even(shape: LayerShape, cores: int) -> Split:
     return Split((Share(cores, part),), "")
 
 
-def _scaled(shape: LayerShape, fraction: float, first: float, others: float, **fields) -> LayerShape:
+def _scaled(shape: LayerShape, fraction: float, first: float, others: float, **fields: Any) -> LayerShape:
     """The part of ``shape`` a core runs: ``fraction`` of its MACs, weights and outputs, ``first`` of its
     first input tensor and ``others`` of the others (a matmul's B, an add's second operand), read from
     and written to the global buffer; ``fields`` overrides."""
@@ -186,14 +189,14 @@ def _on_cores(shape: LayerShape, split: Split, group: Group, c: Chip, technology
     busy = [share.cores for share in split.shares]
     w = widths(shape, d)
 
-    def total(values: list) -> np.ndarray:
+    def total(values: list[Value]) -> Value:
         """Σ over the cores: each share's value times the cores that run it."""
         return busy[0] * values[0] if len(values) == 1 else sum(k * v for k, v in zip(busy, values, strict=True))
 
-    def slowest(values: list) -> np.ndarray:
+    def slowest(values: list[Value]) -> Value:
         return values[0] if len(values) == 1 else reduce(np.maximum, values)
 
-    def fetched(key: str, operand: str) -> np.ndarray:
+    def fetched(key: str, operand: str) -> Value:
         """Global-buffer words of an operand: once for all cores when broadcast."""
         values = [a.counts.get(key, 0.0) for a in parts]
         return slowest(values) if operand == split.broadcast else total(values)
@@ -261,8 +264,9 @@ def _once(words: int, bits: np.ndarray | int, fetched: np.ndarray, room: np.ndar
 
 def _select(spatial: np.ndarray, a: LayerArrays, b: LayerArrays) -> LayerArrays:
     """Per design, ``a`` where ``spatial`` else ``b``."""
-    def pick(x, y):
+    def pick(x: Value, y: Value) -> np.ndarray:
         return np.where(spatial, x, y)
+
     return LayerArrays(
         {key: pick(a.breakdown[key], b.breakdown[key]) for key in a.breakdown},
         pick(a.latency_cycles, b.latency_cycles),
