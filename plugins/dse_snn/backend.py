@@ -105,8 +105,8 @@ def _short_note(run: Evaluation) -> tuple[str, ...]:
 def _notes(p: SnnParams, resident: bool) -> tuple[str, ...]:
     schedule = ("every layer has its own cores: layers pipeline across time steps" if resident
                 else "layers share the cores: they run one after another each time step")
-    overflow = ("memory beyond the SRAMs is streamed from DRAM every step and charged"
-                + ("" if p.memory_overflow == "dram" else "; the design is infeasible (memory_fits false)"))
+    overflow = ("memory beyond the SRAMs and neuron slots, if any, is streamed from DRAM every step and charged"
+                + ("" if p.memory_overflow == "dram" else "; a design that needs it does not fit (memory_fits false)"))
     reads = ("one weight read per synaptic op" if p.weight_word_bits is None
              else f"weights read in {p.weight_word_bits}-bit words shared by the synaptic ops of one event")
     return (f"state update: {p.state_update}; spikes as {p.spike_format}", schedule, overflow, reads)
