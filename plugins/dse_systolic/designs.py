@@ -11,6 +11,7 @@ validating it whole gives (as the default ``Backend.cost_batch`` reports it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property, partial
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 KIB_BITS = 8192  # bits per KiB
+
+#: The per-operand register energies, in the column order of ``Designs.registers``.
+REGISTER_FIELDS: tuple[str, ...] = tuple(
+    f"{operand}_register_{access}_pj_per_bit" for operand in ("weight", "input", "output") for access in ("read", "write"))
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Designs:
     partition: np.ndarray  # int64 code: index in PARTITIONS
     global_buffer_bits: np.ndarray  # float64, capacity of the shared global buffer (bits)
     global_buffer_bytes_per_cycle: np.ndarray  # float64, its bandwidth to all cores (rows·cores when unset)
+    line_buffer: np.ndarray  # bool: inputs reach the array through a line buffer (bandwidth model)
+    registers: np.ndarray  # float64 (N, 6): REGISTER_FIELDS' pJ/bit, NaN = the default
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -79,6 +86,8 @@ def _encode(name: str, value: Any) -> float:
         return float(PARTITIONS.index(value))
     if name == "latency_model":
         return float(value == "scalesim")
+    if name in REGISTER_FIELDS and value is None:
+        return math.nan
     return 0.0 if value is None else float(value)
 
 
@@ -202,4 +211,6 @@ def _designs(columns: dict[str, np.ndarray]) -> Designs:
         global_buffer_bytes_per_cycle=np.where(columns["global_buffer_bytes_per_cycle"] > 0,
                                                columns["global_buffer_bytes_per_cycle"],
                                                columns["rows"] * columns["cores"]),
+        line_buffer=columns["line_buffer"] == 1.0,
+        registers=np.stack([columns[name] for name in REGISTER_FIELDS], axis=1),
     )

@@ -6,13 +6,19 @@ Energy components (pJ), every rate from the architecture's Technology:
   gating a MAC whose activation is zero (padding taps always, the other inputs with
   probability 1 − input_density) costs only its 1-bit zero flag, ``register_energy(1)``
   (no design gates when the flag costs more than the MAC).
-- ``register``: PE-to-PE pipeline registers, ``register_energy(bits)``. Every MAC passes its
-  two moving operands to the next PE (os: activation and weight; ws: activation and partial
-  sum; is: weight and partial sum); every stationary word is written into its PE each
-  time it is loaded (once per chunk, mapping.py), or drained for os; with the bandwidth
-  model's line buffer, every input word it hands the array. With zero gating a zero
-  activation moves as its 1-bit flag and its data register keeps its old value, so it
-  costs 1 bit instead of activation_bits.
+- ``register``: the PE's weight, input and output registers, each at its own width and its
+  own price per bit written and read (``<operand>_register_<read|write>_pj_per_bit``;
+  default: a write costs ``register_pj_per_bit``, the technology's price of clocking a bit
+  in and reading it out, and a read is free, a one-word register's output being a wire).
+  Writes: every moving operand enters the next PE's register once per MAC (os: weight and
+  activation; ws: activation; is: weight); every stationary word is written into its PE each
+  time it is loaded (once per chunk, mapping.py); every MAC writes its sum into an output
+  register (ws, is: the next PE's, the sum moves down; os: its own, and the finished sums
+  are written once more as they shift out); with the bandwidth model's line buffer, every
+  input word it hands the array enters an input register. Reads: every MAC that works reads
+  its weight and its activation, and the sum it adds to. With zero gating a zero
+  activation moves as its 1-bit flag, its data register keeps its old value, and its MAC
+  (in os, its accumulation too) does not work.
 - ``sram_<ifmap|filter|ofmap>_<read|write>``: array-side accesses (mapping.py) and DRAM
   fills and write-backs (traffic.py), each word x its width x the SRAM bank's energy per
   bit (rates.py); partial sums at accumulator width, outputs at activation width.
@@ -47,7 +53,7 @@ from dse import Technology
 from dse_systolic.designs import Designs
 from dse_systolic.geometry import LayerShape, Widths
 from dse_systolic.mapping import IS, OS, WS, Count, Folding, fold, spatial
-from dse_systolic.rates import Rates, lookup, widths
+from dse_systolic.rates import Rates, RegisterRates, lookup, widths
 from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_traffic
 
 #: I-BERT evaluates exp and GELU as a second-order polynomial a(x + b)² + c after a shift
@@ -101,7 +107,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     latency = busy + stalls
 
     nonzero = shape.connections * shape.input_density
-    register_bits = _register_bits(shape, f, w, d, dataflow, nonzero)
+    registers = _registers(shape, f, w, d, dataflow, nonzero, r.registers)
 
     psum_writes = f.ofmap_writes - f.outputs
     staged = _staged_operand(shape, t)
@@ -113,7 +119,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     read_out = np.where(buffered, f.psum_reads + f.outputs, 0.0) * w.accumulator
     breakdown = {
         "compute": _mac_energy(shape, w, d, technology, nonzero),
-        "register": technology.register_energy(register_bits),
+        "register": registers.energy,
         "sram_ifmap_read": f.ifmap_reads * w.activation * r.ifmap_read,
         "sram_ifmap_write": t.ifmap_fills * w.activation * r.ifmap_write,
         "sram_filter_read": f.filter_reads * w.weight * r.filter_read,
@@ -140,7 +146,8 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
         "sram_filter_reads": f.filter_reads,
         "sram_ofmap_writes": f.ofmap_writes,
         "sram_psum_reads": f.psum_reads,
-        "register_bits": register_bits,
+        "register_write_bits": registers.written,
+        "register_read_bits": registers.read,
         "staged_operand_words": staged,
         **_traffic_counts(t),
     }
@@ -167,17 +174,34 @@ def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology
     return shape.macs * mac - saved  # never above the ungated energy, even after rounding
 
 
-def _register_bits(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int,
-                   nonzero: float) -> np.ndarray:
-    """Bits written into PE pipeline registers and the line buffer."""
-    moving, still = {OS: (w.activation + w.weight, w.accumulator),
-                     WS: (w.activation + w.accumulator, w.weight),
-                     IS: (w.weight + w.accumulator, w.activation)}[dataflow]
-    dense = shape.macs * moving + f.stationary_loads * still + f.delivered_inputs * w.activation
-    # with gating a zero activation moves as its 1-bit flag; its data register keeps its old value
-    activation_words = (f.stationary_loads if dataflow == IS else shape.macs) + f.delivered_inputs
-    zero_fraction = (shape.macs - nonzero) / shape.macs
-    return dense - zero_fraction * (w.activation - 1) * activation_words * d.zero_gating
+@dataclass(frozen=True)
+class RegisterAccesses:
+    """A layer's PE register traffic: bits written, bits read, and their energy (pJ)."""
+
+    written: np.ndarray | float
+    read: np.ndarray | float
+    energy: np.ndarray | float
+
+
+def _registers(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: int, nonzero: float,
+               price: RegisterRates) -> RegisterAccesses:
+    """Bits written into and read from the PEs' weight, input and output registers (and the line
+    buffer's input words, which enter the input registers), each at its operand's price."""
+    # with gating a zero activation moves as its 1-bit flag and the MAC it feeds does not work
+    gated = (shape.macs - nonzero) / shape.macs * d.zero_gating
+    working = shape.macs * (1 - gated)
+    activation = w.activation - gated * (w.activation - 1)  # mean bits written per activation word
+    weight_words = shape.macs if dataflow != WS else f.stationary_loads
+    input_words = (shape.macs if dataflow != IS else f.stationary_loads) + f.delivered_inputs
+    # ws/is pass every sum down to the next PE; os adds into its own register on working MACs only
+    sums = working if dataflow == OS else shape.macs
+    drained = f.stationary_loads if dataflow == OS else 0  # finished os sums shift out of the array
+    writes = (weight_words * w.weight * price.weight_write + input_words * activation * price.input_write
+              + (sums + drained) * w.accumulator * price.output_write)
+    reads = working * (w.weight * price.weight_read + w.activation * price.input_read) + sums * w.accumulator * price.output_read
+    written = weight_words * w.weight + input_words * activation + (sums + drained) * w.accumulator
+    read = working * (w.weight + w.activation) + sums * w.accumulator
+    return RegisterAccesses(written, read, writes + reads)
 
 
 def _stationary_fits(shape: LayerShape, w: Widths, group: Group) -> np.ndarray:

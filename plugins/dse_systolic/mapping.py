@@ -39,7 +39,9 @@ it does not use). Its SRAM counts drop SCALE-Sim's output-stationary over-count 
 writes = g·Npx·M) and read the input once per pass through a line buffer that fans each
 word to the R·S window positions that need it (Eyeriss's convolutional reuse, Chen et al.,
 JSSC 2017): ifmap reads = g·Fc·U (os, ws), g·U·n (is, n chunks below), U = min(K·Npx,
-C/g·H·W) per group.
+C/g·H·W) per group. A design without one (``line_buffer: false``) reads the SRAM as the
+scalesim model counts: every word the array consumes (row-streamed for os and ws, stationary
+for is).
 
 The bandwidth model cuts a ws or is fold's time into chunks whose partial sums fit the
 ofmap SRAM's active half (min(cols, Sc) words a step at accumulator width): n = ceil(T /
@@ -136,9 +138,13 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
     else:
         ifmap, filt, ofmap = stationary, row_streamed, col_streamed
     delivered: Count = 0
-    if not scalesim:  # the line buffer: each input word read once per pass
+    if not scalesim and d.line_buffer.any():  # the line buffer: each input word read once per pass
         reads = chunks if dataflow == IS else fc  # per chunk (stationary) or per column fold (streamed)
-        ifmap, delivered = reads * unique, reads * im2col
+        buffered, delivered = reads * unique, reads * im2col
+        if d.line_buffer.all():
+            ifmap = buffered
+        else:
+            ifmap, delivered = np.where(d.line_buffer, buffered, ifmap), np.where(d.line_buffer, delivered, 0.0)
     return Folding(sr, sc, t, fr, fc, folds, chunks, compute, refill, efficiency, ifmap, filt, stationary,
                    outputs, ofmap, psum_reads, delivered)
 

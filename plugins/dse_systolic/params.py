@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,16 @@ PARTITIONS: tuple[str, ...] = ("auto", "channels", "spatial")
 _MAX_PES_PER_SIDE = 4096
 _MAX_SRAM_KIB = 1 << 20
 _MAX_CORES = 4096
+
+
+def _register_field(operand: str, access: str, when: str) -> Any:
+    """An optional per-operand register energy: default the technology's ``register_pj_per_bit``
+    for a write (its price of clocking a bit into a flip-flop and reading it) and 0 for a read
+    (a one-word register's output is a wire the multiplier reads for free)."""
+    default = "the technology's register_pj_per_bit" if access == "write" else "0"
+    return Field(None, ge=0.0, le=1e6, allow_inf_nan=False,
+                 description=f"energy per bit of the PE's {operand} register on each {access}, when {when}; "
+                 f"default: {default}")
 
 
 class SystolicParams(BaseModel):
@@ -82,6 +92,21 @@ class SystolicParams(BaseModel):
         "per cycle per core, as TPU v1's unified buffer feeds its 256-row array 256 bytes a cycle "
         "(Jouppi et al., ISCA 2017); unused with one core",
     )
+    line_buffer: bool = Field(
+        True,
+        description="the bandwidth model reads each input word once per pass into a line buffer that hands it "
+        "to every window position that needs it (Eyeriss's convolutional reuse, Chen et al., JSSC 2017); false: "
+        "the array reads its inputs from the ifmap SRAM every time it needs them (im2col, as SCALE-Sim counts)",
+    )
+    weight_register_read_pj_per_bit: float | None = _register_field("weight", "read", "the MAC reads it (pJ/bit)")
+    weight_register_write_pj_per_bit: float | None = _register_field("weight", "write", "a weight enters it (pJ/bit)")
+    input_register_read_pj_per_bit: float | None = _register_field("input", "read", "the MAC reads it (pJ/bit)")
+    input_register_write_pj_per_bit: float | None = _register_field(
+        "input", "write", "an activation enters it (pJ/bit)")
+    output_register_read_pj_per_bit: float | None = _register_field(
+        "output", "read", "the accumulator adds to it (pJ/bit)")
+    output_register_write_pj_per_bit: float | None = _register_field(
+        "output", "write", "a sum enters it (pJ/bit)")
     clock_mhz: float = Field(700.0, gt=0.0, le=1e5, allow_inf_nan=False, description="clock frequency (MHz)")
     latency_model: Literal["scalesim", "bandwidth"] = Field(
         "bandwidth",

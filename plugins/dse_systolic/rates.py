@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dse import Technology
-from dse_systolic.designs import Designs
+from dse_systolic.designs import REGISTER_FIELDS, Designs
 from dse_systolic.geometry import Bits, LayerShape, Widths
 from dse_systolic.mapping import IS
 
@@ -62,6 +62,31 @@ def _override(given: np.ndarray, default: Bits) -> Bits:
 
 
 @dataclass(frozen=True)
+class RegisterRates:
+    """Per-design energy per bit of each PE register access (pJ/bit): numbers, or arrays where
+    some design sets its own."""
+
+    weight_read: np.ndarray | float
+    weight_write: np.ndarray | float
+    input_read: np.ndarray | float
+    input_write: np.ndarray | float
+    output_read: np.ndarray | float
+    output_write: np.ndarray | float
+
+
+def register_rates(d: Designs, technology: Technology) -> RegisterRates:
+    """The designs' register energies: a write defaults to the technology's register_pj_per_bit
+    (its price of clocking a bit in and reading it out), a read to 0 (a one-word register's
+    output is a wire the multiplier reads)."""
+    defaults = [0.0 if name.endswith("_read_pj_per_bit") else technology.register_pj_per_bit
+                for name in REGISTER_FIELDS]
+    given = ~np.isnan(d.registers)
+    values = [np.where(given[:, i], d.registers[:, i], default) if given[:, i].any() else default
+              for i, default in enumerate(defaults)]
+    return RegisterRates(*values)
+
+
+@dataclass(frozen=True)
 class Rates:
     """Per-design SRAM energies (pJ per bit accessed) and area (mm²)."""
 
@@ -73,6 +98,7 @@ class Rates:
     ofmap_write: np.ndarray
     accumulator_read: np.ndarray  # of the accumulator buffer; 0 where a design has none
     accumulator_write: np.ndarray
+    registers: RegisterRates
     area_mm2: np.ndarray
 
 
@@ -85,7 +111,7 @@ def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: T
     has = d.accumulator_bits_sram > 0
     accumulator_read, accumulator_write = (np.where(has, e, 0.0) for e in _sram(d.psum_bits / d.cols, technology))
     return Rates(ifmap_read, ifmap_write, filter_read, filter_write, ofmap_read, ofmap_write,
-                 accumulator_read, accumulator_write, area(d, shapes, technology))
+                 accumulator_read, accumulator_write, register_rates(d, technology), area(d, shapes, technology))
 
 
 def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np.ndarray]:

@@ -38,7 +38,9 @@ def test_an_array_shaped_for_the_layer_costs_less_than_no_reuse() -> None:
     assert c.counts["dram_bits"] == 100_352 * 8 + 144 * 8 + 4_608 * 8
     on_chip = c.energy_pj - compulsory_movement(c) - c.breakdown["leakage"]
     assert on_chip <= ottati_ann()
-    assert on_chip == pytest.approx(0.429 * ottati_ann(), rel=0.01)  # measured when the test was written
+    # measured when the test was written: 0.429; 0.456 since an os PE pays the write of its
+    # 16-bit accumulator on each of the 66,355 MACs that work (66,355·16·0.009 pJ = 9.6 nJ more)
+    assert on_chip == pytest.approx(0.456 * ottati_ann(), rel=0.01)
 
 
 def test_the_default_array_moves_less_data_than_no_reuse_but_idles() -> None:
