@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from zigzag_layers import BITS
+
 from dse import Technology
 
 KIB_BITS = 8192
@@ -96,7 +98,7 @@ def tpu_like() -> Setup:
 
     dse: the same array, ws; the 2 MB SRAM split into a 1 MiB ifmap and a 1 MiB ofmap SRAM
     at its energies; the filter SRAM stands for the PEs' weight register files (32·32·128 B
-    = 128 KiB at their energy); no line buffer (inputs are read from the SRAM every cycle and
+    = 128 KiB at their energy) and each PE holds 128 one-byte weights; no line buffer (inputs are read from the SRAM every cycle and
     broadcast, as ZigZag counts them); DRAM at 8 bytes a cycle."""
     data = yaml.safe_load(hardware_file("tpu_like").read_text())
     levels = read_levels(data)
@@ -107,7 +109,8 @@ def tpu_like() -> Setup:
     filter_kib = rows * cols * weights.bits / KIB_BITS
     params = {"rows": rows, "cols": cols, "dataflow": "ws", "ifmap_sram_kib": ifmap_kib, "ofmap_sram_kib": ofmap_kib,
               "filter_sram_kib": filter_kib, "dram_bytes_per_cycle": dram.port_bits / 8, "zero_gating": False,
-              "line_buffer": False, **_registers(weights, None, outputs)}
+              "line_buffer": False, "weight_register_words": int(weights.bits // BITS),
+              **_registers(weights, None, outputs)}
     # dse's banks: the ifmap SRAM has one per row, the filter and ofmap SRAMs one per column (rates.py)
     table = {ifmap_kib / rows: sram.read, ofmap_kib / cols: sram.read, filter_kib / cols: weights.read}
     tech = _technology("tpu_like", array["unit_energy"], table, sram.write / sram.read, dram, outputs.write)

@@ -57,6 +57,7 @@ class Designs:
     partition: np.ndarray  # int64 code: index in PARTITIONS
     global_buffer_bits: np.ndarray  # float64, capacity of the shared global buffer (bits)
     global_buffer_bytes_per_cycle: np.ndarray  # float64, its bandwidth to all cores (rows·cores when unset)
+    weight_register_words: np.ndarray  # float64, weights a PE holds (ws: reduction terms per PE)
     line_buffer: np.ndarray  # bool: inputs reach the array through a line buffer (bandwidth model)
     registers: np.ndarray  # float64 (N, 6): REGISTER_FIELDS' pJ/bit, NaN = the default
 
@@ -211,6 +212,7 @@ def _designs(columns: dict[str, np.ndarray]) -> Designs:
         global_buffer_bytes_per_cycle=np.where(columns["global_buffer_bytes_per_cycle"] > 0,
                                                columns["global_buffer_bytes_per_cycle"],
                                                columns["rows"] * columns["cores"]),
+        weight_register_words=columns["weight_register_words"],
         line_buffer=columns["line_buffer"] == 1.0,
         registers=np.stack([columns[name] for name in REGISTER_FIELDS], axis=1),
     )

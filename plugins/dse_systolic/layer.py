@@ -208,7 +208,8 @@ def _stationary_fits(shape: LayerShape, w: Widths, group: Group) -> np.ndarray:
     """Whether one fold's stationary tile fits the active half of the SRAM it is staged in."""
     d = group.designs
     sr, sc, _ = spatial(shape, group.dataflow, group.scalesim)
-    tile = np.minimum(d.rows, sr) * np.minimum(d.cols, sc)
+    deep = d.weight_register_words if group.dataflow == WS and not group.scalesim else 1  # mapping.py
+    tile = np.minimum(d.rows * deep, sr) * np.minimum(d.cols, sc)
     bits, sram = {OS: (w.activation, d.ofmap_bits), WS: (w.weight, d.filter_bits),
                   IS: (w.activation, d.ifmap_bits)}[group.dataflow]
     return tile * bits * 2 <= sram

@@ -43,6 +43,19 @@ C/g·H·W) per group. A design without one (``line_buffer: false``) reads the SR
 scalesim model counts: every word the array consumes (row-streamed for os and ws, stationary
 for is).
 
+A weight-stationary PE with a weight register file of n words (``weight_register_words``,
+bandwidth model; ZigZag's tpu_like has 128 bytes) holds n terms of its column's reduction:
+for each output pixel it does its n MACs one after the other, adding them in its output
+register, and passes the sum on. A row fold then spans rows·n reduction terms, so Fr =
+ceil(Sr / (rows·n)) and the partial sums leave the array n times less often; the fold's time
+grows by its depth ceil(terms / rows), so over a column fold the time steps still sum to
+ceil(Sr / rows)·T (one MAC per PE per cycle), and the fills and drains are counted over the
+fewer folds (deep_row_folds):
+
+    compute cycles  = P·Fc·ceil(Sr/rows)·T − 2·P·Fr·Fc + g·(2·Fc·Σr + Fr·Sc)
+
+With n = 1 this is the formula above. The scalesim model has one weight per PE, as SCALE-Sim.
+
 The bandwidth model cuts a ws or is fold's time into chunks whose partial sums fit the
 ofmap SRAM's active half (min(cols, Sc) words a step at accumulator width): n = ceil(T /
 steps), steps = floor(ofmap bits / 2 / (min(cols, Sc)·accumulator bits)). Each chunk runs
@@ -117,15 +130,23 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
         folds = g * (fr * fc)
         fill = 1 if dataflow == OS else 2
         compute = g * (fr * fc * (t + fill * rows + cols - 2) - 1)
+        efficiency = (g * sr * sc) / (folds * rows * cols)
     else:
         pack = np.clip(np.minimum(np.floor(rows / sr), np.floor(cols / sc)), 1, g) if g > 1 and t >= 2 else 1
-        folds = np.ceil(g / pack) * fr * fc
-        edges = g * (2 * fc * sr + fr * sc)  # Σ (2r + c) over the folds
-        compute = folds * (t - 2) + edges
+        passes = np.ceil(g / pack)
+        efficiency = (g * sr * sc) / (passes * fr * fc * rows * cols)
+        if dataflow == WS and (d.weight_register_words > 1).any():
+            steps, fr, used_rows = fr, *deep_row_folds(sr, rows, d.weight_register_words)
+            folds = passes * fr * fc
+            edges = g * (2 * fc * used_rows + fr * sc)  # Σ (2r + c) over the folds
+            compute = passes * fc * steps * t - 2 * folds + edges
+        else:
+            folds = passes * fr * fc
+            edges = g * (2 * fc * sr + fr * sc)  # Σ (2r + c) over the folds
+            compute = folds * (t - 2) + edges
         if dataflow != OS:
             chunks = psum_chunks(np.minimum(cols, sc), t, w, d)
             refill = (chunks - 1) * (edges - 2 * folds)
-    efficiency = (g * sr * sc) / (folds * rows * cols)
 
     row_streamed, col_streamed, stationary = g * fc * sr * t, g * fr * sc * t, g * sr * sc * chunks
     outputs, unique, im2col = g * npx * shape.filters, g * shape.unique_inputs, g * shape.window * npx
@@ -147,6 +168,15 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
             ifmap, delivered = np.where(d.line_buffer, buffered, ifmap), np.where(d.line_buffer, delivered, 0.0)
     return Folding(sr, sc, t, fr, fc, folds, chunks, compute, refill, efficiency, ifmap, filt, stationary,
                    outputs, ofmap, psum_reads, delivered)
+
+
+def deep_row_folds(sr: int, rows: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row folds of a ws reduction of Sr terms on PEs that hold ``depth`` weights each, and the
+    rows they use summed over one column fold (Σ r): every fold but the last spans rows·depth terms
+    on all rows, the last its remainder on min(rows, remainder) rows."""
+    folds = np.ceil(sr / (rows * depth))
+    last = sr - (folds - 1) * rows * depth
+    return folds, (folds - 1) * rows + np.minimum(rows, last)
 
 
 def psum_chunks(tile_cols: np.ndarray, t: int, w: Widths, d: Designs) -> Count:

@@ -98,6 +98,12 @@ class SystolicParams(BaseModel):
         "to every window position that needs it (Eyeriss's convolutional reuse, Chen et al., JSSC 2017); false: "
         "the array reads its inputs from the ifmap SRAM every time it needs them (im2col, as SCALE-Sim counts)",
     )
+    weight_register_words: int = Field(
+        1, ge=1, le=65536,
+        description="weights each PE's weight register file holds (words); a weight-stationary array with more "
+        "than one keeps that many terms of its column's reduction per PE and adds them up in the PE before "
+        "passing the sum on (bandwidth model; ZigZag's tpu_like: 128 bytes); default 1, SCALE-Sim's PE",
+    )
     weight_register_read_pj_per_bit: float | None = _register_field("weight", "read", "the MAC reads it (pJ/bit)")
     weight_register_write_pj_per_bit: float | None = _register_field("weight", "write", "a weight enters it (pJ/bit)")
     input_register_read_pj_per_bit: float | None = _register_field("input", "read", "the MAC reads it (pJ/bit)")
