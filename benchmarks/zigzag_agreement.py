@@ -42,7 +42,7 @@ def zigzag_costs(setup: Any, layers: list[dict[str, Any]]) -> list[dict[str, flo
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        mapping = setup.mapping or _default_mapping(Path(tmp))
+        mapping = _mapping(setup, Path(tmp))
         for index, layer in enumerate(layers):
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 _, latency, cmes = get_hardware_performance_zigzag(
@@ -65,10 +65,16 @@ def _component(level: Any) -> str:
     return "dram" if level.name == "dram" else "sram"
 
 
-def _default_mapping(folder: Path) -> Path:
-    """A mapping file that links the operands and leaves the spatial mapping to ZigZag's generator."""
+def _mapping(setup: Any, folder: Path) -> Path:
+    """ZigZag's own mapping file for the accelerator, or one that unrolls output pixels over D1
+    and output channels over D2 (dse's output-stationary layout; Gemm: rows over D1)."""
+    if setup.mapping is not None:
+        return setup.mapping
+    d1, d2 = setup.params["rows"], setup.params["cols"]
+    links = "  memory_operand_links:\n    O: O\n    W: I2\n    I: I1\n"
     path = folder / "mapping.yaml"
-    path.write_text("- name: default\n  memory_operand_links:\n    O: O\n    W: I2\n    I: I1\n")
+    path.write_text(f"- name: default\n  spatial_mapping:\n    D1:\n      - OX, {d1}\n    D2:\n      - K, {d2}\n{links}"
+                    f"- name: Gemm\n  spatial_mapping:\n    D1:\n      - D, {d1}\n    D2:\n      - K, {d2}\n{links}")
     return path
 
 
