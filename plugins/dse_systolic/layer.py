@@ -18,7 +18,10 @@ Energy components (pJ), every rate from the architecture's Technology:
   input word it hands the array enters an input register. Reads: every MAC that works reads
   its weight and its activation, and the sum it adds to. With zero gating a zero
   activation moves as its 1-bit flag, its data register keeps its old value, and its MAC
-  (in os, its accumulation too) does not work.
+  (in os, its accumulation too) does not work. A stationary operand that sits alone in its
+  register (ws weights, is activations) is read for free, its value latched at the
+  register's output; a ws PE holding several weights (``weight_register_words``) reads the
+  one each MAC needs, on the MACs of folds more than one weight deep (mapping.py).
 - ``sram_<ifmap|filter|ofmap>_<read|write>``: array-side accesses (mapping.py) and DRAM
   fills and write-backs (traffic.py), each word x its width x the SRAM bank's energy per
   bit (rates.py); partial sums at accumulator width, outputs at activation width.
@@ -198,9 +201,14 @@ def _registers(shape: LayerShape, f: Folding, w: Widths, d: Designs, dataflow: i
     drained = f.stationary_loads if dataflow == OS else 0  # finished os sums shift out of the array
     writes = (weight_words * w.weight * price.weight_write + input_words * activation * price.input_write
               + (sums + drained) * w.accumulator * price.output_write)
-    reads = working * (w.weight * price.weight_read + w.activation * price.input_read) + sums * w.accumulator * price.output_read
+    # a stationary register that holds one value is read for free (its output is latched); a ws PE
+    # that holds several weights reads the one each MAC needs
+    weight_reads = working * f.switching if dataflow == WS else working
+    input_reads = 0 if dataflow == IS else working
+    reads = (weight_reads * w.weight * price.weight_read + input_reads * w.activation * price.input_read
+             + sums * w.accumulator * price.output_read)
     written = weight_words * w.weight + input_words * activation + (sums + drained) * w.accumulator
-    read = working * (w.weight + w.activation) + sums * w.accumulator
+    read = weight_reads * w.weight + input_reads * w.activation + sums * w.accumulator
     return RegisterAccesses(written, read, writes + reads)
 
 

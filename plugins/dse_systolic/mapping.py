@@ -104,6 +104,7 @@ class Folding:
     ofmap_writes: Count  # final outputs and partial sums
     psum_reads: Count
     delivered_inputs: Count  # words the line buffer hands the array (0 without one)
+    switching: Count = 0  # fraction of a ws layer's MACs whose PE holds several weights and switches between them
 
 
 def spatial(shape: LayerShape, dataflow: int, scalesim: bool = False) -> tuple[int, int, int]:
@@ -126,6 +127,7 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
     fr, fc = np.ceil(sr / rows), np.ceil(sc / cols)
     chunks: Count = 1
     refill: Count = 0
+    switching: Count = 0
     if scalesim:
         folds = g * (fr * fc)
         fill = 1 if dataflow == OS else 2
@@ -137,6 +139,10 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
         efficiency = (g * sr * sc) / (passes * fr * fc * rows * cols)
         if dataflow == WS and (d.weight_register_words > 1).any():
             steps, fr, used_rows = fr, *deep_row_folds(sr, rows, d.weight_register_words)
+            # the terms of folds more than one weight deep: every fold but the last when n > 1,
+            # the last when its remainder exceeds the rows
+            last = sr - (fr - 1) * rows * d.weight_register_words
+            switching = ((fr - 1) * rows * d.weight_register_words + last * (last > rows)) / sr
             folds = passes * fr * fc
             edges = g * (2 * fc * used_rows + fr * sc)  # Σ (2r + c) over the folds
             compute = passes * fc * steps * t - 2 * folds + edges
@@ -167,7 +173,7 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
         else:
             ifmap, delivered = np.where(d.line_buffer, buffered, ifmap), np.where(d.line_buffer, delivered, 0.0)
     return Folding(sr, sc, t, fr, fc, folds, chunks, compute, refill, efficiency, ifmap, filt, stationary,
-                   outputs, ofmap, psum_reads, delivered)
+                   outputs, ofmap, psum_reads, delivered, switching)
 
 
 def deep_row_folds(sr: int, rows: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,13 +20,14 @@ PRICES = {"weight_register_read_pj_per_bit": 0.5, "weight_register_write_pj_per_
 def test_each_register_is_charged_at_its_own_width_and_price() -> None:
     # WS on 4x2: 54 stationary weights loaded once; 216 activations move (one per MAC) and the
     # line buffer hands the array Fc·K·Npx = 2·72 = 144 more; every MAC writes its 16-bit sum
-    # into the next PE and reads the sum it adds to, and reads its weight and activation.
+    # into the next PE and reads the sum it adds to, and reads its activation; its one weight
+    # sits latched at the register's output (a free read).
     # writes: 54·8·0.25 + (216 + 144)·8·1 + 216·16·4 = 108 + 2880 + 13824
-    # reads:  216·(8·0.5 + 8·0.125) + 216·16·2   = 1080 + 6912
+    # reads:  216·8·0.125 + 216·16·2              = 216 + 6912
     c = cost(workload(conv()), **WS_4x2, **PRICES).layers[0]
-    assert c.breakdown["register"] == 108 + 2880 + 13824 + 1080 + 6912
+    assert c.breakdown["register"] == 108 + 2880 + 13824 + 216 + 6912
     assert (c.counts["register_write_bits"], c.counts["register_read_bits"]) == (
-        54 * 8 + 360 * 8 + 216 * 16, 216 * 16 + 216 * 16)
+        54 * 8 + 360 * 8 + 216 * 16, 216 * 8 + 216 * 16)
 
 
 def test_default_prices_are_the_technologys_write_and_a_free_read() -> None:
@@ -47,12 +48,12 @@ def test_an_output_stationary_pe_writes_its_accumulator_on_every_mac() -> None:
 
 def test_a_zero_activation_writes_its_flag_and_its_mac_reads_nothing() -> None:
     # half the activations are zero and gated: each of the 360 activation words moves as 4.5
-    # bits on average (8 - 0.5·7), and only the 108 working MACs read their weight and
-    # activation; ws still passes all 216 sums down (and reads them).
+    # bits on average (8 - 0.5·7), and only the 108 working MACs read their activation; ws
+    # still passes all 216 sums down (and reads them).
     # writes: 54·8·0.25 + 360·4.5·1 + 216·16·4 = 108 + 1620 + 13824;
-    # reads:  108·(4 + 1) + 216·32 = 540 + 6912
+    # reads:  108·8·0.125 + 216·16·2 = 108 + 6912
     c = cost(workload(conv(input_density=0.5)), **{**WS_4x2, "zero_gating": True}, **PRICES).layers[0]
-    assert c.breakdown["register"] == 108 + 1620 + 13824 + 540 + 6912
+    assert c.breakdown["register"] == 108 + 1620 + 13824 + 108 + 6912
 
 
 def test_without_a_line_buffer_the_array_reads_every_input_it_consumes() -> None:
@@ -60,7 +61,7 @@ def test_without_a_line_buffer_the_array_reads_every_input_it_consumes() -> None
     # buffer's 2·32 = 64, and no line-buffer words enter the input registers (360 -> 216)
     c = cost(workload(conv()), **WS_4x2, line_buffer=False, **PRICES).layers[0]
     assert c.counts["sram_ifmap_reads"] == 144
-    assert c.breakdown["register"] == 108 + 216 * 8 * 1.0 + 13824 + 1080 + 6912
+    assert c.breakdown["register"] == 108 + 216 * 8 * 1.0 + 13824 + 216 + 6912
 
 
 def test_a_weight_register_file_keeps_the_reduction_in_the_pe() -> None:
@@ -83,3 +84,14 @@ def test_scalesim_mode_keeps_one_weight_per_pe() -> None:
     # SCALE-Sim's PE holds one weight: 10·(4 + 8 + 2 - 2) - 1 = 119 cycles whatever the file
     c = cost(workload(conv()), **WS_4x2, weight_register_words=8, latency_model="scalesim").layers[0]
     assert c.counts["compute_cycles"] == 119
+
+
+def test_a_pe_holding_several_weights_reads_the_one_each_mac_needs() -> None:
+    # 3 weights per PE: both folds are more than one weight deep (12 terms on 4 rows, then 6),
+    # so all 216 MACs read an 8-bit weight at 0.5 pJ/bit: 864 pJ more than one weight per PE.
+    # 4 weights per PE: Fr = ceil(18/16) = 2, the first fold 16 terms 4 deep, the last 2 terms
+    # on 2 rows, one deep: 16/18 of the MACs (192) read their weight: 768 pJ.
+    one = cost(workload(conv()), **WS_4x2, **PRICES).layers[0].breakdown["register"]
+    three = cost(workload(conv()), **WS_4x2, **PRICES, weight_register_words=3).layers[0].breakdown["register"]
+    four = cost(workload(conv()), **WS_4x2, **PRICES, weight_register_words=4).layers[0].breakdown["register"]
+    assert (three - one, four - one) == (864, 768)
