@@ -11,8 +11,8 @@ SRAM of the bank's size (bank bits = SRAM bits / banks): the SRAM streamed along
 accumulator buffer) ``cols``.
 
 Area (mm²): rows·cols PEs, each a weight x activation multiplier, an accumulator adder and
-three pipeline registers (weight, activation, partial sum), at the widest widths any layer
-uses; a vector unit of ``vector_lanes`` (default ``cols``) adders at activation width, and
+three pipeline registers (weight, activation, partial sum; the weight register
+``weight_register_words`` words deep), at the widest widths any layer uses; a vector unit of ``vector_lanes`` (default ``cols``) adders at activation width, and
 as many multipliers when a layer multiplies or evaluates a nonlinear function there;
 and the three SRAMs and the accumulator buffer.
 """
@@ -131,7 +131,7 @@ def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np
     pe = (
         lookup(technology.mul_area, weight, activation)
         + lookup(technology.add_area, accumulator)
-        + technology.register_area(weight + activation + accumulator)
+        + technology.register_area(weight * d.weight_register_words + activation + accumulator)
     )
     vector_unit = d.vector_lanes * lookup(technology.add_area, activation)
     if any(shape.vector_muls or shape.vector_nonlinear for shape in shapes):  # a multiplier per lane

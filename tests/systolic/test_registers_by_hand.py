@@ -95,3 +95,10 @@ def test_a_pe_holding_several_weights_reads_the_one_each_mac_needs() -> None:
     three = cost(workload(conv()), **WS_4x2, **PRICES, weight_register_words=3).layers[0].breakdown["register"]
     four = cost(workload(conv()), **WS_4x2, **PRICES, weight_register_words=4).layers[0].breakdown["register"]
     assert (three - one, four - one) == (864, 768)
+
+
+def test_a_weight_register_file_takes_its_area() -> None:
+    # 8 one-byte weights per PE instead of one: 7·8 = 56 more register bits in each of the
+    # 8 PEs at horowitz45's 5.98·(45/40)² µm² per bit (Aladdin, scaled)
+    more = cost(workload(conv()), **WS_4x2, weight_register_words=8).area_mm2 - cost(workload(conv()), **WS_4x2).area_mm2
+    assert more == pytest.approx(8 * 56 * 5.98 * (45 / 40) ** 2 * 1e-6)
