@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from zigzag_layers import BITS
 
 from dse import Technology
@@ -70,11 +69,12 @@ def _technology(name: str, mac_pj: float, sram: dict[float, float], sram_write_f
                 register: float) -> Technology:
     """A technology carrying ZigZag's unit energies: the MAC (split evenly between its 8x8
     multiply and its 16-bit add, so that dse's MAC is ZigZag's ``unit_energy``), SRAM per bit at
-    the bank sizes the matched design uses, DRAM per bit read. No leakage and no areas (ZigZag's
+    the bank sizes the matched design uses, DRAM per bit read and written. No leakage and no areas (ZigZag's
     tpu_like and eyeriss_like give none that dse could use; area is not compared)."""
     return Technology(
         name=f"zigzag-{name}", node_nm=28, mul_pj={8: mac_pj / 2}, add_pj={16: mac_pj / 2},
         sram_read_pj_per_bit=sram, sram_write_factor=sram_write_factor, dram_pj_per_bit=dram.read,
+        dram_write_factor=dram.write / dram.read,
         register_pj_per_bit=register, leakage_mw_per_mm2=0.0, sram_um2_per_bit=1.0, add_um2={16: 1.0},
         mul_um2={8: 1.0}, register_um2_per_bit=1.0,
         sources={"all": f"ZigZag 3.9.1 inputs/hardware/{name}.yaml, read at run time"},

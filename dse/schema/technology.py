@@ -39,6 +39,7 @@ class Technology(StrictNumbers):
     )
     sram_write_factor: Positive = Field(1.0, description="SRAM write energy / read energy (dimensionless)")
     dram_pj_per_bit: Positive = Field(description="off-chip DRAM access energy (pJ/bit)")
+    dram_write_factor: Positive = Field(1.0, description="DRAM write energy / read energy (dimensionless)")
     register_pj_per_bit: Positive = Field(description="flip-flop register write+read energy (pJ/bit)")
     leakage_mw_per_mm2: NonNegative = Field(description="static power density of the chip (mW/mm²)")
     sram_um2_per_bit: Positive = Field(description="SRAM area per bit with periphery (µm²/bit)")
@@ -83,8 +84,12 @@ class Technology(StrictNumbers):
         return self.sram_write_factor * self.sram_read_energy(size_bits, word_bits)
 
     def dram_energy(self, bits: float) -> float:
-        """Moving ``bits`` to or from DRAM (pJ)."""
+        """Moving ``bits`` to or from DRAM at the read price (pJ)."""
         return self.dram_pj_per_bit * bits
+
+    def dram_write_energy(self, bits: float) -> float:
+        """Writing ``bits`` to DRAM (pJ): ``dram_write_factor`` times the read price."""
+        return self.dram_write_factor * self.dram_pj_per_bit * bits
 
     # -- area and leakage ---------------------------------------------------------------------
     def sram_area(self, size_bits: float) -> float:

@@ -31,7 +31,7 @@ Energy components (pJ), every rate from the architecture's Technology:
   outputs), every fold but the first reads them back, and the finished sums are read out
   once (psum reads + outputs), all at accumulator width; the ofmap SRAM then receives only
   the outputs. Output-stationary arrays accumulate in the PEs and never use it.
-- ``dram``: DRAM bits x ``dram_energy``.
+- ``dram``: DRAM bits read x ``dram_energy`` + bits written x ``dram_write_energy``.
 - ``leakage``: ``leakage_energy(chip area, layer seconds)``.
 
 Pooling, adds, mul, softmax, layernorm, activations and reductions run on a vector unit of
@@ -133,7 +133,7 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
                              + (ofmap_psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
         "sram_accumulator_read": read_out * r.accumulator_read,
         "sram_accumulator_write": accumulated * r.accumulator_write,
-        "dram": technology.dram_energy(t.dram_bits),
+        "dram": _dram_energy(t, technology),
         "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
     counts = {
@@ -242,7 +242,7 @@ def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArr
         "sram_accumulator_write": 0.0,
         "sram_ofmap_read": t.output_writebacks * w.activation * r.ofmap_read,
         "sram_ofmap_write": shape.output_words * w.activation * r.ofmap_write,
-        "dram": technology.dram_energy(t.dram_bits),
+        "dram": _dram_energy(t, technology),
         "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
     counts = {
@@ -270,6 +270,11 @@ def _vector_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technol
         nonlinear = np.where(d.nonlinear_pj > 0, d.nonlinear_pj, polynomial)
         energy = energy + shape.vector_muls * mul + shape.vector_nonlinear * nonlinear
     return energy
+
+
+def _dram_energy(t: Traffic, technology: Technology) -> np.ndarray | float:
+    """DRAM bits read and written, each at its price (pJ)."""
+    return technology.dram_energy(t.dram_read_bits) + technology.dram_write_energy(t.dram_write_bits)
 
 
 def _traffic_counts(t: Traffic) -> dict[str, np.ndarray | float]:

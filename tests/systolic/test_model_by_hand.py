@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.systolic.cases import TECH, conv, cost, workload
+from tests.systolic.cases import BACKEND, TECH, conv, cost, workload
 
 WS_4x2 = {"rows": 4, "cols": 2, "dataflow": "ws"}
 
@@ -85,6 +85,14 @@ def test_a_layer_that_fits_pays_exactly_its_compulsory_traffic() -> None:
     assert (counts["dram_read_bits"], counts["dram_write_bits"], counts["dram_psum_words"]) == (688, 96, 0)
     resident = cost(workload(conv()), **WS_4x2, weights_resident=True).layers[0].counts
     assert (resident["dram_filter_words"], resident["dram_bits"]) == (0, 352)
+
+
+def test_dram_writes_cost_the_technologys_write_factor() -> None:
+    # the same compulsory traffic, 688 bits read and 96 written, on a DRAM whose writes cost
+    # 1.5x its reads (ZigZag's tpu_like: 750 against 700 pJ per 64 bits): (688 + 1.5·96)·1300/64
+    tech = TECH.model_copy(update={"dram_write_factor": 1.5})
+    c = BACKEND.cost(workload(conv()), BACKEND.parse_params(WS_4x2), tech)
+    assert c.breakdown["dram"] == pytest.approx((688 + 1.5 * 96) * 1300 / 64)
 
 
 def test_a_middle_layer_that_does_not_fit_spills_and_comes_back() -> None:
