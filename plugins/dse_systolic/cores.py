@@ -34,7 +34,8 @@ The chip then pays, per layer:
 - energy = the sum over the cores of every component but DRAM and leakage, plus the global
   buffer (``sram_global_read``, ``sram_global_write``: bits x the technology's energy per
   bit of one bank of buffer/c bits, one bank per core port as the array's SRAMs are banked
-  per port, rates.py), DRAM bits x ``dram_energy``, and the chip's leakage over the layer;
+  per port, rates.py), DRAM bits read x ``dram_energy`` and written x ``dram_write_energy``,
+  and the chip's leakage over the layer;
 - global-buffer reads: a broadcast operand's words once (one read multicast to every core,
   as Eyeriss's global input network does), the other operands' words summed over the
   cores, and the outputs it writes back to DRAM; writes: the outputs of every core, and
@@ -217,7 +218,7 @@ def _on_cores(shape: LayerShape, split: Split, group: Group, c: Chip, technology
     breakdown |= {
         "sram_global_read": buffer_read * c.read_pj_per_bit,
         "sram_global_write": buffer_write * c.write_pj_per_bit,
-        "dram": technology.dram_energy(dram_read + dram_write),
+        "dram": technology.dram_energy(dram_read) + technology.dram_write_energy(dram_write),
         "leakage": technology.leakage_energy(c.area_mm2, latency / (d.clock_mhz * 1e6)),
     }
     counts = {key: (slowest if key in SLOWEST else total)([a.counts[key] for a in parts]) for key in parts[0].counts}
