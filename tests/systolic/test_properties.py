@@ -44,6 +44,23 @@ def test_more_rows_or_cols_never_increase_compute_cycles(layer, dataflow, rows, 
     assert cycles(rows + more_rows, cols + more_cols) <= base
 
 
+@settings(max_examples=150, deadline=None)
+@given(layer=gemm_layer(), rows=st.integers(1, 40), cols=st.integers(1, 40), words=st.integers(1, 16),
+       more=st.integers(0, 16))
+def test_deeper_weight_register_files_never_add_cycles_or_partial_sums(layer, rows, cols, words, more) -> None:
+    # a ws PE holding more weights folds the reduction fewer times: fewer fills and drains, fewer
+    # partial sums leaving the array, the same MACs
+    w = workload(layer)
+
+    def counts(n: int) -> dict[str, float]:
+        return cost(w, rows=rows, cols=cols, dataflow="ws", weight_register_words=n).counts
+
+    shallow, deep = counts(words), counts(words + more)
+    assert deep["compute_cycles"] <= shallow["compute_cycles"]
+    assert deep["sram_psum_reads"] <= shallow["sram_psum_reads"]
+    assert deep["mapping_efficiency"] == shallow["mapping_efficiency"]
+
+
 def test_scalesims_own_count_can_grow_with_the_array() -> None:
     # the property above holds for dse's mapping, not for SCALE-Sim's: a one-fold layer pays
     # fill and drain over every row. The 2->3 conv (K = 18, M = 3, Npx = 4) on WS 18x3 vs 19x3:
