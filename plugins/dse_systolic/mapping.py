@@ -141,8 +141,9 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
             steps, fr, used_rows = fr, *deep_row_folds(sr, rows, d.weight_register_words)
             # the terms of folds more than one weight deep: every fold but the last when n > 1,
             # the last when its remainder exceeds the rows
-            last = sr - (fr - 1) * rows * d.weight_register_words
-            switching = ((fr - 1) * rows * d.weight_register_words + last * (last > rows)) / sr
+            n = d.weight_register_words
+            last = sr - (fr - 1) * rows * n
+            switching = ((fr - 1) * rows * n * (n > 1) + last * (last > rows)) / sr
             folds = passes * fr * fc
             edges = g * (2 * fc * used_rows + fr * sc)  # Σ (2r + c) over the folds
             compute = passes * fc * steps * t - 2 * folds + edges

@@ -48,6 +48,7 @@ design = st.fixed_dictionaries(
         "activation_bits": st.integers(1, 16),
         "accumulator_bits": st.integers(8, 40),
         "line_buffer": st.booleans(),
+        "weight_register_words": st.sampled_from([1, 2, 3, 128]),
         "weight_register_read_pj_per_bit": st.sampled_from([0.0, 0.0119, 0.125]),
         "input_register_write_pj_per_bit": st.sampled_from([0.0, 0.02, 0.1875]),
         "output_register_read_pj_per_bit": st.sampled_from([0.0013, 0.0625]),

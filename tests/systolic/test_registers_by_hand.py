@@ -6,9 +6,10 @@ Npx = 4, K = 18, M = 3, 216 MACs; 8-bit weights and activations, 16-bit partial 
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
-from tests.systolic.cases import TECH, conv, cost, workload
+from tests.systolic.cases import BACKEND, TECH, conv, cost, workload
 
 WS_4x2 = {"rows": 4, "cols": 2, "dataflow": "ws", "zero_gating": False}
 # powers of two, so that every product below is exact
@@ -102,3 +103,10 @@ def test_a_weight_register_file_takes_its_area() -> None:
     # 8 PEs at horowitz45's 5.98·(45/40)² µm² per bit (Aladdin, scaled)
     more = cost(workload(conv()), **WS_4x2, weight_register_words=8).area_mm2 - cost(workload(conv()), **WS_4x2).area_mm2
     assert more == pytest.approx(8 * 56 * 5.98 * (45 / 40) ** 2 * 1e-6)
+
+
+def test_a_batch_mixing_register_file_depths_equals_each_design_alone() -> None:
+    # one weight per PE (5 folds one deep: no weight reads) next to 3 and 4 weights per PE
+    rows = [{**WS_4x2, **PRICES, "weight_register_words": n} for n in (1, 3, 4)]
+    batch = BACKEND.cost_batch(workload(conv()), pl.DataFrame(rows), TECH)["energy_pj"].to_list()
+    assert batch == [cost(workload(conv()), **row).energy_pj for row in rows]
