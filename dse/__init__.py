@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "BATCH_COLUMNS": "dse.plugin.types",
     "batch_schema": "dse.plugin.types",
     "unflatten": "dse.plugin.types",
+    "LayerBatch": "dse.plugin.batching",
+    "in_chunks": "dse.plugin.batching",
     "Plugins": "dse.plugin.manager",
     "make_plugins": "dse.plugin.manager",
     "DseInputError": "dse.errors",
@@ -78,6 +80,7 @@ __all__ = [
     "DenseLayer",
     "DseInputError",
     "FlattenLayer",
+    "LayerBatch",
     "LayerCost",
     "LayerNormLayer",
     "MatmulLayer",
@@ -100,6 +103,7 @@ __all__ = [
     "describe_validation_error",
     "echo_json",
     "hookimpl",
+    "in_chunks",
     "install_hint",
     "installed_versions",
     "load_workload",
@@ -133,6 +137,7 @@ if TYPE_CHECKING:
     from dse.extras import install_hint
     from dse.inputs.documents import load_workload, validate_document
     from dse.plugin.api_version import DSE_PLUGIN_API
+    from dse.plugin.batching import LayerBatch, in_chunks
     from dse.plugin.hookspecs import hookimpl
     from dse.plugin.manager import Plugins, make_plugins
     from dse.plugin.types import (

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Plugin base classes and hooks": (
         "hookimpl", "DSE_PLUGIN_API", "Backend", "WorkloadLoader", "AccuracyModel", "Accuracy",
-        "BATCH_COLUMNS", "batch_schema", "unflatten", "Plugins", "make_plugins",
+        "BATCH_COLUMNS", "batch_schema", "unflatten", "LayerBatch", "in_chunks", "Plugins", "make_plugins",
     ),
     "Workloads": (
         "Workload", "Conv2dLayer", "DenseLayer", "PoolLayer", "AddLayer", "FlattenLayer", "MatmulLayer",

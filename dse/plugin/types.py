@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     import polars as pl
 
+    from dse.plugin.batching import LayerBatch
     from dse.plugin.manager import Plugins
     from dse.schema.cost import Cost
     from dse.schema.technology import Technology
@@ -70,6 +71,36 @@ class Backend(ABC):
 
         rows = [self._cost_row(workload, unflatten(row), technology) for row in params.iter_rows(named=True)]
         return pl.DataFrame(rows, schema=batch_schema(), orient="row")
+
+    def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
+        """Cost many design points layer by layer (what a hybrid needs of its engines).
+
+        One row of ``params`` per design, as for :meth:`cost_batch`; returns each design's
+        energy (pJ) and cycles per layer and its chip totals (dse.plugin.batching.LayerBatch).
+        This default loops over :meth:`cost`; fast backends override it with vectorised
+        arithmetic and must return the values ``cost`` gives (energies as plain sums).
+        """
+        import numpy as np
+
+        from dse.plugin.batching import LayerBatch
+
+        n, layers = params.height, len(workload.layers)
+        energy, cycles = np.full((n, layers), np.nan), np.full((n, layers), np.nan)
+        totals = np.full((4, n), np.nan)  # cycles, clock, area, fits
+        error: list[str | None] = [None] * n
+        for i, row in enumerate(params.iter_rows(named=True)):
+            try:
+                cost = self.cost(workload, self.parse_params(unflatten(row)), technology)
+            except Exception as problem:  # noqa: BLE001 - one failed design point never stops a batch
+                error[i] = f"{type(problem).__name__}: {problem}"
+                continue
+            if not math.isfinite(cost.energy_pj):  # as totals_row
+                error[i] = f"energy is {cost.energy_pj}"
+                continue
+            energy[i] = [sum(layer.breakdown.values()) for layer in cost.layers]
+            cycles[i] = [layer.latency_cycles for layer in cost.layers]
+            totals[:, i] = (cost.latency_cycles, cost.clock_mhz, cost.area_mm2, cost.memory_fits)
+        return LayerBatch(energy, cycles, totals[0], totals[1], totals[2], totals[3] == 1.0, error)
 
     def _cost_row(self, workload: Workload, raw: dict[str, Any], technology: Technology) -> BatchRow:
         try:

@@ -36,13 +36,28 @@ Engines that receive no layer are not built (no area, no leakage).
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from dse import Backend, Cost, DseInputError, LayerCost, NestedParamsError, Plugins, Technology, Workload
+from dse import (
+    Backend,
+    Cost,
+    DseInputError,
+    LayerBatch,
+    LayerCost,
+    NestedParamsError,
+    Plugins,
+    Technology,
+    Workload,
+    in_chunks,
+)
+from dse_hybrid.batch import hybrid_layer_batch
+from dse_hybrid.boundaries import ann_view, conversion, sources
 from dse_hybrid.params import HybridParams
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class HybridBackend(Backend):
@@ -78,15 +93,15 @@ class HybridBackend(Backend):
             engines = params.engines(names)
         except ValueError as error:
             raise DseInputError(str(error)) from None
-        sources = _sources(workload)
-        costs = self._engine_costs(workload, engines, sources, params, technology)
+        feeds = sources(workload)
+        costs = self._engine_costs(workload, engines, feeds, params, technology)
         ann_clock = costs["ann"].clock_mhz if "ann" in costs else costs["snn"].clock_mhz
         areas = {engine: cost.area_mm2 for engine, cost in costs.items()}
         if params.memory == "shared" and len(costs) == 2:
             area = max(areas.values()) * (1 + params.shared_overhead)
         else:
             area = sum(areas.values())
-        layers, busy = self._layers(workload, engines, sources, costs, params, technology, ann_clock)
+        layers, busy = self._layers(workload, engines, feeds, costs, params, technology, ann_clock)
         if len(costs) == 1:  # one engine: its own latency, whatever overlap it models, in its own cycles
             cycles = next(iter(costs.values())).latency_cycles
         else:
@@ -96,13 +111,23 @@ class HybridBackend(Backend):
         return Cost(layers=tuple(layers), latency_cycles=cycles, clock_mhz=ann_clock,
                     area_mm2=area, memory_fits=all(c.memory_fits for c in costs.values()), notes=notes)
 
+    def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
+        """Many designs, each layer's engine a column (dse_hybrid.batch), chunk by chunk; ``cost``
+        row by row."""
+        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
+                         by=("ann_backend", "snn_backend", "order", "split_after"))  # rows of one ANN view
+
+    def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
+        """Energy and cycles per layer of many designs (dse_hybrid.batch)."""
+        return hybrid_layer_batch(self, self._engine, workload, params, technology)
+
     def _engine_costs(self, workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]],
                       params: HybridParams, technology: Technology) -> dict[str, Cost]:
         """Each engine's cost of the whole workload (its per-layer costs are then picked)."""
         out: dict[str, Cost] = {}
         if "ann" in engines:
             ann = self._engine(params.ann_backend)
-            out["ann"] = ann.cost(_ann_view(workload, engines, sources), ann.parse_params(params.ann), technology)
+            out["ann"] = ann.cost(ann_view(workload, engines, sources), ann.parse_params(params.ann), technology)
         if "snn" in engines:
             snn = self._engine(params.snn_backend)
             out["snn"] = snn.cost(workload, snn.parse_params(params.snn), technology)
@@ -120,7 +145,7 @@ class HybridBackend(Backend):
             seconds = own.latency_cycles / (costs[engine].clock_mhz * 1e6)
             crossing = [(operand, source) for operand, source in enumerate(sources[index])
                         if source is not None and engines[source] != engine]
-            extra, extra_cycles = _conversion(workload, index, crossing, engine, params, technology)
+            extra, extra_cycles = conversion(workload, index, crossing, engine, params, technology)
             seconds += extra_cycles / (clock_mhz * 1e6)
             busy[engine] += seconds
             breakdown = {**own.breakdown, **extra}
@@ -131,61 +156,3 @@ class HybridBackend(Backend):
                 "engine": engine, "breakdown": breakdown, "latency_cycles": seconds * clock_mhz * 1e6,
             }))
         return layers, busy
-
-
-def _sources(workload: Workload) -> list[tuple[int | None, ...]]:
-    """Per layer, the index of the layer producing each tensor it reads: its input, then its
-    second operand if it has one (None for the network input, which needs no conversion)."""
-    by_name = {layer.name: index for index, layer in enumerate(workload.layers)}
-    # a tensor read twice (x·xᵀ, a squared input) crosses once
-    return [tuple(by_name.get(name) for name in dict.fromkeys(workload.sources(index)))
-            for index in range(len(workload.layers))]
-
-
-def counter_bits(timesteps: int) -> int:
-    """Width of a spike counter that holds 0..T (bits)."""
-    return max(1, math.ceil(math.log2(timesteps + 1)))
-
-
-def _ann_view(workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]]) -> Workload:
-    """The workload as the ANN engine sees it: one pass, and spike counts as operands read from an SNN layer."""
-    T = workload.timesteps
-    data = workload.model_dump(by_alias=True)
-    data["timesteps"] = 1
-    for index, layer in enumerate(data["layers"]):
-        if engines[index] != "ann":
-            continue
-        for operand, source in enumerate(sources[index]):
-            if source is None or engines[source] != "snn":
-                continue
-            key = "input_density" if operand == 0 else "other_density"
-            if layer.get(key) is not None:  # an add's skip tensor carries no density of its own
-                layer[key] = 1 - (1 - layer[key]) ** T  # a count is non-zero if any step spiked
-            layer["activation_bits"] = counter_bits(T)
-    return Workload.model_validate(data)
-
-
-def _conversion(workload: Workload, index: int, crossing: list[tuple[int, int]], engine: str,
-                params: HybridParams, technology: Technology) -> tuple[dict[str, float], float]:
-    """Conversion energy (pJ) lines and cycles for the tensors that reach layer ``index`` from the
-    other engine: ``crossing`` holds (operand, producing layer) pairs, operand 0 the input, 1 the second."""
-    if not crossing:
-        return {}, 0.0
-    layer, T = workload.layers[index], workload.timesteps
-    if engine == "snn" and params.encoding == "direct":  # analog operands: a multiply per synaptic operation
-        synops = layer.connections * layer.weight_density * layer.input_density * T
-        return {"conversion_direct_mac": synops * technology.mul_energy(layer.weight_bits, layer.activation_bits)}, 0.0
-    pj = values = 0.0
-    for operand, source in crossing:
-        produced = workload.layers[source]
-        if engine == "snn":  # rate: one Bernoulli draw per activation of the tensor per step
-            draws = (layer.in_neurons if operand == 0 else produced.out_neurons) * T
-            pj += draws * (technology.add_energy(layer.activation_bits) + technology.register_energy(params.lfsr_bits))
-            values += draws
-        else:  # a spike counter per neuron of the SNN layer, bumped per spike and read once
-            bits = counter_bits(T)
-            spikes = produced.out_neurons * produced.resolved_output_density * T
-            pj += spikes * technology.add_energy(bits) + produced.out_neurons * technology.register_energy(bits)
-            values += produced.out_neurons
-    line = "conversion_rate_encoding" if engine == "snn" else "conversion_spike_decoding"
-    return {line: pj}, values / params.converter_lanes

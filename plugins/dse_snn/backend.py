@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dse import BATCH_COLUMNS, Backend, Cost, LayerCost, Technology, Workload, batch_schema
+from dse import Backend, Cost, LayerBatch, LayerCost, Technology, Workload, in_chunks
 from dse_snn import columns
 from dse_snn.layers import layer_stats
 from dse_snn.model import Evaluation, evaluate
@@ -46,41 +46,29 @@ class SnnBackend(Backend):
         )
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
-        """Many design points in one vectorised pass; rows the fast check rejects go through ``cost``."""
+        """Many design points, vectorised chunk by chunk (dse.in_chunks)."""
+        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params)
+
+    def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
+        """Energy and cycles per layer of many design points in one vectorised pass; rows the fast
+        check rejects, or whose cost is not finite, go through ``cost`` (for its own message)."""
         import polars as pl
 
-        if params.height == 0:
-            return pl.DataFrame(schema=batch_schema())
         cols, rejected = columns.from_frame(params, self._leaves)
-        run = evaluate(layer_stats(workload), workload.timesteps, cols, technology)
-        frame = _totals(run, cols["clock_mhz"])
-        redo = rejected | ~np.isfinite(frame["energy_pj"]) | ~np.isfinite(frame["latency_cycles"])
+        run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True)
+        n = params.height
+        energy = np.zeros((len(run.layers), n))
+        for row, layer in zip(energy, run.layers, strict=True):
+            for value in layer.breakdown.values():
+                row += value
+        cycles = np.array([layer.busy_cycles for layer in run.layers]).reshape(len(run.layers), n)
+        out = LayerBatch(energy.T, cycles.T, run.latency_cycles, cols["clock_mhz"], run.area_mm2,
+                         run.memory_fits.copy(), [None] * n)
+        redo = rejected | ~np.isfinite(out.total_energy()) | ~np.isfinite(run.latency_cycles)
         if redo.any():
-            from dse import unflatten
-
-            rows = params.filter(pl.Series(redo)).iter_rows(named=True)
-            fixed = [self._cost_row(workload, unflatten(row), technology) for row in rows]
-            for name, values in zip(BATCH_COLUMNS, zip(*fixed, strict=True), strict=True):
-                column = frame[name]
-                column[redo] = np.array(values, dtype=column.dtype)
-        data = {name: frame[name] for name in BATCH_COLUMNS} | {"error": frame["error"].tolist()}
-        return pl.DataFrame(data, schema=batch_schema())
-
-
-def _totals(run: Evaluation, clock_mhz: np.ndarray) -> dict[str, np.ndarray]:
-    """Batch columns computed as ``Cost`` computes its totals."""
-    energy = run.energy_pj()
-    seconds = run.latency_cycles / (clock_mhz * 1e6)
-    power = np.divide(energy, seconds, out=np.zeros_like(energy), where=seconds > 0) * 1e-9
-    return {
-        "energy_pj": energy,
-        "latency_cycles": run.latency_cycles,
-        "latency_s": seconds,
-        "area_mm2": run.area_mm2,
-        "power_mw": np.where(seconds > 0, power, 0.0),
-        "memory_fits": run.memory_fits.copy(),
-        "error": np.full(len(energy), None, dtype=object),
-    }
+            out.patch(np.flatnonzero(redo), Backend.layer_batch(self, workload, params.filter(pl.Series(redo)),
+                                                                technology))
+        return out
 
 
 def _layer_cost(layer, arrays) -> LayerCost:

@@ -3,8 +3,9 @@
 The frame path checks every value against the same bounds and choices as the pydantic model
 (read from its fields), without building a model per row; rows that fail (or whose column
 type the fast check does not handle) are reported back so the caller can run them through
-pydantic and get pydantic's own message. Numbers become float64 (None → NaN), choices
-unicode strings, flags booleans; nested models become ``a.b`` columns.
+pydantic and get pydantic's own message. Numbers become float64 (None → NaN), choices their
+index among the field's choices (int8; ``Columns.choice`` tests them by name), flags
+booleans; nested models become ``a.b`` columns.
 """
 
 from __future__ import annotations
@@ -22,7 +23,21 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     import polars as pl
 
-Columns = dict[str, np.ndarray]
+class Columns(dict[str, np.ndarray]):
+    """Parameter columns by path; a choice is held as its index in the field's choices (int8),
+    and each choice test is computed once (every layer asks the same ones)."""
+
+    def __init__(self, columns: dict[str, np.ndarray], choices: dict[str, tuple[str, ...]]) -> None:
+        super().__init__(columns)
+        self._choices = choices
+        self._tests: dict[tuple[str, str], np.ndarray] = {}
+
+    def choice(self, path: str, value: str) -> np.ndarray:
+        """Where the choice ``path`` is ``value`` (bool per design point)."""
+        key = (path, value)
+        if key not in self._tests:
+            self._tests[key] = self[path] == self._choices[path].index(value)
+        return self._tests[key]
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,12 @@ def _strip_optional(annotation: Any) -> Any:
 
 def from_models(models: Sequence[BaseModel], fields: Sequence[Leaf]) -> Columns:
     """Columns of already validated parameter models."""
-    return {leaf.path: _array(leaf, [_get(m, leaf.path) for m in models]) for leaf in fields}
+    return Columns({leaf.path: _array(leaf, [_get(m, leaf.path) for m in models]) for leaf in fields},
+                   _choices(fields))
+
+
+def _choices(fields: Sequence[Leaf]) -> dict[str, tuple[str, ...]]:
+    return {leaf.path: leaf.choices for leaf in fields if leaf.kind == "choice"}
 
 
 def _get(model: BaseModel, path: str) -> Any:
@@ -90,7 +110,7 @@ def _get(model: BaseModel, path: str) -> Any:
 
 def _array(leaf: Leaf, values: list[Any]) -> np.ndarray:
     if leaf.kind == "choice":
-        return np.array(values, dtype=str)
+        return np.array([leaf.choices.index(v) for v in values], dtype=np.int8)
     if leaf.kind == "bool":
         return np.array(values, dtype=bool)
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
@@ -99,7 +119,7 @@ def _array(leaf: Leaf, values: list[Any]) -> np.ndarray:
 def _filled(leaf: Leaf, n: int) -> np.ndarray:
     """The field's default, ``n`` times."""
     if leaf.kind == "choice":
-        return np.full(n, str(leaf.default))
+        return np.full(n, leaf.choices.index(leaf.default), dtype=np.int8)
     if leaf.kind == "bool":
         return np.full(n, bool(leaf.default))
     return np.full(n, np.nan if leaf.default is None else float(leaf.default))
@@ -114,7 +134,7 @@ def from_frame(frame: pl.DataFrame, fields: Sequence[Leaf]) -> tuple[Columns, np
     n = frame.height
     known = {leaf.path for leaf in fields}
     rejected = np.full(n, any(name not in known for name in frame.columns))
-    columns: Columns = {}
+    columns: dict[str, np.ndarray] = {}
     for leaf in fields:
         default = _filled(leaf, n)
         if leaf.path not in frame.columns:
@@ -123,22 +143,23 @@ def from_frame(frame: pl.DataFrame, fields: Sequence[Leaf]) -> tuple[Columns, np
         values, bad = _column(leaf, frame.get_column(leaf.path), default)
         rejected |= bad
         columns[leaf.path] = values
-    return columns, rejected
+    return Columns(columns, _choices(fields)), rejected
 
 
 def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import polars as pl
 
-    null = series.is_null().to_numpy()
     n = len(series)
+    null = series.is_null().to_numpy() if series.null_count() else np.zeros(n, dtype=bool)
     if series.dtype == pl.Null:
         return default, np.zeros(n, dtype=bool)
     if leaf.kind == "choice":
         if series.dtype not in (pl.String, pl.Categorical) and not isinstance(series.dtype, pl.Enum):
             return default, ~null
-        raw = series.cast(pl.String).fill_null(leaf.default).to_numpy().astype(str)
-        bad = ~np.isin(raw, np.array(leaf.choices, dtype=str))
-        return np.where(bad, default, raw), bad
+        codes = series.cast(pl.String).fill_null(leaf.default).replace_strict(
+            list(leaf.choices), list(range(len(leaf.choices))), default=-1, return_dtype=pl.Int8).to_numpy()
+        bad = codes < 0
+        return np.where(bad, default, codes), bad
     if leaf.kind == "bool":
         if series.dtype != pl.Boolean:
             return default, ~null
@@ -146,7 +167,7 @@ def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndar
         return np.where(null, default, raw), np.zeros(n, dtype=bool)
     if not series.dtype.is_numeric():
         return default, ~null
-    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy().astype(float)
+    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy() if null.any() else series.to_numpy().astype(float)
     ok = np.isfinite(raw)
     if leaf.kind == "int":
         ok &= raw == np.floor(raw)

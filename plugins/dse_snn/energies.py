@@ -58,7 +58,7 @@ class Pricing:
     def actions(self, w: Widths) -> dict[str, np.ndarray]:
         """Energy per action (pJ) for one layer, keyed as the EnergyModel fields without ``_pj``."""
         p, tech = self.p, self.tech
-        bitmap = p["spike_format"] == "bitmap"
+        bitmap = p.choice("spike_format", "bitmap")
         add_m = per_width(tech.add_energy, w.membrane)
         add_a = per_width(tech.add_energy, w.address)
         register_e = per_width(tech.register_energy, w.event)
@@ -76,7 +76,7 @@ class Pricing:
             "address": add_a,
             "register": per_width(tech.register_energy, w.membrane),
             "integrate": add_m,
-            "leak": np.where(p["leak_op"] == "multiply", multiply, add_m),
+            "leak": np.where(p.choice("leak_op", "multiply"), multiply, add_m),
             "bias": add_m,
             "compare": add_m,
             "reset": add_m,

@@ -54,7 +54,7 @@ class Placement:
 def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, timesteps: np.ndarray) -> Placement:
     weight_sram = p["weight_sram_kib"] * 8192.0
     state_sram = p["state_sram_kib"] * 8192.0
-    sorted_time = p["state_update"] == "sorted_time"
+    sorted_time = p.choice("state_update", "sorted_time")
     chip_cores = p["cores"]
     caps = {"weights": chip_cores * weight_sram, "state": chip_cores * state_sram,
             "neurons": chip_cores * p["neurons_per_core"]}

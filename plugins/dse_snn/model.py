@@ -1,7 +1,7 @@
 """The SNN accelerator's counts, energy, latency and area, on arrays of design points.
 
 One code path serves ``cost`` (one design point) and ``cost_batch`` (many), so the two agree
-exactly. Per synaptic layer (conv2d, dense), over an inference of T steps, with E input
+exactly (energy totals: within the rounding of plain sums, dse.plugin.batching). Per synaptic layer (conv2d, dense), over an inference of T steps, with E input
 events, S synaptic ops, A active neurons, F output spikes per step (dse_snn.layers), N
 neurons and k cores (dse_snn.mapping):
 
@@ -102,25 +102,14 @@ class Evaluation:
     resident: np.ndarray
     short: dict[str, np.ndarray]  # resource -> some layer did not get all it needs (dse_snn.mapping.RESOURCES)
 
-    def energy_pj(self) -> np.ndarray:
-        """Total energy (pJ), summed as ``dse.Cost`` sums: per layer, then over layers."""
-        return rounded_sum([rounded_sum(list(layer.breakdown.values())) for layer in self.layers])
 
+def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, tech: Technology,
+             lean: bool = False) -> Evaluation:
+    """Counts, energies (pJ), latency (cycles), area (mm²) of every layer on every design point.
 
-def rounded_sum(terms: Sequence[np.ndarray]) -> np.ndarray:
-    """Σ terms, element-wise, rounded once like ``math.fsum`` (TwoSum keeps every rounding error)."""
-    total = np.zeros(np.shape(terms[0])) if terms else np.zeros(1)
-    error = np.zeros_like(total)
-    for x in terms:
-        s = total + x
-        part = s - total
-        error = error + ((total - (s - part)) + (x - part))
-        total = s
-    return total + error
-
-
-def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, tech: Technology) -> Evaluation:
-    """Counts, energies (pJ), latency (cycles), area (mm²) of every layer on every design point."""
+    ``lean`` (a batch that needs totals only) keeps of each layer its breakdown summed, as one
+    component ``energy``, and its memory cycles, not (designs x layers x counts) arrays.
+    """
     timesteps = np.where(np.isnan(p["timesteps"]), float(workload_timesteps), p["timesteps"])
     priced = _priced_widths(stats, p, timesteps, tech)
     widths = [w for w, _ in priced]
@@ -135,7 +124,7 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
             arrays, step = _synaptic(s, w, p, timesteps, cores, hops, energies, dram, placement.footprint[index])
         else:
             arrays, step = _spike_logic(s, w, p, timesteps, hops, energies, dram, tech)
-        layers.append(arrays)
+        layers.append(_summed(arrays) if lean else arrays)
         steps.append(step)
     memory = np.zeros_like(timesteps)
     for layer in layers:
@@ -143,8 +132,20 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
     latency = np.maximum(_latency(stats, steps, timesteps, placement.resident), memory)
     area = _area(stats, widths, p, tech)
     _share_leakage(layers, p, tech, area, latency)
-    fits = placement.fits | (p["memory_overflow"] == "dram")
+    fits = placement.fits | p.choice("memory_overflow", "dram")
     return Evaluation(layers, latency, area, fits, placement.resident, placement.short)
+
+
+def _summed(arrays: LayerArrays) -> LayerArrays:
+    """The layer with its breakdown added up, component after component, and only the counts the
+    chip totals need."""
+    if not arrays.breakdown:
+        return arrays
+    energy = np.zeros_like(arrays.busy_cycles)
+    for value in arrays.breakdown.values():
+        energy += value
+    return LayerArrays({"energy": energy}, {"memory_cycles": arrays.counts["memory_cycles"]}, arrays.busy_cycles,
+                       arrays.utilization, {})
 
 
 def _priced_widths(stats: Sequence[LayerStats], p: Columns, timesteps: np.ndarray,
@@ -178,7 +179,7 @@ def _widths(s: LayerStats, p: Columns, timestamp: np.ndarray, address: np.ndarra
 def _dram(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, placement: Placement,
           index: int) -> dict[str, np.ndarray]:
     """DRAM counts of one layer per inference: bits read and written, weight bits loaded, cycles."""
-    bitmap = p["spike_format"] == "bitmap"
+    bitmap = p.choice("spike_format", "bitmap")
     out_event = np.where(np.isnan(p["event_bits"]), float(s.output_address_bits), p["event_bits"])
     read = placement.dram_read_bits[index] + t * np.where(bitmap, s.external_inputs, s.external_events * w.event)
     written = t * np.where(bitmap, s.out_neurons, s.spikes * out_event) if s.output_external else 0.0
@@ -191,11 +192,11 @@ def _dram(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, placement: Placem
 def _synaptic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, cores: np.ndarray, hops: np.ndarray,
               e: dict[str, np.ndarray], dram: dict[str, np.ndarray],
               footprint: dict[str, np.ndarray]) -> tuple[LayerArrays, np.ndarray]:
-    mode = p["state_update"]
-    per_event, per_active, sorted_time = mode == "per_event", mode == "per_active_neuron", mode == "sorted_time"
-    bias, bitmap = p["bias"], p["spike_format"] == "bitmap"
-    leaks = s.leaks & (p["leak"] != "none")
-    every = leaks & (p["leak"] == "every_step")
+    per_event, per_active = p.choice("state_update", "per_event"), p.choice("state_update", "per_active_neuron")
+    sorted_time = p.choice("state_update", "sorted_time")
+    bias, bitmap = p["bias"], p.choice("spike_format", "bitmap")
+    leaks = s.leaks & ~p.choice("leak", "none")
+    every = leaks & p.choice("leak", "every_step")
     n = float(s.out_neurons)
     active = np.where(bias, n, s.active)
     synops = t * s.synops
@@ -264,7 +265,7 @@ def _spike_logic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, hops: np.n
     zero = np.zeros_like(t)
     if s.kind == "flatten":
         return LayerArrays({}, {}, zero, np.full_like(t, np.nan), {}), zero
-    bitmap = p["spike_format"] == "bitmap"
+    bitmap = p.choice("spike_format", "bitmap")
     events = t * s.events
     writes = np.where(bitmap, t * s.out_neurons, t * s.spikes)
     counts = {"input_events": events, "adds": t * s.synops, "output_spikes": t * s.spikes,
@@ -313,7 +314,7 @@ def _area(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tec
     sram = per_value(tech.sram_area, (p["weight_sram_kib"] + p["state_sram_kib"]) * 8192.0)
     adder = per_width(tech.add_area, membrane)
     pe = adder + per_width(tech.register_area, membrane + weight)
-    leak_unit = np.where(p["leak_op"] == "multiply", per_width(lambda b: tech.mul_area(b, b), membrane), adder)
+    leak_unit = np.where(p.choice("leak_op", "multiply"), per_width(lambda b: tech.mul_area(b, b), membrane), adder)
     neuron_unit = leak_unit + 2.0 * adder
     router = per_width(tech.register_area, ROUTER_PORTS * event)
     return p["cores"] * (sram + p["pes_per_core"] * pe + neuron_unit + router)

@@ -14,21 +14,23 @@ The model, module by module (each states its formulas):
 - cores.py: with ``cores`` > 1, each layer split over that many arrays behind a shared
   global buffer (by output channels or rows), each share costed by the modules above.
 
-``cost`` runs the model on one design (arrays of length 1), ``cost_batch`` on a whole frame
-of designs at once; the arithmetic is the same code, so the two agree to the last bit.
+``cost`` runs the model on one design (arrays of length 1), ``layer_batch`` and
+``cost_batch`` on a frame of designs, chunk by chunk (dse.in_chunks); the arithmetic is the
+same code, so every count, cycle and energy component agrees to the last bit, and energy
+totals within the bound of plain summation (dse.plugin.batching).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dse import Backend, Cost, LayerCost, Technology, Workload
-from dse_systolic.cores import chip, cores_of, evaluate_layer_on_cores
+from dse import Backend, Cost, LayerBatch, LayerCost, Technology, Workload, in_chunks
+from dse_systolic.cores import Chip, chip, cores_of, evaluate_layer_on_cores
 from dse_systolic.designs import Designs, designs_from_frame, designs_from_params
-from dse_systolic.fsum import fsum_columns
 from dse_systolic.geometry import LayerShape, layer_shapes
 from dse_systolic.layer import Group, LayerArrays, evaluate_layer
 from dse_systolic.params import DATAFLOWS, SystolicParams
@@ -44,9 +46,17 @@ class Evaluation:
 
     group: Group
     shapes: tuple[LayerShape, ...]
-    layers: tuple[LayerArrays, ...]
+    technology: Technology
+    chip: Chip | None  # several cores and their global buffer; None: one array
     area_mm2: np.ndarray  # the chip's: all its cores and the global buffer
     weights_resident: np.ndarray  # the weights stay on chip across inferences
+
+    def layers(self) -> Iterator[LayerArrays]:
+        """Each layer's results in turn, computed when asked for: a batch keeps one layer's arrays
+        at a time, not (designs x layers x components)."""
+        if self.chip is None:
+            return (evaluate_layer(shape, self.group, self.technology) for shape in self.shapes)
+        return (evaluate_layer_on_cores(shape, self.group, self.chip, self.technology) for shape in self.shapes)
 
 
 def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, scalesim: bool, cores: int,
@@ -56,11 +66,9 @@ def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, sc
     resident = d.weights_resident & (weight_bits <= d.filter_bits)
     group = Group(d, dataflow, scalesim, rates(d, dataflow, shapes, technology), resident)
     if cores == 1:  # one array: its SRAMs talk to DRAM directly, no global buffer (dse_systolic.cores)
-        return Evaluation(group, shapes, tuple(evaluate_layer(shape, group, technology) for shape in shapes),
-                          group.rates.area_mm2, resident)
+        return Evaluation(group, shapes, technology, None, group.rates.area_mm2, resident)
     c = chip(group, cores, shapes, technology)
-    return Evaluation(group, shapes, tuple(evaluate_layer_on_cores(shape, group, c, technology)
-                                           for shape in shapes), c.area_mm2, c.resident)
+    return Evaluation(group, shapes, technology, c, c.area_mm2, c.resident)
 
 
 def evaluate_designs(workload: Workload, d: Designs,
@@ -71,9 +79,12 @@ def evaluate_designs(workload: Workload, d: Designs,
     for dataflow in range(len(DATAFLOWS)):
         for scalesim in (False, True):
             index = np.flatnonzero((d.dataflow == dataflow) & (d.scalesim == scalesim))
-            for part, cores in cores_of(d.take(index)):
-                groups.append((index[part], evaluate_group(shapes, d.take(index[part]), dataflow, scalesim, cores,
-                                                           technology)))
+            if not len(index):
+                continue
+            same = d if len(index) == len(d) else d.take(index)
+            for part, cores in cores_of(same):
+                designs = same if len(part) == len(same) else same.take(part)
+                groups.append((index[part], evaluate_group(shapes, designs, dataflow, scalesim, cores, technology)))
     return groups
 
 
@@ -87,8 +98,9 @@ class SystolicBackend(Backend):
         dataflow, scalesim = DATAFLOWS.index(params.dataflow), params.latency_model == "scalesim"
         d = designs_from_params(params)
         ev = evaluate_group(layer_shapes(workload), d, dataflow, scalesim, params.cores, technology)
-        layers = tuple(_layer_cost(s, arrays, params) for s, arrays in zip(ev.shapes, ev.layers, strict=True))
-        short = [s.name for s, arrays in zip(ev.shapes, ev.layers, strict=True) if not _first(arrays.memory_fits)]
+        every = tuple(ev.layers())
+        layers = tuple(_layer_cost(s, arrays, params) for s, arrays in zip(ev.shapes, every, strict=True))
+        short = [s.name for s, arrays in zip(ev.shapes, every, strict=True) if not _first(arrays.memory_fits)]
         return Cost(
             layers=layers,
             latency_cycles=sum(layer.latency_cycles for layer in layers),
@@ -101,38 +113,44 @@ class SystolicBackend(Backend):
         )
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
-        """Totals of every row of ``params``, vectorised; identical to ``cost`` row by row."""
-        import polars as pl
+        """Totals of every row of ``params``, vectorised chunk by chunk; ``cost`` row by row."""
+        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
+                         by=("dataflow", "latency_model", "cores"))  # the groups evaluate_designs makes
 
-        from dse import batch_schema
-
+    def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
+        """Energy and cycles per layer of every row of ``params``, vectorised (best in chunks)."""
         d, keep, errors = designs_from_frame(params)
-        out: dict[str, np.ndarray | list] = {name: np.full(params.height, np.nan) for name in batch_schema()}
-        out["memory_fits"] = np.zeros(params.height, dtype=bool)
-        out["error"] = [errors.get(i) for i in range(params.height)]
+        n, layers = params.height, len(workload.layers)
+        energy, cycles = np.full((layers, n), np.nan), np.full((layers, n), np.nan)
+        totals = np.full((3, n), np.nan)  # cycles, clock, area
+        fits = np.zeros(n, dtype=bool)
         for index, ev in evaluate_designs(workload, d, technology):
-            for name, values in _batch_totals(ev).items():
-                out[name][keep[index]] = values
-        return pl.DataFrame(out, schema=batch_schema())
+            rows, group = keep[index], np.empty((2, layers, len(index)))  # energy, cycles of the group
+            fit = np.ones(len(index), dtype=bool)
+            for j, layer in enumerate(ev.layers()):
+                _layer_energy(layer, group[0, j])
+                group[1, j] = layer.latency_cycles
+                fit &= layer.memory_fits
+            if len(rows) == n:  # one group of every design (rows sorted by group, all valid)
+                energy, cycles = group
+            else:
+                energy[:, rows], cycles[:, rows] = group
+            latency = np.zeros(len(index))
+            for row in group[1]:
+                latency += row  # in layer order, as Cost adds them
+            totals[:, rows] = (latency, ev.group.designs.clock_mhz, np.broadcast_to(ev.area_mm2, len(index)))
+            fits[rows] = fit
+        return LayerBatch(energy.T, cycles.T, totals[0], totals[1], totals[2], fits,
+                          [errors.get(i) for i in range(n)] if errors else [None] * n)
 
 
-def _batch_totals(ev: Evaluation) -> dict[str, np.ndarray]:
-    """The BATCH_COLUMNS of every design of a group, computed as ``Cost`` computes them."""
-    d = ev.group.designs
-    n = len(d)
-    # a component that is 0 for every design changes no correctly rounded sum: leave it out
-    energies = [fsum_columns([value for value in layer.breakdown.values() if np.any(value)], n)
-                for layer in ev.layers]
-    energy = fsum_columns(energies, n)
-    latency = np.zeros(n)
-    for layer in ev.layers:
-        latency = latency + layer.latency_cycles
-    seconds = latency / (d.clock_mhz * 1e6)
-    busy = seconds > 0
-    power = np.where(busy, energy / np.where(busy, seconds, 1.0) * 1e-9, 0.0)
-    fits = np.logical_and.reduce([np.broadcast_to(layer.memory_fits, n) for layer in ev.layers])
-    return {"energy_pj": energy, "latency_cycles": latency, "latency_s": seconds,
-            "area_mm2": np.broadcast_to(ev.area_mm2, n), "power_mw": power, "memory_fits": fits}
+def _layer_energy(layer: LayerArrays, out: np.ndarray) -> None:
+    """The layer's breakdown summed (pJ) into ``out``, component after component; components that
+    are 0 for every design of the group (plain numbers) are left out: they change no sum."""
+    out[:] = 0.0
+    for value in layer.breakdown.values():
+        if isinstance(value, np.ndarray) or value:
+            out += value
 
 
 def _first(value: np.ndarray | float) -> float:

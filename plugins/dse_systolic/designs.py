@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -74,6 +74,11 @@ class Designs:
         """Capacity that holds ws/is partial sums (bits): the accumulator buffer, or the ofmap SRAM."""
         return np.where(self.accumulator_bits_sram > 0, self.accumulator_bits_sram, self.ofmap_bits)
 
+    @cached_property
+    def hz(self) -> np.ndarray:
+        """Clock frequency (Hz)."""
+        return self.clock_mhz * 1e6
+
     def take(self, index: np.ndarray) -> Designs:
         """The designs at ``index``."""
         return Designs(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
@@ -103,6 +108,8 @@ def designs_from_frame(frame: pl.DataFrame) -> tuple[Designs, np.ndarray, dict[i
 
     A missing column or a null takes the field's default, as ``Backend.cost_batch`` does.
     """
+    import polars as pl
+
     model_fields = SystolicParams.model_fields
     bad = np.zeros(frame.height, dtype=bool)
     for extra in (c for c in frame.columns if c not in model_fields):
@@ -111,18 +118,31 @@ def designs_from_frame(frame: pl.DataFrame) -> tuple[Designs, np.ndarray, dict[i
     for name, info in model_fields.items():
         default = _encode(name, info.default)
         if name in frame.columns:
-            adapter = TypeAdapter(Annotated[info.annotation, info])
+            adapter = _adapter(name)
             series = frame[name]
             if info.annotation is float and series.dtype.is_numeric():
                 columns[name], invalid = _float_column(series, adapter, default)
+            elif info.annotation in (int, int | None) and series.dtype.is_integer() and not series.null_count():
+                columns[name], invalid = _int_column(series, adapter, partial(_encode, name), default)
+            elif info.annotation is bool and series.dtype == pl.Boolean and not series.null_count():
+                columns[name], invalid = series.to_numpy().astype(float), np.zeros(frame.height, dtype=bool)
             else:
                 columns[name], invalid = _validated_column(series, adapter, partial(_encode, name), default)
             bad |= invalid
         else:
             columns[name] = np.full(frame.height, default)
+    if not bad.any():
+        return _designs(columns), np.arange(frame.height), {}
     keep = np.flatnonzero(~bad)
     errors = {int(i): _row_error(frame, int(i)) for i in np.flatnonzero(bad)}
     return _designs({name: values[keep] for name, values in columns.items()}), keep, errors
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter:
+    """The validator of field ``name`` of SystolicParams (built once: building one takes ~1 ms)."""
+    info = SystolicParams.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, info])
 
 
 def _validated_column(series: pl.Series, adapter: TypeAdapter, encode: Callable[[Any], float],
@@ -133,18 +153,23 @@ def _validated_column(series: pl.Series, adapter: TypeAdapter, encode: Callable[
     """
     import polars as pl
 
-    given = series.is_not_null()
     old, new = [], []
-    for value in series.drop_nulls().unique().to_list():
+    for value in series.unique().to_list():
+        if value is None:
+            continue
         try:
             new.append(encode(adapter.validate_python(value)))
             old.append(value)
         except ValidationError:
             continue
-    if not old:
-        return np.full(len(series), default), given.to_numpy()
-    invalid = (given & ~series.is_in(old)).to_numpy()
-    values = series.replace_strict(old, new, default=default, return_dtype=pl.Float64).to_numpy()
+    # a refused value and a null both become NaN here (no encoding is NaN); only the refused were given
+    values = series.replace_strict(old, new, default=None, return_dtype=pl.Float64).to_numpy() if old else \
+        np.full(len(series), np.nan)
+    missing = np.isnan(values)
+    if not missing.any():
+        return values, missing
+    invalid = missing & series.is_not_null().to_numpy()
+    values[missing] = default
     return values, invalid
 
 
@@ -154,7 +179,7 @@ def _float_column(series: pl.Series, adapter: TypeAdapter, default: float) -> tu
     A float field's constraints are bounds and finiteness, so when the column's smallest and
     largest finite values pass, every finite value does, and validates to itself.
     """
-    given = series.is_not_null().to_numpy()
+    given = series.is_not_null().to_numpy() if series.null_count() else np.ones(len(series), dtype=bool)
     values = series.cast(float).to_numpy().copy()
     finite = np.isfinite(values) & given
     if finite.any():
@@ -166,6 +191,16 @@ def _float_column(series: pl.Series, adapter: TypeAdapter, default: float) -> tu
     if invalid.any():  # non-finite values: let the field decide (it refuses them: allow_inf_nan=False)
         return _validated_column(series, adapter, float, default)
     return values, invalid
+
+
+def _int_column(series: pl.Series, adapter: TypeAdapter, encode: Callable[[Any], float],
+                default: float) -> tuple[np.ndarray, np.ndarray]:
+    """An integer column without nulls of an int field, validated by its extremes (an int field's
+    constraints are bounds), or value by value when an extreme fails."""
+    values = series.to_numpy()
+    if not all(_passes(adapter, int(v)) for v in (values.min(), values.max())):
+        return _validated_column(series, adapter, encode, default)
+    return values.astype(float), np.zeros(len(series), dtype=bool)
 
 
 def _passes(adapter: TypeAdapter, value: float) -> bool:

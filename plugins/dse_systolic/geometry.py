@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -81,8 +82,10 @@ class LayerShape:
     in_row_words: int = 0  # input words of one input row of one group
 
 
+@lru_cache(maxsize=256)
 def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
-    """Every layer of ``workload`` in order."""
+    """Every layer of ``workload`` in order (cached: workloads are frozen, and a batch asks once
+    per chunk)."""
     sources = [workload.sources(index) for index in range(len(workload.layers))]
     read = {name for names in sources for name in names}
     words = {layer.name: layer.out_neurons for layer in workload.layers}

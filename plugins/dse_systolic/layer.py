@@ -117,9 +117,13 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
     # with an accumulator buffer (ws, is) every fold's partial sums go there and the finished
     # sums are read out once to be written, activation wide, to the ofmap SRAM
     buffered = (d.accumulator_bits_sram > 0) & (dataflow != OS)
-    ofmap_psum_reads, ofmap_psum_writes = (np.where(buffered, 0.0, n) for n in (f.psum_reads, psum_writes))
-    accumulated = np.where(buffered, psum_writes + f.outputs, 0.0) * w.accumulator
-    read_out = np.where(buffered, f.psum_reads + f.outputs, 0.0) * w.accumulator
+    buffer = bool(buffered.any())
+    if buffer:
+        ofmap_psum_reads, ofmap_psum_writes = (np.where(buffered, 0.0, n) for n in (f.psum_reads, psum_writes))
+        accumulated = np.where(buffered, psum_writes + f.outputs, 0.0) * w.accumulator
+        read_out = np.where(buffered, f.psum_reads + f.outputs, 0.0) * w.accumulator
+    else:  # the same numbers, without the passes over the designs
+        ofmap_psum_reads, ofmap_psum_writes, accumulated, read_out = f.psum_reads, psum_writes, 0, 0
     breakdown = {
         "compute": _mac_energy(shape, w, d, technology, nonzero),
         "register": registers.energy,
@@ -131,10 +135,10 @@ def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArray
                             + (t.output_writebacks + staged) * w.activation) * r.ofmap_read,
         "sram_ofmap_write": (f.outputs * w.activation
                              + (ofmap_psum_writes + t.psum_spills) * w.accumulator) * r.ofmap_write,
-        "sram_accumulator_read": read_out * r.accumulator_read,
-        "sram_accumulator_write": accumulated * r.accumulator_write,
+        "sram_accumulator_read": read_out * r.accumulator_read if buffer else 0.0,
+        "sram_accumulator_write": accumulated * r.accumulator_write if buffer else 0.0,
         "dram": _dram_energy(t, technology),
-        "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
+        "leakage": technology.leakage_energy(r.area_mm2, latency / d.hz),
     }
     counts = {
         "macs": shape.macs,
@@ -243,7 +247,7 @@ def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArr
         "sram_ofmap_read": t.output_writebacks * w.activation * r.ofmap_read,
         "sram_ofmap_write": shape.output_words * w.activation * r.ofmap_write,
         "dram": _dram_energy(t, technology),
-        "leakage": technology.leakage_energy(r.area_mm2, latency / (d.clock_mhz * 1e6)),
+        "leakage": technology.leakage_energy(r.area_mm2, latency / d.hz),
     }
     counts = {
         "vector_ops": shape.vector_ops,

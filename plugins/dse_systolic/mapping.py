@@ -128,10 +128,12 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
     chunks: Count = 1
     refill: Count = 0
     switching: Count = 0
-    if scalesim:
-        folds = g * (fr * fc)
+    if scalesim:  # whole numbers below 2**53: any order of these products and sums is exact
+        fr_fc = fr * fc
+        folds = fr_fc if g == 1 else g * fr_fc
         fill = 1 if dataflow == OS else 2
-        compute = g * (fr * fc * (t + fill * rows + cols - 2) - 1)
+        compute = fr_fc * ((rows if fill == 1 else fill * rows) + cols + (t - 2)) - 1
+        compute = compute if g == 1 else g * compute
         efficiency = (g * sr * sc) / (folds * rows * cols)
     else:
         pack = np.clip(np.minimum(np.floor(rows / sr), np.floor(cols / sc)), 1, g) if g > 1 and t >= 2 else 1
@@ -155,7 +157,7 @@ def fold(shape: LayerShape, d: Designs, dataflow: int, scalesim: bool, w: Widths
             chunks = psum_chunks(np.minimum(cols, sc), t, w, d)
             refill = (chunks - 1) * (edges - 2 * folds)
 
-    row_streamed, col_streamed, stationary = g * fc * sr * t, g * fr * sc * t, g * sr * sc * chunks
+    row_streamed, col_streamed, stationary = (g * sr * t) * fc, (g * sc * t) * fr, (g * sr * sc) * chunks
     outputs, unique, im2col = g * npx * shape.filters, g * shape.unique_inputs, g * shape.window * npx
     psum_reads = 0 if dataflow == OS else col_streamed - outputs
     if dataflow == OS:

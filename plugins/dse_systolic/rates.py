@@ -109,7 +109,10 @@ def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: T
     filter_read, filter_write = _sram(d.filter_bits / col_banks, technology)
     ofmap_read, ofmap_write = _sram(d.ofmap_bits / d.cols, technology)
     has = d.accumulator_bits_sram > 0
-    accumulator_read, accumulator_write = (np.where(has, e, 0.0) for e in _sram(d.psum_bits / d.cols, technology))
+    if has.any():
+        accumulator_read, accumulator_write = (np.where(has, e, 0.0) for e in _sram(d.psum_bits / d.cols, technology))
+    else:
+        accumulator_read = accumulator_write = np.zeros(len(d))
     return Rates(ifmap_read, ifmap_write, filter_read, filter_write, ofmap_read, ofmap_write,
                  accumulator_read, accumulator_write, register_rates(d, technology), area(d, shapes, technology))
 

@@ -53,6 +53,7 @@ latency is its compute cycles, exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -72,7 +73,7 @@ class Traffic:
     dram_read_bits: Count  # fills of the ifmap and filter SRAMs, spilled partial sums coming back
     dram_write_bits: Count  # output write-backs, spilled partial sums going out
 
-    @property
+    @cached_property
     def dram_bits(self) -> Count:
         """Bits moved over the DRAM port, read and written."""
         return self.dram_read_bits + self.dram_write_bits

@@ -26,6 +26,8 @@ WORKLOADS = (*conformance_workload_set(), Workload.model_validate({"name": "rnn"
     {"name": "rec", "kind": "dense", "in_features": 150, "out_features": 16, "recurrent": True, "input_density": 0.2,
      "output_density": 0.1, "activation_bits": 16, "neuron": {"model": "CubaLIF", "leak": 0.8}}]}))
 
+#: Breakdown keys of a synaptic layer, the most of any layer: the ten of dse_snn.model._energy and leakage.
+ENERGY_COMPONENTS = 11
 SLOW_OK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "cores": st.integers(1, 64),
@@ -81,7 +83,11 @@ def test_batch_equals_the_one_at_a_time_path(rows, workload):
     frame = pl.DataFrame(rows, infer_schema_length=None)
     fast = SNN.cost_batch(workload, frame, H45)
     loop = Backend.cost_batch(SNN, workload, frame, H45)  # the base class: one cost() per row
-    assert_frame_equal(fast, loop, check_exact=True)
+    exact = ["latency_cycles", "latency_s", "area_mm2", "memory_fits", "error"]
+    assert_frame_equal(fast.select(exact), loop.select(exact), check_exact=True)
+    # energy and power: plain sums against fsum's, within (components + layers + 2)·2⁻⁵³ (dse.plugin.batching)
+    bound = (ENERGY_COMPONENTS + len(workload.layers) + 2) * 2.0**-53
+    assert_frame_equal(fast.drop(exact), loop.drop(exact), check_exact=False, rel_tol=bound, abs_tol=0.0)
 
 
 def test_batch_rejects_unknown_columns_row_by_row():

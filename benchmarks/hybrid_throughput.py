@@ -1,0 +1,86 @@
+"""Layer-evaluations per second of the hybrid backend's batch path, against its two engines alone
+and against the loop over ``cost`` it replaced.
+
+    python benchmarks/hybrid_throughput.py [--designs 100000] [--repeats 3]
+
+ResNet-18 at T = 4 (benchmarks/resnet18_layers.py) on random hybrid designs: the split point,
+its order, the encoding, memory and schedule drawn from their choices, the systolic engine's
+array and the snn engine's cores at random. The hybrid asks both engines for the whole
+workload (its engines' ``layer_batch``) and adds its conversions, so its time is set beside
+the sum of the two engines' ``cost_batch`` times on the same designs (CPU time, best of
+``--repeats``, taking turns), and beside ``Backend.cost_batch``'s loop over ``cost`` on a
+sample (what the hybrid's batch path was before it was vectorised).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from batch_figures import best_cpu_seconds
+from resnet18_layers import resnet18
+
+from dse import Backend, make_plugins
+
+
+def random_designs(n: int, layers: int, seed: int = 0) -> pl.DataFrame:
+    """``n`` hybrid design points, engine parameters as ``ann.*`` and ``snn.*`` columns."""
+    rng = np.random.default_rng(seed)
+    sides = [8, 16, 32, 64, 128]
+    return pl.DataFrame({
+        "split_after": rng.integers(0, layers + 1, n), "order": rng.choice(["ann_first", "snn_first"], n),
+        "encoding": rng.choice(["rate", "direct"], n), "memory": rng.choice(["separate", "shared"], n),
+        "schedule": rng.choice(["sequential", "pipelined"], n),
+        "ann.rows": rng.choice(sides, n), "ann.cols": rng.choice(sides, n),
+        "ann.dataflow": rng.choice(["os", "ws", "is"], n),
+        "snn.cores": rng.integers(1, 257, n), "snn.pes_per_core": rng.integers(1, 65, n),
+    })
+
+
+def engine_frame(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    return frame.select(pl.col(c).alias(c[len(prefix):]) for c in frame.columns if c.startswith(prefix))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--designs", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    plugins = make_plugins()
+    tech = plugins.technology("horowitz45")
+    hybrid, systolic, snn = (plugins.backend(name) for name in ("hybrid", "systolic", "snn"))
+    workload = resnet18().with_knobs(timesteps=4)
+    layers = len(workload.layers)
+    frame = random_designs(args.designs, layers)
+    ann, spiking = engine_frame(frame, "ann."), engine_frame(frame, "snn.")
+    hybrid.cost_batch(workload, frame.head(100), tech)  # warm-up: imports, caches
+    seconds = best_cpu_seconds({
+        "hybrid": lambda: hybrid.cost_batch(workload, frame, tech),
+        "systolic": lambda: systolic.cost_batch(workload.with_knobs(timesteps=1), ann, tech),
+        "snn": lambda: snn.cost_batch(workload, spiking, tech),
+    }, args.repeats)
+    sample = frame.head(100)
+    start = time.process_time()
+    Backend.cost_batch(hybrid, workload, sample, tech)
+    loop = (time.process_time() - start) / sample.height
+    evaluations = args.designs * layers
+    engines = seconds["systolic"] + seconds["snn"]
+    print(f"hybrid on ResNet-18 (T = 4, {layers} layers), {args.designs:,} random designs, {os.cpu_count()} CPU cores; "
+          f"best of {args.repeats}, CPU time")
+    print(f"hybrid cost_batch: {evaluations / seconds['hybrid']:,.0f} layer-evaluations per CPU-s; its engines alone: "
+          f"systolic {evaluations / seconds['systolic']:,.0f}, snn {evaluations / seconds['snn']:,.0f}; hybrid time / "
+          f"(systolic + snn time) = {seconds['hybrid'] / engines:.2f}x")
+    print(f"the loop over cost() it replaced: {layers / loop:,.0f} layer-evaluations per CPU-s "
+          f"(speed-up {loop * args.designs / seconds['hybrid']:,.0f}x)")
+
+
+if __name__ == "__main__":
+    main()

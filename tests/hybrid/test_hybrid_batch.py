@@ -1,0 +1,91 @@
+"""The hybrid's vectorised batch path (dse_hybrid.batch) equals ``cost`` one design at a time."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import polars as pl
+import pytest
+from dse_systolic.layer import COMPONENTS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dse import Backend
+from tests.hybrid.test_hybrid_engines import HYBRID, MIXED, PLUGINS, TECH
+
+#: Terms of a hybrid layer's energy: an engine's components (the systolic's 12 at most), a
+#: conversion line and the idle engine's leakage; plain sums within (terms + layers + 2)·2⁻⁵³ of
+#: fsum's, power included (dse.plugin.batching).
+BOUND = (len(COMPONENTS) + 2 + len(MIXED.layers) + 2) * 2.0**-53
+
+design = st.fixed_dictionaries({
+    "split_after": st.integers(0, len(MIXED.layers)) | st.none(),
+    "order": st.sampled_from(["ann_first", "snn_first"]),
+    "encoding": st.sampled_from(["rate", "direct"]),
+    "memory": st.sampled_from(["separate", "shared"]),
+    "schedule": st.sampled_from(["sequential", "pipelined"]),
+    "converter_lanes": st.sampled_from([1, 16]),
+    "lfsr_bits": st.sampled_from([8, 16]),
+    "ann.rows": st.integers(1, 64),
+    "ann.cols": st.integers(1, 64),
+    "ann.dataflow": st.sampled_from(["os", "ws", "is"]),
+    "ann.latency_model": st.sampled_from(["scalesim", "bandwidth"]),
+    "ann.clock_mhz": st.floats(50.0, 1000.0),
+    "ann.filter_sram_kib": st.sampled_from([0.5, 64.0]),
+    "snn.cores": st.integers(1, 64),
+    "snn.pes_per_core": st.integers(1, 16),
+    "snn.state_update": st.sampled_from(["per_event", "per_active_neuron", "sorted_time"]),
+    "snn.weights_resident": st.booleans(),
+    "snn.clock_mhz": st.floats(50.0, 1000.0),
+})
+
+
+def scalar_row(raw: dict[str, Any]) -> tuple:
+    return Backend.cost_batch(HYBRID, MIXED, pl.DataFrame([raw]), TECH).row(0)
+
+
+def assert_matches(got: tuple, want: tuple) -> None:
+    """Cycles, seconds, area, fits and error ==; energy and power within the plain-sum bound."""
+    assert got[1:4] + got[5:] == want[1:4] + want[5:]
+    for column in (0, 4):
+        assert math.isclose(got[column], want[column], rel_tol=BOUND, abs_tol=0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(designs=st.lists(design, min_size=1, max_size=10))
+def test_batch_equals_cost_one_design_at_a_time(designs: list[dict[str, Any]]) -> None:
+    out = HYBRID.cost_batch(MIXED, pl.DataFrame(designs), TECH)
+    assert out.height == len(designs)
+    for raw, got in zip(designs, out.iter_rows(), strict=True):
+        assert_matches(got, scalar_row(raw))
+
+
+def test_a_two_layer_split_worked_by_hand() -> None:
+    # fc1 on the array, fc2 on the SNN chip (split_after 3 puts conv1, conv2, fc1 on the array);
+    # shared memory: no idle leakage. Rate encoding of fc2's 128 inputs x T=4 draws, each an 8-bit
+    # compare 0.03 pJ + a 16-bit LFSR update 16 x 0.009 pJ (Horowitz 2014; Aladdin register) = 0.174 pJ:
+    # 512 x 0.174 = 89.088 pJ, and 512 draws / 16 lanes = 32 cycles at the array's clock.
+    rows = [{"split_after": 3, "memory": "shared", "ann.rows": r, "ann.clock_mhz": 500.0, "snn.cores": 4}
+            for r in (8, 16)]
+    out = HYBRID.cost_batch(MIXED, pl.DataFrame(rows), TECH)
+    systolic, snn = PLUGINS.backend("systolic"), PLUGINS.backend("snn")
+    for raw, got in zip(rows, out.iter_rows(named=True), strict=True):
+        ann = systolic.cost(MIXED.with_knobs(timesteps=1), systolic.parse_params({"rows": raw["ann.rows"],
+                                                                                  "clock_mhz": 500.0}), TECH)
+        spiking = snn.cost(MIXED, snn.parse_params({"cores": 4}), TECH)
+        energy = sum(layer.energy_pj for layer in ann.layers[:3]) + spiking.layers[3].energy_pj + 512 * 0.174
+        assert got["energy_pj"] == pytest.approx(energy, rel=1e-12)
+        seconds = sum(layer.latency_cycles for layer in ann.layers[:3]) / 500e6 \
+            + spiking.layers[3].latency_cycles / (spiking.clock_mhz * 1e6) + 32 / 500e6
+        assert got["latency_s"] == pytest.approx(seconds, rel=1e-12)
+        assert got["area_mm2"] == pytest.approx(max(ann.area_mm2, spiking.area_mm2) * 1.1, rel=1e-12)
+
+
+def test_a_bad_row_fails_alone_with_the_message_of_cost() -> None:
+    rows = [{"split_after": 1, "ann.rows": 8}, {"split_after": 9, "ann.rows": 8}, {"split_after": 1, "ann.rows": 0}]
+    out = HYBRID.cost_batch(MIXED, pl.DataFrame(rows), TECH)
+    loop = Backend.cost_batch(HYBRID, MIXED, pl.DataFrame(rows), TECH)
+    assert out["error"][0] is None and out["error"].to_list()[1:] == loop["error"].to_list()[1:]
+    assert "beyond the last layer" in out["error"][1] and "NestedParamsError" in out["error"][2]
+    assert_matches(out.row(0), loop.row(0))
