@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from batch_figures import BARE_CHUNK, best_cpu_seconds, chunked, measure_child, memory_line, ratio_line
 from dse_snn.layers import LayerStats, layer_stats
+from dse_snn.params import SnnParams
 
 from dse import Technology, Workload
 from dse.inputs.documents import load_workload
@@ -99,6 +100,7 @@ def closed_form(stats: tuple[LayerStats, ...], d: dict[str, np.ndarray], tech: T
     wsram, ssram = d["weight_sram_kib"][at] * 8192.0, d["state_sram_kib"][at] * 8192.0
     m, t, hop_pj, clock = d["membrane_bits"][at], d["timesteps"][at], d["noc_hop_pj"][at], d["clock_mhz"][at]
     hops = 2.0 * (chip - 1.0) / (3.0 * np.sqrt(chip))
+    flight = hops * SnnParams.model_fields["noc_hop_ns"].default * clock / 1000.0  # the last spike's mesh flight
     weight_bit = per_value(lambda b: tech.sram_read_energy(b, 1.0), wsram)
     state_bit = per_value(lambda b: tech.sram_read_energy(b, 1.0), ssram)
     add_m = per_value(tech.add_energy, m)
@@ -144,11 +146,11 @@ def closed_form(stats: tuple[LayerStats, ...], d: dict[str, np.ndarray], tech: T
                              + synops * m * state_bit * (1 + factor) + deliveries * event
                              + deliveries * hops * hop_pj + synops * (add_m + add_a) + deliveries * add_a
                              + synops * add_m + (t * s.spikes * add_m if s.resets else 0.0) + load * factor * weight_bit)
-            step = np.maximum(s.events, s.synops / (cores * pes))
+            step = np.maximum(s.events, s.synops / (cores * pes)) + flight
         else:
             events = t * s.events
             layer = layer + events * event + events * hops * hop_pj + t * s.synops * add_m
-            step = np.full_like(chip, s.events)
+            step = s.events + flight
         energy += layer
         busy_total += np.maximum(t * step, cycles)
         memory += cycles
