@@ -50,7 +50,7 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
     """
     import polars as pl
 
-    from dse.plugin.types import BATCH_COLUMNS, batch_schema
+    from dse.plugin.frame import BATCH_COLUMNS, batch_schema
 
     n, rows = params.height, rows or CHUNK_ROWS
     if n == 0:
@@ -110,7 +110,7 @@ class LayerBatch:
         """The batch frame of these designs (dse.BATCH_COLUMNS), totals computed as ``Cost`` computes them."""
         import polars as pl
 
-        from dse.plugin.types import batch_schema
+        from dse.plugin.frame import batch_schema
 
         energy = self.total_energy()
         seconds = self.total_cycles / (self.clock_mhz * 1e6)
@@ -121,7 +121,7 @@ class LayerBatch:
             np.array([e is not None for e in self.error], dtype=bool)
         columns = {"energy_pj": energy, "latency_cycles": self.total_cycles, "latency_s": seconds,
                    "area_mm2": self.area_mm2, "power_mw": np.where(busy, power, 0.0)}
-        if failed.any():  # as dse.plugin.types.failed_row: NaN totals, memory_fits false
+        if failed.any():  # as dse.plugin.types.failed_row does: NaN totals, memory_fits false
             columns = {name: np.where(failed, np.nan, values) for name, values in columns.items()}
         errors = pl.Series("error", self.error, dtype=pl.String) if failed.any() else \
             pl.repeat(None, n, dtype=pl.String, eager=True)

@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dse.plugin.frame import BATCH_COLUMNS, BatchRow, batch_schema
+
+__all__ = ["BATCH_COLUMNS", "Accuracy", "AccuracyModel", "Backend", "BatchRow", "WorkloadLoader", "batch_schema",
+           "failed_row", "totals_row", "unflatten"]
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -18,20 +23,6 @@ if TYPE_CHECKING:
     from dse.schema.technology import Technology
     from dse.schema.workload import Workload
 
-#: Columns of a batch result frame, in order (units in their names, latency also in s).
-#: One batch-frame row: energy (pJ), latency (cycles), latency (s), area (mm²), power (mW),
-#: memory fits, error text (None when the design was costed).
-BatchRow = tuple[float, float, float, float, float, bool, str | None]
-
-BATCH_COLUMNS: tuple[str, ...] = (
-    "energy_pj",
-    "latency_cycles",
-    "latency_s",
-    "area_mm2",
-    "power_mw",
-    "memory_fits",
-    "error",
-)
 
 
 class Backend(ABC):
@@ -122,14 +113,6 @@ def failed_row(error: str) -> BatchRow:
     """The batch-frame row of a design that could not be costed: NaN totals and ``error``."""
     nan = float("nan")
     return (nan, nan, nan, nan, nan, False, error)
-
-
-def batch_schema() -> dict[str, Any]:
-    """The polars schema of a batch frame: :data:`BATCH_COLUMNS` with their dtypes."""
-    import polars as pl
-
-    types = (pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Float64, pl.Boolean, pl.String)
-    return dict(zip(BATCH_COLUMNS, types, strict=True))
 
 
 def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
