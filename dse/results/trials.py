@@ -75,15 +75,14 @@ RECORD_FIELDS: tuple[str, ...] = (
 )
 
 
-def evaluation_record(row: dict[str, Any], constraint_names: Sequence[str], worker: str) -> dict[str, Any]:
-    """What a trial stores (user attribute ``dse``) from its row of an evaluated block."""
+def evaluation_record(row: dict[str, Any], worker: str) -> dict[str, Any]:
+    """What a trial stores (user attribute ``dse``) from its row of an evaluated block: the
+    fields that have a value (a missing one reads as null); the constraint values are the
+    trial's own (``Trial.set_constraint``), so not repeated here."""
     record = {name: _finite_or_none(row.get(name)) for name in RECORD_FIELDS if name in row}
-    record["constraints_json"] = json.dumps(
-        {name: row[f"constraint:{name}"] for name in constraint_names if row.get(f"constraint:{name}") is not None},
-        sort_keys=True,
-    )
     record["worker"] = worker
-    return record
+    record.pop("constraints_json", None)
+    return {name: value for name, value in record.items() if value is not None}
 
 
 def _finite_or_none(value: Any) -> Any:
@@ -98,6 +97,8 @@ def trial_rows(study: str, backend: str, technology: str, workload: str, trials:
     for trial in trials:
         record = trial.user_attrs.get("dse") or {}
         row = {name: record.get(name) for name in RECORD_FIELDS}
+        if row["constraints_json"] is None:  # dse records before 0.2 held them; now the trial does
+            row["constraints_json"] = json.dumps(trial.constraints, sort_keys=True)
         row.update(study=study, trial=trial.number, backend=backend, technology=technology, workload=workload,
                    state=trial.state.name, pareto=False)
         row["feasible"] = bool(row["feasible"]) and row["state"] == "COMPLETE"

@@ -1,46 +1,49 @@
 """`dse explore`: an Optuna study per backend, asked and told a generation at a time.
 
 Each backend of the space has its own study (``STUDY/BACKEND``, the backends' fronts are
-merged when the files are written) and gets ``trials / backends`` trials. A worker loops
+merged when the files are written) and gets ``trials / backends`` trials. The search loops
 over them, one generation each in turn:
 
-1. it brings its working copy of the study (Optuna's in-memory storage, where the sampler
-   runs) up to date with the finished trials other workers have stored;
-2. it asks a generation there (NSGA-II/III: ``population_size`` trials; TPE and random:
-   their ``batch_size``), evaluates it in one vectorised call per knob set
-   (:mod:`dse.evaluation.batch`) and tells it, constraints through ``trial.set_constraint``; a
-   failed point (exception, NaN, infinity) is told FAIL with its error kept in the trial;
-3. it stores the told generation in the shared study in one batch (``study.add_trials``:
-   parameters, values, constraints, NSGA generation and the dse record of each trial).
+1. it reads the trials other processes stored in the shared study since its last look
+   (:mod:`dse.search.trial_store`) and hands them to the sampler;
+2. it asks a generation (NSGA-II/III: ``population_size`` trials; TPE and random: their
+   ``batch_size``) of Optuna's sampler without a study in memory
+   (:mod:`dse.search.optuna_samplers`), and evaluates it in one call
+   (``executor.evaluate(backend, points)``, :mod:`dse.search.executors`; one vectorised
+   call per knob set, :mod:`dse.evaluation.batch`). A failed point (exception, NaN,
+   infinity) is a FAIL trial with its error kept; constraints go to each trial's system
+   attributes as ``Trial.set_constraint`` puts them;
+3. it stores the generation in the shared study in one batch: parameters, values,
+   constraints, NSGA generation and the dse record of each trial.
 
-The shared study therefore holds finished trials only, each stored once by the worker that
-ran it: two workers never run the same trial twice, a worker that dies loses nothing it
-stored and leaves nothing half-done, and a rerun of the same command resumes from what is
-stored (the generation in flight when a process died is lost, no more). Optuna's own tools
-read the shared study as any other.
+The shared study therefore holds finished trials only, each stored once: two processes
+never run the same trial twice, a process that dies loses nothing it stored and leaves
+nothing half-done, and a rerun of the same command resumes from what is stored (the
+generation in flight when a process died is lost, no more). Optuna's own tools read the
+shared study as any other. Nothing grows in memory with the study but the merged front.
 
 Storage: embedded by default, an Optuna journal file ``OUT/study.journal`` (no server,
-:mod:`dse.search.journal`: one locked, fsynced append per generation); ``--storage URL`` for
-Optuna's RDB storage (``postgresql+psycopg://user@host/db``) shared by many machines (give
-each its own ``--seed``); ``memory`` keeps nothing (benchmarks). A worker stops when the
-shared study holds its budget; with several workers, those that race past it add at most
-one generation each.
+read and written directly, :class:`dse.search.trial_store.JournalStore`: one locked, fsynced
+append per generation); ``--storage URL`` for Optuna's RDB storage
+(``postgresql+psycopg://user@host/db``) shared by many machines, each its own ``dse
+explore`` (give each its own ``--seed``); ``memory`` keeps nothing (benchmarks). A search
+stops when the shared study holds its budget; processes that race past it add at most one
+generation each.
 
-``--workers N`` starts N processes on this machine on the same storage, seeded apart
-(worker w, backend b and the number of trials already stored all enter the sampler's seed).
-Plugins registered in code are imported again in each worker by module name.
+``--workers N`` evaluates each generation over N processes on this machine
+(:class:`dse.search.executors.ProcessPool`); sampling and storing stay in the main process,
+so a seed gives the same study with any number of workers. Plugins registered in code are
+imported again in each worker process by module name.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
-import uuid
-from collections.abc import Callable, Generator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +53,7 @@ import polars as pl
 from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseInputError
-from dse.evaluation.batch import BlockEvaluator, plugin_versions
+from dse.evaluation.batch import Evaluation, plugin_versions
 from dse.inputs.space import read_space
 from dse.plugin.manager import Plugins
 from dse.progress import Progress
@@ -61,10 +64,12 @@ from dse.results.provenance import config_hash
 from dse.results.trials import evaluation_record, trial_rows, trials_frame
 from dse.schema.space import SearchSpace
 from dse.schema.workload import Workload
-from dse.search.journal import BatchedJournalFile
-from dse.search.optuna_samplers import batch_size, make_sampler, pinned
-from dse.search.parameters import suggest
+from dse.search.executors import Executor, InProcess, PoolSetup, ProcessPool
+from dse.search.optuna_samplers import Asked, GenerationSampler, HistorySampler, batch_sampler, batch_size
+from dse.search.parameters import distributions, point
+from dse.search.rdb import BatchedRDBStorage
 from dse.search.run_dir import claimed, space_identity, sub_study_name
+from dse.search.trial_store import JournalStore, OptunaStore, open_study
 
 JOURNAL_FILE = "study.journal"
 MEMORY = "memory"
@@ -72,13 +77,17 @@ MEMORY = "memory"
 RETRY_ATTR = "dse.retry_of"
 #: Key of the study attribute that ties a study to the space it was made from.
 SPACE_HASH_ATTR = "dse.space_hash"
+#: Trials handed to the sampler at a time while a stored study is read.
+LOAD_CHUNK = 1000
+#: Rows of trials.parquet built at a time.
+ROWS_CHUNK = 50_000
 
-Batch = Callable[[], AbstractContextManager[Any]]
+Store = JournalStore | OptunaStore
 
 
 @dataclass(frozen=True)
 class ExploreConfig:
-    """One `dse explore` invocation (picklable: it is sent to worker processes)."""
+    """One `dse explore` invocation (picklable)."""
 
     space_path: Path
     out: Path
@@ -102,7 +111,7 @@ class ExploreConfig:
 
 @dataclass(frozen=True)
 class Told:
-    """What a worker reports after storing a generation."""
+    """What the search reports after storing a generation."""
 
     backend: str
     trials: int
@@ -121,6 +130,7 @@ class ExploreResult:
     reference: tuple[float, ...] | None = None
     resumed: bool = False
     stored_before: int = 0  # trials the study held when this run started
+    load_seconds: float = 0.0  # reading the stored study before the first new trial
     version_mix: list[str] = field(default_factory=list)  # plugin releases, when more than one costed the trials
     files: list[Path] = field(default_factory=list)
 
@@ -146,30 +156,29 @@ class FrontTracker:
 
 
 # -- storage ----------------------------------------------------------------------------------
-def open_storage(url: str) -> tuple[optuna.storages.BaseStorage, Batch]:
-    """The Optuna storage of ``url`` and a context manager that batches its writes.
-
-    ``journal:PATH`` is the embedded journal, ``memory`` Optuna's in-memory storage (nothing
-    kept), anything else an SQLAlchemy URL for Optuna's RDB storage.
-    """
+def open_store(url: str) -> Store:
+    """The store of ``url``: ``journal:PATH`` is the embedded journal, ``memory`` Optuna's
+    in-memory storage (nothing kept), anything else an SQLAlchemy URL for Optuna's RDB storage."""
     if url == MEMORY:
-        return optuna.storages.InMemoryStorage(), nullcontext
+        return OptunaStore(optuna.storages.InMemoryStorage(), _no_batch)
     if url.startswith("journal:"):
         path = Path(url[len("journal:"):])
         if not str(path) or path.name in ("", ".", ".."):
             raise DseInputError(f"--storage: '{url}' names no file; give journal:PATH (e.g. journal:study.journal)")
         if not path.parent.is_dir():
             raise DseInputError(f"--storage: {path.parent} (the directory of {url}) does not exist")
-        backend = BatchedJournalFile(path)
-        return optuna.storages.JournalStorage(backend), backend.batch
+        return JournalStore(path)
     try:
-        from dse.search.rdb import BatchedRDBStorage
-
         rdb = BatchedRDBStorage(url)
-        return rdb, rdb.batch
+        return OptunaStore(rdb, rdb.batch)
     except Exception as error:  # noqa: BLE001 - a bad URL or an unreachable server is the user's to fix
         raise DseInputError(f"--storage: cannot open '{_redacted(url)}': {type(error).__name__}: "
                             f"{str(error).splitlines()[0]}") from None
+
+
+@contextmanager
+def _no_batch() -> Iterator[None]:
+    yield
 
 
 @contextmanager
@@ -211,9 +220,9 @@ def _redacted(url: str) -> str:
     return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}"
 
 
-def worker_seed(seed: int, worker: int, backend: int, existing: int) -> int:
-    """A sampler seed per worker, backend and resume point (seeded apart, reproducible)."""
-    return int(np.random.SeedSequence([seed, worker, backend, existing]).generate_state(1)[0])
+def sampler_seed(seed: int, backend: int, existing: int) -> int:
+    """The sampler seed of a backend at a resume point (reproducible; a resumed study draws anew)."""
+    return int(np.random.SeedSequence([seed, 0, backend, existing]).generate_state(1)[0])
 
 
 def quiet_optuna() -> None:
@@ -228,41 +237,40 @@ def quiet_optuna() -> None:
 def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None = None) -> ExploreResult:
     """Run (or continue) the exploration of ``config`` and write its files to ``config.out``."""
     progress = progress or Progress()
-    if config.storage_url == MEMORY and config.workers > 1:
-        raise DseInputError("--storage memory: in-memory storage works with one worker only")
     space, workload = _space(config, plugins)
     identity = space_identity(space, config_hash(workload))
     run = {"kind": "explore", "space": identity, "study": config.study,
            "storage": "embedded" if config.embedded else config_hash(config.storage_url)}
     # a storage of its own is opened before anything is written to --out: a bad URL leaves
     # no run.json behind to refuse the corrected rerun
-    opened = None if config.storage is None else open_storage(config.storage_url)
+    opened = None if config.storage is None else open_store(config.storage_url)
     with claimed(config.out, run) as resumed, storage_errors(config.storage_url):
         if resumed and config.storage_url == MEMORY:
             raise DseInputError(f"{config.out}: --storage memory keeps nothing and cannot continue the run "
                                 "there; choose another --out")
-        storage, batch = opened or open_storage(config.storage_url)
-        studies = [_shared_study(storage, batch, space, i, config, identity) for i in range(len(space.backends))]
-        stored = [s.get_trials(deepcopy=False) for s in studies]
+        store = opened or open_store(config.storage_url)
+        search = Search(config, space, store, identity, plugins)
+        result = ExploreResult(resumed=resumed)
+        start = time.perf_counter()
+        search.load()
+        result.load_seconds = time.perf_counter() - start
+        result.stored_before = sum(search.stored)
         if not config.allow_version_mix:
-            _refuse_other_versions(space, plugins, studies, stored)
-        progress.start(config.trials, sum(min(len(t), space.trials_for(i, config.trials))
-                                          for i, t in enumerate(stored)))
-        tracker = FrontTracker(len(space.objectives))
-        tracker.add(_feasible_objectives([t for trials in stored for t in trials], space))
-        result = ExploreResult(resumed=resumed, stored_before=sum(len(t) for t in stored))
+            search.refuse_other_versions()
+        progress.start(config.trials, sum(min(n, b) for n, b in zip(search.stored, search.budgets, strict=True)))
 
         def report(told: Told) -> None:
             result.told += told.trials
-            progress.advance(told.trials, tracker.add(told.feasible_objectives))
+            progress.advance(told.trials, search.tracker.add(told.feasible_objectives))
 
         start = time.perf_counter()
-        if config.workers == 1:
-            run_worker(config, 0, plugins, report, (storage, batch), (space, workload))
-        else:
-            _run_processes(config, report)
+        executor = _executor(config, space, workload, plugins)
+        try:
+            search.run(executor, report)
+        finally:
+            executor.close()
         result.seconds = time.perf_counter() - start
-        _write_outputs(config, space, workload, studies, result)
+        _write_outputs(config, space, workload, store, search.study_ids, result)
     return result
 
 
@@ -272,256 +280,187 @@ def _space(config: ExploreConfig, plugins: Plugins) -> tuple[SearchSpace, Worklo
     return space.model_copy(update={"trials": config.trials, "seed": config.seed}), workload
 
 
-def _shared_study(storage: Any, batch: Batch, space: SearchSpace, index: int, config: ExploreConfig,
-                  identity: str) -> optuna.Study:
-    """Create or load the shared study of backend ``index``; refuse one made from another space."""
-    directions = list(space.objectives.values())
-    name = sub_study_name(config.study, space.backends[index].backend)
-    with batch():
-        study = optuna.create_study(storage=storage, study_name=name, directions=directions, load_if_exists=True)
-        study.set_metric_names(list(space.objectives))  # optuna-dashboard labels objectives by these
-        owner = study.user_attrs.get(SPACE_HASH_ATTR)
-        foreign = owner is None and bool(study.get_trials(deepcopy=False))
-        if owner is None and not foreign:
-            study.set_user_attr(SPACE_HASH_ATTR, identity)
-    if foreign:
-        raise DseInputError(f"--study: study '{name}' in this storage holds trials not made by dse; "
-                            "choose another --study")
-    if owner is not None and owner != identity:
-        raise DseInputError(f"--study: study '{name}' in this storage was made from another space (hash {owner}, "
-                            f"this space {identity}); choose another --study or --out")
-    if [d.name.lower() for d in study.directions] != directions:
-        raise DseInputError(f"--study: study '{name}' has other objective directions; choose another --study")
-    return study
-
-
-def _refuse_other_versions(space: SearchSpace, plugins: Plugins, studies: list[optuna.Study],
-                           stored: list[list[FrozenTrial]]) -> None:
-    """A study whose trials were costed by other plugin releases is not continued silently:
-    one front would mix two models."""
-    for index, (study, trials) in enumerate(zip(studies, stored, strict=True)):
-        now = plugin_versions(plugins, space.backends[index].backend,
-                              space.accuracy.model if space.accuracy else None)
-        recorded = {(t.user_attrs.get("dse") or {}).get("plugin_versions") for t in trials}
-        before = {str(v) for v in recorded if v is not None and v != now}
-        if before:
-            raise DseInputError(
-                f"--study: study '{study.study_name}' holds trials costed by {_releases(min(before))}; "
-                f"installed now: {_releases(now)}; rerun with --allow-version-mix to continue anyway (marked in "
-                "the outputs and the report), or choose another --study or --out")
+def _executor(config: ExploreConfig, space: SearchSpace, workload: Workload, plugins: Plugins) -> Executor:
+    if config.workers == 1:
+        return InProcess(space, workload, plugins)
+    setup = PoolSetup(config.space_path, config.activity, config.trials, config.seed, config.plugin_modules)
+    return ProcessPool(setup, config.workers)
 
 
 def _releases(versions: str) -> str:
     return ", ".join(f"{name} {release}" for name, release in sorted(json.loads(versions).items()))
 
 
-def _feasible_objectives(trials: list[FrozenTrial], space: SearchSpace) -> list[list[float]]:
-    """Minimised objective rows of the feasible trials among ``trials``."""
-    rows = [t.values for t in trials if t.state == TrialState.COMPLETE and (t.user_attrs.get("dse") or {}).get(
-        "feasible")]
-    return minimization(np.asarray(rows), list(space.objectives.values())).tolist() if rows else []
+class Search:
+    """The studies of one space in one store, their samplers, and what has been stored so far."""
 
+    def __init__(self, config: ExploreConfig, space: SearchSpace, store: Store, identity: str,
+                 plugins: Plugins) -> None:
+        self.config, self.space, self.store = config, space, store
+        objectives, directions = list(space.objectives), list(space.objectives.values())
+        self.directions = directions
+        self.study_ids = [open_study(store, sub_study_name(config.study, entry.backend), directions, objectives,
+                                     SPACE_HASH_ATTR, identity) for entry in space.backends]
+        self.index = {study_id: i for i, study_id in enumerate(self.study_ids)}
+        n = len(space.backends)
+        self.distributions = [distributions(entry.params, space.knobs_for(i)) for i, entry in enumerate(space.backends)]
+        self.samplers: list[GenerationSampler | HistorySampler] = [
+            batch_sampler(space.sampler, sampler_seed(config.seed, i, 0), directions, self.distributions[i])
+            for i in range(n)]
+        self.versions_now = [plugin_versions(plugins, entry.backend, space.accuracy.model if space.accuracy else None)
+                             for entry in space.backends]
+        self.stored = [0] * n
+        self.budgets = [space.trials_for(i, config.trials) for i in range(n)]
+        self.retry: list[list[FrozenTrial]] = [[] for _ in range(n)]
+        self.tracker = FrontTracker(len(space.objectives))
+        self._other_versions: list[set[str]] = [set() for _ in range(n)]
+        self._pending: list[list[FrozenTrial]] = [[] for _ in range(n)]
 
-# -- workers ----------------------------------------------------------------------------------
-@dataclass
-class _Backend:
-    """One backend as a worker sees it: the shared study and the working copy it samples in."""
+    # -- reading the study ---------------------------------------------------------------------
+    def _take(self, study_id: int, trial: FrozenTrial) -> None:
+        """A stored trial, new to this process."""
+        index = self.index[study_id]
+        self.stored[index] += 1
+        self._pending[index].append(trial)
 
-    index: int
-    shared: optuna.Study
-    work: optuna.Study
-    evaluator: BlockEvaluator
-    budget: int
-    mirrored: int = 0  # shared trials looked at so far
+    def _flush(self, limit: int = 0) -> None:
+        """Hand the pending trials (of every backend holding more than ``limit``) to the samplers."""
+        for index, pending in enumerate(self._pending):
+            if len(pending) > limit:
+                self.samplers[index].observe(pending)
+                self._pending[index] = []
 
+    def _take_stored(self, study_id: int, trial: FrozenTrial) -> None:
+        """A trial stored before this run: also its versions, failure, and front."""
+        index = self.index[study_id]
+        record = trial.user_attrs.get("dse") or {}
+        versions = record.get("plugin_versions")
+        if versions is not None and versions != self.versions_now[index]:
+            self._other_versions[index].add(str(versions))
+        if trial.state == TrialState.FAIL:
+            self.retry[index].append(trial)
+        retried = trial.user_attrs.get(RETRY_ATTR)
+        if retried is not None:
+            self.retry[index] = [t for t in self.retry[index] if t.number != retried]
+        if trial.state == TrialState.COMPLETE and record.get("feasible"):
+            self.tracker.add(minimization(np.asarray([trial.values]), self.directions).tolist())
+        self._take(study_id, trial)
+        self._flush(LOAD_CHUNK)
 
-def run_worker(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable[[Told], None],
-               opened: tuple[Any, Batch] | None = None, loaded: tuple[SearchSpace, Workload] | None = None) -> None:
-    """Ask, evaluate, tell and store generations until every shared study holds its budget.
+    def load(self) -> None:
+        """Read the stored study once: counts, front, plugin versions, failures to retry, and
+        the samplers' state; then seed the samplers for this resume point.
 
-    ``opened`` is the storage and its batch context, ``loaded`` the space and workload, when
-    the caller has them already.
-    """
-    with storage_errors(config.storage_url):
-        _work(config, worker, plugins, report, opened, loaded)
+        A resumed study retries each failed trial of earlier runs once (a new trial with the
+        same parameters, its ``dse.retry_of`` attribute naming the failed one): a failure may
+        have come from the machine (a missing dependency, since installed), not from the design.
+        """
+        self.store.rewind()
+        self.store.sync(self._take_stored)
+        self._flush()
+        for index, sampler in enumerate(self.samplers):
+            sampler.reseed(sampler_seed(self.config.seed, index, self.stored[index]))
+            self.budgets[index] += len(self.retry[index])
 
+    def refuse_other_versions(self) -> None:
+        """A study whose trials were costed by other plugin releases is not continued silently:
+        one front would mix two models."""
+        for index, before in enumerate(self._other_versions):
+            if before:
+                name = sub_study_name(self.config.study, self.space.backends[index].backend)
+                raise DseInputError(
+                    f"--study: study '{name}' holds trials costed by {_releases(min(before))}; "
+                    f"installed now: {_releases(self.versions_now[index])}; rerun with --allow-version-mix to "
+                    "continue anyway (marked in the outputs and the report), or choose another --study or --out")
 
-def _work(config: ExploreConfig, worker: int, plugins: Plugins, report: Callable[[Told], None],
-          opened: tuple[Any, Batch] | None, loaded: tuple[SearchSpace, Workload] | None) -> None:
-    space, workload = loaded or _space(config, plugins)
-    storage, batch = opened or open_storage(config.storage_url)
-    me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    backends = []
-    for index, entry in enumerate(space.backends):
-        shared = optuna.load_study(study_name=sub_study_name(config.study, entry.backend), storage=storage)
-        trials = shared.get_trials(deepcopy=False)
-        work = optuna.create_study(directions=list(space.objectives.values()),
-                                   sampler=make_sampler(space.sampler, worker_seed(config.seed, worker, index, len(trials))))
-        work.set_metric_names(list(space.objectives))
-        retry = unretried_failures(trials)
-        if worker == 0:  # one worker retries them; every worker's budget makes room for them
-            for failed in retry:
-                work.enqueue_trial(failed.params, user_attrs={RETRY_ATTR: failed.number}, skip_if_exists=False)
-        backends.append(_Backend(index, shared, work, BlockEvaluator(space, index, workload, plugins),
-                                 space.trials_for(index, config.trials) + len(retry)))
-    active = list(backends)
-    while active:
-        for backend in list(active):
-            told = _generation(backend, space, batch, me)
-            if told is None:
-                active.remove(backend)
-            else:
-                report(told)
+    # -- searching -----------------------------------------------------------------------------
+    def run(self, executor: Executor, report: Callable[[Told], None]) -> None:
+        """Generations of each backend in turn, until every study holds its budget."""
+        active = list(range(len(self.space.backends)))
+        while active:
+            for index in list(active):
+                told = self._generation(index, executor)
+                if told is None:
+                    active.remove(index)
+                else:
+                    report(told)
 
+    def _ask(self, index: int, n: int) -> list[Asked]:
+        """``n`` trials: failed ones of earlier runs first, then the sampler's."""
+        sampler = self.samplers[index]
+        retries, self.retry[index] = self.retry[index][:n], self.retry[index][n:]
+        generation = sampler.generation()
+        attrs = {} if generation is None else {sampler.key: generation}
+        asked = [Asked(dict(t.params), dict(attrs), {RETRY_ATTR: t.number}) for t in retries]
+        return asked + sampler.ask(n - len(retries))
 
-def unretried_failures(trials: list[FrozenTrial]) -> list[FrozenTrial]:
-    """Failed trials of earlier runs that no trial has retried yet.
+    def _generation(self, index: int, executor: Executor) -> Told | None:
+        """One generation of backend ``index``; None when its study holds its budget."""
+        self.store.sync(self._take)
+        self._flush()
+        n = min(batch_size(self.space.sampler), self.budgets[index] - self.stored[index])
+        if n <= 0:
+            return None
+        entry = self.space.backends[index]
+        started = datetime.now()
+        asked = self._ask(index, n)
+        knobs = self.space.knobs_for(index)
+        evaluation = executor.evaluate(index, [point(a.params, entry.params, knobs) for a in asked])
+        told, feasible = self._told(index, asked, evaluation, started)
+        self.store.append(self.study_ids[index], told, self._take)
+        self._flush()
+        rows = minimization(np.asarray(feasible), self.directions).tolist() if feasible else []
+        return Told(entry.backend, n, rows)
 
-    A resumed study retries each of them once (as a new trial with the same parameters, its
-    ``dse.retry_of`` attribute naming the failed one): a failure may have come from the
-    machine (a missing dependency, since installed), not from the design.
-    """
-    retried = {t.user_attrs.get(RETRY_ATTR) for t in trials}
-    return [t for t in trials if t.state == TrialState.FAIL and t.number not in retried]
-
-
-def _mirror(backend: _Backend, me: str) -> int:
-    """Copy the shared trials this worker has not seen (and did not store) into its working
-    study; the number of trials in the shared study."""
-    trials = backend.shared.get_trials(deepcopy=False)
-    new = [t for t in trials[backend.mirrored:] if (t.user_attrs.get("dse") or {}).get("worker") != me]
-    if new:
-        backend.work.add_trials(new)
-    backend.mirrored = len(trials)
-    return len(trials)
-
-
-def _generation(backend: _Backend, space: SearchSpace, batch: Batch, me: str) -> Told | None:
-    """One generation of ``backend``; None when its shared study holds its budget."""
-    entry = space.backends[backend.index]
-    n = min(batch_size(space.sampler), backend.budget - _mirror(backend, me))
-    if n <= 0:
-        return None
-    work = backend.work
-    ga = pinned(work.sampler)
-    if ga is not None:
-        ga.pin_generation(work)
-    try:
-        trials = [work.ask() for _ in range(n)]
-        points = [suggest(trial, entry.params, space.knobs_for(backend.index)) for trial in trials]
-    finally:
-        if ga is not None:
-            ga.unpin_generation()
-    evaluation = backend.evaluator.evaluate(pl.DataFrame(points, infer_schema_length=None))
-    objectives = list(space.objectives)
-    told: list[FrozenTrial] = []
-    feasible: list[list[float]] = []
-    for trial, row in zip(trials, evaluation.frame.iter_rows(named=True), strict=True):
-        trial.set_user_attr("dse", evaluation_record(row, evaluation.constraint_names, me))
-        if row["error"] is not None:
-            told.append(work.tell(trial, state=TrialState.FAIL))
-            continue
-        for name in evaluation.constraint_names:
-            trial.set_constraint(name, row[f"constraint:{name}"])
-        values = [row[name] for name in objectives]
-        told.append(work.tell(trial, values))
-        if row["feasible"]:
-            feasible.append(values)
-    with batch():
-        backend.shared.add_trials(told)
-    rows = minimization(np.asarray(feasible), list(space.objectives.values())).tolist() if feasible else []
-    return Told(entry.backend, n, rows)
-
-
-def _run_processes(config: ExploreConfig, report: Callable[[Told], None]) -> None:
-    """Start ``config.workers`` processes; relay their reports; fail if one fails."""
-    import multiprocessing
-    import queue as queues
-
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
-    processes = [context.Process(target=_worker_main, args=(config, w, messages), daemon=True)
-                 for w in range(config.workers)]
-    for process in processes:
-        process.start()
-    errors: list[str] = []
-    try:
-        while any(p.is_alive() for p in processes) or not messages.empty():
-            try:
-                kind, payload = messages.get(timeout=0.2)
-            except queues.Empty:
-                continue
-            if kind == "told":
-                report(payload)
-            else:
-                errors.append(payload)
-    finally:
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-    dead = [f"worker {w} exited with code {p.exitcode}" for w, p in enumerate(processes) if p.exitcode]
-    if errors or dead:
-        raise DseInputError("; ".join(errors or dead) + " (stored trials are kept: rerun to continue)")
-
-
-#: Seconds between a worker's checks that its parent is alive.
-PARENT_POLL_S = 0.2
-
-
-def _die_with_parent() -> None:
-    """End this worker as soon as its parent is gone, even by ``kill -9`` (which runs no
-    clean-up that could stop daemon processes): an orphan is adopted by another process, so
-    the parent pid changes. What the worker stored stays; its generation in flight is lost,
-    as for any killed process (a journal's torn line is cut by the next writer, a database
-    rolls the open transaction back)."""
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="dse-parent-watch", daemon=True).start()
-
-
-def _worker_main(config: ExploreConfig, worker: int, messages: Any) -> None:
-    import importlib
-    import warnings
-
-    from dse.plugin.manager import make_plugins
-
-    warnings.simplefilter("ignore", RuntimeWarning)  # the parent process has summarised failed plugins
-    _die_with_parent()
-    try:
-        plugins = make_plugins(extra=[importlib.import_module(m) for m in config.plugin_modules])
-        run_worker(config, worker, plugins, lambda told: messages.put(("told", told)))
-    except DseInputError as error:
-        messages.put(("error", f"worker {worker}: {error}"))
-        raise SystemExit(2) from None
+    def _told(self, index: int, asked: list[Asked], evaluation: Evaluation,
+              started: datetime) -> tuple[list[FrozenTrial], list[list[float]]]:
+        """The finished trials of an evaluated generation, and the objective rows of its feasible ones."""
+        objectives = list(self.space.objectives)
+        names = evaluation.constraint_names
+        dists = self.distributions[index]
+        now = datetime.now()
+        told: list[FrozenTrial] = []
+        feasible: list[list[float]] = []
+        for a, row in zip(asked, evaluation.frame.iter_rows(named=True), strict=True):
+            failed = row["error"] is not None
+            values = None if failed else [row[name] for name in objectives]
+            system = dict(a.system_attrs)
+            system.update((f"constraints:{name}", float(row[f"constraint:{name}"])) for name in names
+                          if row[f"constraint:{name}"] is not None)
+            record = evaluation_record(row, row["worker"])
+            told.append(FrozenTrial(
+                number=-1, trial_id=-1, state=TrialState.FAIL if failed else TrialState.COMPLETE, value=None,
+                values=values, datetime_start=started, datetime_complete=now, params=a.params,
+                distributions={name: dists[name] for name in a.params},
+                user_attrs={"dse": record, **a.user_attrs},
+                system_attrs=system, intermediate_values={}))
+            if values is not None and row["feasible"]:
+                feasible.append(values)
+        return told, feasible
 
 
 # -- outputs ----------------------------------------------------------------------------------
-def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload, studies: list[optuna.Study],
-                   result: ExploreResult) -> None:
-    rows: list[dict[str, Any]] = []
-    for index, (entry, study) in enumerate(zip(space.backends, studies, strict=True)):
-        rows += trial_rows(study.study_name, entry.backend, space.technology_for(index), workload.name,
-                           study.get_trials(deepcopy=False))
-    table = trials_frame(rows)
+def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload, store: Store,
+                   study_ids: list[int], result: ExploreResult) -> None:
+    frames: list[pl.DataFrame] = []
+    for index, (entry, study_id) in enumerate(zip(space.backends, study_ids, strict=True)):
+        name = sub_study_name(config.study, entry.backend)
+        technology = space.technology_for(index)
+        trials = store.scan(study_id)
+        while chunk := [t for _, t in zip(range(ROWS_CHUNK), trials, strict=False)]:
+            frames.append(trials_frame(trial_rows(name, entry.backend, technology, workload.name, chunk)))
+    table = pl.concat(frames).sort("study", "trial") if frames else trials_frame([])
     summary = summarize(table.lazy(), space.directions)
-    trials = mark_front(table, summary.front)
+    trials_table = mark_front(table, summary.front)
     meta = run_metadata(space, {"space": space, "workload": workload}, config.activity)
-    mixed = sorted(v for v in trials["plugin_versions"].unique().to_list() if v is not None)
+    mixed = sorted(v for v in trials_table["plugin_versions"].unique().to_list() if v is not None)
     if len(mixed) > 1:  # resumed with --allow-version-mix: every file says so
         meta[VERSION_MIX_KEY] = json.dumps(mixed)
         result.version_mix = mixed
-    result.files = [write_parquet_atomic(trials, config.out / "trials.parquet", meta)]
+    result.files = [write_parquet_atomic(trials_table, config.out / "trials.parquet", meta)]
     front = replace(summary, front=mark_front(summary.front, summary.front))
     result.files += write_front_files(config.out, front, space.directions, meta, space.name)
-    result.trials = trials
+    result.trials = trials_table
     result.front_size = summary.front.height
     result.hypervolume = summary.hypervolume
     result.reference = summary.reference

@@ -41,10 +41,10 @@ class BatchedJournalFile(BaseJournalBackend):
     """An Optuna journal backend on one append-only file (see the module docstring)."""
 
     def __init__(self, path: str | Path) -> None:
-        self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._path.touch(exist_ok=True)
-        self._lock_path = self._path.with_name(self._path.name + ".lock")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch(exist_ok=True)
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
         # (lines, byte offset) checkpoints: where the reader stopped, and where counting
         # stopped (counting skips decoding; this process's own batches are counted, not read).
         self._decoded = (0, 0)
@@ -63,8 +63,8 @@ class BatchedJournalFile(BaseJournalBackend):
         if self._pending is not None:
             self._pending.extend(logs)
             return
-        with self._locked():
-            self._write(logs)
+        with self.locked():
+            self.write(logs)
 
     # -- batching ----------------------------------------------------------------------------
     @contextmanager
@@ -73,7 +73,7 @@ class BatchedJournalFile(BaseJournalBackend):
         if self._pending is not None:
             yield
             return
-        with self._locked():
+        with self.locked():
             self._count_lines()
             self._pending = []
             try:
@@ -81,12 +81,12 @@ class BatchedJournalFile(BaseJournalBackend):
             finally:
                 pending, self._pending = self._pending, None
                 if pending:
-                    written = self._write(pending)
+                    written = self.write(pending)
                     self._counted = (self._counted[0] + len(pending), self._counted[1] + written)
 
     # -- file --------------------------------------------------------------------------------
     @contextmanager
-    def _locked(self) -> Generator[None, None, None]:
+    def locked(self) -> Generator[None, None, None]:
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -97,7 +97,7 @@ class BatchedJournalFile(BaseJournalBackend):
 
     def _repair(self) -> None:
         """Cut a torn last line left by a writer that died inside ``write``."""
-        with open(self._path, "rb+") as handle:
+        with open(self.path, "rb+") as handle:
             size = handle.seek(0, os.SEEK_END)
             if size == 0:
                 return
@@ -111,20 +111,20 @@ class BatchedJournalFile(BaseJournalBackend):
             handle.flush()
             os.fsync(handle.fileno())
 
-    def _write(self, logs: list[dict[str, Any]]) -> int:
+    def write(self, logs: list[dict[str, Any]]) -> int:
         data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs).encode()
         try:
-            with open(self._path, "ab") as handle:
+            with open(self.path, "ab") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as error:  # a full disk: the torn line is cut by the next writer (_repair)
-            raise OSError(error.errno, error.strerror, str(self._path)) from error
+            raise OSError(error.errno, error.strerror, str(self.path)) from error
         return len(data)
 
     def _tail(self, offset: int) -> bytes:
         """The complete lines of the file from byte ``offset`` on."""
-        with open(self._path, "rb") as handle:
+        with open(self.path, "rb") as handle:
             handle.seek(offset)
             data = handle.read()
         return data[:data.rfind(b"\n") + 1]
@@ -146,16 +146,16 @@ class BatchedJournalFile(BaseJournalBackend):
             self._counted = end
         for number, line in enumerate(lines, start=first):
             if number >= log_number_from:
-                yield self._decode(number, line)
+                yield self.decode(number, line)
 
-    def _decode(self, number: int, line: bytes) -> dict[str, Any]:
+    def decode(self, number: int, line: bytes) -> dict[str, Any]:
         """One operation (a JSON object); a line that is not one (a corrupted file) is one clear error."""
         try:
             log = json.loads(line)
         except ValueError:
             log = None
         if not isinstance(log, dict):
-            raise JournalCorrupt(f"{self._path}: line {number + 1} is not an Optuna journal operation "
+            raise JournalCorrupt(f"{self.path}: line {number + 1} is not an Optuna journal operation "
                                  f"({short(line.decode('utf-8', 'replace'), 60)}); the file is corrupted: "
                                  "restore it, or cut it before that line to keep the trials stored before it")
         return log

@@ -50,25 +50,31 @@ def fixed_columns(params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[s
     return out
 
 
-def suggest(trial: optuna.trial.Trial, params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[str, Any]:
-    """One design point suggested by ``trial``: every parameter and knob column, refs resolved."""
+def distributions(params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[str, optuna.distributions.BaseDistribution]:
+    """The Optuna distribution of every sampled knob (``knob:NAME``) and parameter, knobs first."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    def one(spec: Any) -> optuna.distributions.BaseDistribution:
+        if isinstance(spec, IntRange):
+            return IntDistribution(spec.low, spec.high, step=spec.step, log=spec.log)
+        if isinstance(spec, FloatRange):
+            return FloatDistribution(spec.low, spec.high, step=spec.step, log=spec.log)
+        return CategoricalDistribution(list(spec.choices))
+
+    out = {KNOB_PREFIX + name: one(spec) for name, spec in sampled(knobs).items()}
+    out.update((name, one(spec)) for name, spec in sampled(params).items())
+    return out
+
+
+def point(values: Mapping[str, Any], params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[str, Any]:
+    """One design point from the sampled ``values`` (named as :func:`distributions`): every
+    parameter and knob column, fixed values included, knob references resolved."""
     row = fixed_columns(params, knobs)
-    for name, spec in sampled(knobs).items():
-        row[KNOB_PREFIX + name] = _suggest_one(trial, KNOB_PREFIX + name, spec)
-    for name, spec in sampled(params).items():
-        row[name] = _suggest_one(trial, name, spec)
+    row.update(values)
     for name, spec in params.items():
         if isinstance(spec, KnobRef):
             row[name] = row[KNOB_PREFIX + spec.knob]
     return row
-
-
-def _suggest_one(trial: optuna.trial.Trial, name: str, spec: Any) -> Any:
-    if isinstance(spec, IntRange):
-        return trial.suggest_int(name, spec.low, spec.high, step=spec.step, log=spec.log)
-    if isinstance(spec, FloatRange):
-        return trial.suggest_float(name, spec.low, spec.high, step=spec.step, log=spec.log)
-    return trial.suggest_categorical(name, list(spec.choices))
 
 
 def random_block(params: Mapping[str, Any], knobs: Mapping[str, Any], n: int, rng: np.random.Generator) -> pl.DataFrame:
