@@ -45,7 +45,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import optuna
@@ -66,7 +65,7 @@ from dse.schema.space import SearchSpace
 from dse.schema.workload import Workload
 from dse.search.executors import Executor, InProcess, PoolSetup, ProcessPool
 from dse.search.optuna_samplers import Asked, GenerationSampler, HistorySampler, batch_sampler, batch_size
-from dse.search.parameters import distributions, point
+from dse.search.parameters import distributions, point, sampled_columns
 from dse.search.rdb import BatchedRDBStorage
 from dse.search.run_dir import claimed, space_identity, sub_study_name
 from dse.search.trial_store import JournalStore, OptunaStore, open_study
@@ -297,16 +296,17 @@ class Search:
     def __init__(self, config: ExploreConfig, space: SearchSpace, store: Store, identity: str,
                  plugins: Plugins) -> None:
         self.config, self.space, self.store = config, space, store
-        objectives, directions = list(space.objectives), list(space.objectives.values())
+        objectives: list[str] = list(space.objectives)
+        directions: list[str] = list(space.objectives.values())
         self.directions = directions
         self.study_ids = [open_study(store, sub_study_name(config.study, entry.backend), directions, objectives,
                                      SPACE_HASH_ATTR, identity) for entry in space.backends]
         self.index = {study_id: i for i, study_id in enumerate(self.study_ids)}
         n = len(space.backends)
-        self.distributions = [distributions(entry.params, space.knobs_for(i)) for i, entry in enumerate(space.backends)]
+        columns = [sampled_columns(entry.params, space.knobs_for(i)) for i, entry in enumerate(space.backends)]
+        self.distributions = [distributions(c) for c in columns]
         self.samplers: list[GenerationSampler | HistorySampler] = [
-            batch_sampler(space.sampler, sampler_seed(config.seed, i, 0), directions, self.distributions[i])
-            for i in range(n)]
+            batch_sampler(space.sampler, sampler_seed(config.seed, i, 0), directions, columns[i]) for i in range(n)]
         self.versions_now = [plugin_versions(plugins, entry.backend, space.accuracy.model if space.accuracy else None)
                              for entry in space.backends]
         self.stored = [0] * n

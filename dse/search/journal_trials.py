@@ -16,7 +16,7 @@ distributions parsed once per distinct text.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from optuna.distributions import (
@@ -52,7 +52,7 @@ def compact_json(distribution: BaseDistribution) -> str:
 
 def timestamp(moment: datetime) -> str:
     """A time as Optuna's journal writes it (UTC, microseconds)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Encoder:

@@ -27,13 +27,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 from optuna.samplers import NSGAIIISampler, NSGAIISampler, RandomSampler, TPESampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from dse.schema.space import Nsga2, Nsga3, RandomSearch, Tpe
+from dse.results.pareto import minimization
+from dse.schema.space import Categorical, IntRange, Nsga2, Nsga3, RandomSearch, Tpe
+from dse.search.parameters import distributions as distributions_of
+from dse.search.parameters import draw
 
 Spec = Nsga2 | Nsga3 | Tpe | RandomSearch
 
@@ -85,7 +89,7 @@ def reseed(sampler: optuna.samplers.BaseSampler, seed: int) -> None:
     """Seed ``sampler`` as if it had been made with ``seed`` (its own generator and its random sampler's)."""
     for owner in (sampler, getattr(sampler, "_random_sampler", None)):
         if owner is not None:
-            owner._rng.rng.seed(seed)
+            owner._rng.rng.seed(seed)  # type: ignore[union-attr]
 
 
 def _dummy(number: int) -> FrozenTrial:
@@ -96,26 +100,34 @@ def _dummy(number: int) -> FrozenTrial:
 
 
 class GenerationSampler:
-    """NSGA-II, NSGA-III or random search over fixed ``distributions`` (see the module docstring)."""
+    """NSGA-II, NSGA-III or random search over the sampled columns ``specs`` (see the module docstring)."""
 
-    def __init__(self, sampler: optuna.samplers.BaseSampler, directions: Sequence[str],
-                 distributions: dict[str, BaseDistribution]) -> None:
+    def __init__(self, sampler: optuna.samplers.BaseSampler, spec: Spec, directions: Sequence[str],
+                 specs: dict[str, Any], seed: int) -> None:
         self.sampler = sampler
         self.view = _View([StudyDirection[d.upper()] for d in directions])
-        self.distributions = distributions
-        self.genetic = isinstance(sampler, (NSGAIISampler, NSGAIIISampler))
+        self.directions = list(directions)
+        self.specs = specs
+        self.genetic = isinstance(spec, (Nsga2, Nsga3))
         self.key = f"{type(sampler).__name__}:generation"
-        self.population = getattr(sampler, "population_size", 0)
-        # Optuna samples single-valued distributions independently, never by crossover
-        self.space = {name: d for name, d in distributions.items() if not d.single()}
+        self.population = spec.population_size if isinstance(spec, (Nsga2, Nsga3)) else 0
+        self.crossover_prob = spec.crossover_prob if isinstance(spec, (Nsga2, Nsga3)) else 0.0
+        self.swapping_prob = spec.swapping_prob if isinstance(spec, (Nsga2, Nsga3)) else 0.0
+        # Optuna crosses over the distributions that hold more than one value
+        self.crossed = [name for name, d in distributions_of(specs).items() if not d.single()]
+        mutation = spec.mutation_prob if isinstance(spec, (Nsga2, Nsga3)) else None
+        self.mutation_prob = 1.0 / max(1, len(self.crossed)) if mutation is None else mutation
+        self.rng = np.random.default_rng(seed)
         self.newest = 0  # the newest generation among complete trials
         self.members: list[FrozenTrial] = []  # its complete trials
         self.parents: dict[int, list[FrozenTrial]] = {0: []}  # parent populations of newest and newest + 1
-        self.seen = 0
+
+    def reseed(self, seed: int) -> None:
+        reseed(self.sampler, seed)
+        self.rng = np.random.default_rng(seed)
 
     def observe(self, trials: Sequence[FrozenTrial]) -> None:
         """Take finished trials in the order the study stored them."""
-        self.seen += len(trials)
         if not self.genetic:
             return
         for trial in trials:
@@ -136,9 +148,6 @@ class GenerationSampler:
             self.parents[generation] = select(self.view, self.members + self.parents[self.newest])
         return self.parents[generation]
 
-    def reseed(self, seed: int) -> None:
-        reseed(self.sampler, seed)
-
     def generation(self) -> int | None:
         """The generation of trials asked now (None for random search)."""
         if not self.genetic:
@@ -150,16 +159,68 @@ class GenerationSampler:
         generation = self.generation()
         parents = [] if generation is None else self._parents_of(generation)
         attrs = {} if generation is None else {self.key: generation}
-        child = self.sampler._child_generation_strategy if parents else None  # type: ignore[attr-defined]
-        draw = self.sampler._random_sampler if self.genetic else self.sampler  # type: ignore[attr-defined]
-        asked = []
-        for i in range(n):
-            values = child(self.view, self.space, parents) if child is not None else {}
-            dummy = _dummy(self.seen + i)
-            params = {name: values[name] if name in values else draw.sample_independent(self.view, dummy, name, d)
-                      for name, d in self.distributions.items()}
-            asked.append(Asked(params, dict(attrs)))
-        return asked
+        columns = self._children(parents, n) if parents else {}
+        for name, spec in self.specs.items():
+            if name not in columns:
+                columns[name] = draw(spec, n, self.rng)
+        values = {name: columns[name].tolist() for name in self.specs}
+        return [Asked({name: column[i] for name, column in values.items()}, dict(attrs)) for i in range(n)]
+
+    def _children(self, parents: list[FrozenTrial], n: int) -> dict[str, np.ndarray]:
+        """``n`` children of ``parents``: Optuna's NSGA-II child generation with its uniform
+        crossover (``NSGAIIChildGenerationStrategy``, ``UniformCrossover``), on arrays.
+
+        Each parent is the winner of a binary tournament (a candidate that constrained-dominates
+        the other wins, else the second; the second parent is drawn from the others); with
+        ``crossover_prob`` each parameter comes from either parent (from the second when a
+        uniform draw is at least ``swapping_prob``), otherwise all from one random parent; then
+        each parameter is drawn anew with ``mutation_prob``.
+        """
+        m, rng = len(parents), self.rng
+        beats = self._beats(parents)
+        first = _tournament(beats, rng.integers(0, m, n), rng.integers(0, m, n))
+        second = _tournament(beats, _skip(rng.integers(0, m - 1, n), first), _skip(rng.integers(0, m - 1, n), first)) \
+            if m > 1 else first
+        cross = rng.random(n) < self.crossover_prob
+        copied = rng.integers(0, m, n)
+        out: dict[str, np.ndarray] = {}
+        for name in self.crossed:
+            known = np.asarray([p.params[name] for p in parents], dtype=_dtype(self.specs[name]))
+            take_second = rng.random(n) >= self.swapping_prob
+            child = np.where(cross, np.where(take_second, known[second], known[first]), known[copied])
+            mutated = rng.random(n) < self.mutation_prob
+            out[name] = np.where(mutated, draw(self.specs[name], n, rng), child)
+        return out
+
+    def _beats(self, parents: list[FrozenTrial]) -> np.ndarray:
+        """``beats[i, j]``: parent i constrained-dominates parent j (Optuna's
+        ``_constrained_dominates``, or ``_dominates`` when no parent has constraints)."""
+        values = minimization(np.asarray([p.values for p in parents], dtype=float), self.directions)
+        le = (values[:, None, :] <= values[None, :, :]).all(axis=2)
+        lt = (values[:, None, :] < values[None, :, :]).any(axis=2)
+        dominates: np.ndarray = np.asarray(le & lt)
+        constraints = [p.constraints for p in parents]
+        if not any(constraints):
+            return dominates
+        penalty = np.asarray([sum(v for v in c.values() if v > 0) for c in constraints])
+        feasible = np.asarray([all(v <= 0 for v in c.values()) for c in constraints])
+        fi, fj = feasible[:, None], feasible[None, :]
+        beats: np.ndarray = np.where(fi & fj, dominates, np.where(fi != fj, fi, penalty[:, None] < penalty[None, :]))
+        return beats
+
+
+def _tournament(beats: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Optuna's ``_select_parent``: candidate a if it dominates b, else b."""
+    return np.where(beats[a, b], a, b)
+
+
+def _skip(drawn: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Indices drawn among the m - 1 parents other than ``first``, as indices among all m."""
+    return drawn + (drawn >= first)
+
+
+def _dtype(spec: Any) -> Any:
+    return object if isinstance(spec, Categorical) else (np.int64 if isinstance(spec, IntRange) else float)
 
 
 class HistorySampler:
@@ -167,7 +228,8 @@ class HistorySampler:
 
     def __init__(self, sampler: optuna.samplers.BaseSampler, directions: Sequence[str],
                  distributions: dict[str, BaseDistribution]) -> None:
-        self.study = optuna.create_study(directions=list(directions), sampler=sampler)
+        self.study = optuna.create_study(directions=[StudyDirection[d.upper()] for d in directions],
+                                         sampler=sampler)
         self.sampler = sampler
         self.distributions = distributions
 
@@ -199,9 +261,10 @@ class HistorySampler:
 
 
 def batch_sampler(spec: Spec, seed: int, directions: Sequence[str],
-                  distributions: dict[str, BaseDistribution]) -> GenerationSampler | HistorySampler:
-    """The batch sampler of a space's ``sampler`` section over ``distributions``."""
+                  specs: dict[str, Any]) -> GenerationSampler | HistorySampler:
+    """The batch sampler of a space's ``sampler`` section over the sampled columns ``specs``
+    (:func:`dse.search.parameters.sampled_columns`)."""
     sampler = make_sampler(spec, seed)
     if isinstance(spec, Tpe):
-        return HistorySampler(sampler, directions, distributions)
-    return GenerationSampler(sampler, directions, distributions)
+        return HistorySampler(sampler, directions, distributions_of(specs))
+    return GenerationSampler(sampler, spec, directions, specs, seed)

@@ -50,8 +50,15 @@ def fixed_columns(params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[s
     return out
 
 
-def distributions(params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[str, optuna.distributions.BaseDistribution]:
-    """The Optuna distribution of every sampled knob (``knob:NAME``) and parameter, knobs first."""
+def sampled_columns(params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[str, Any]:
+    """The sampled knobs (``knob:NAME``) and parameters by column name, knobs first."""
+    out = {KNOB_PREFIX + name: spec for name, spec in sampled(knobs).items()}
+    out.update(sampled(params))
+    return out
+
+
+def distributions(columns: Mapping[str, Any]) -> dict[str, optuna.distributions.BaseDistribution]:
+    """The Optuna distribution of every sampled column (specs by name, :func:`sampled_columns`)."""
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
     def one(spec: Any) -> optuna.distributions.BaseDistribution:
@@ -61,9 +68,14 @@ def distributions(params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[s
             return FloatDistribution(spec.low, spec.high, step=spec.step, log=spec.log)
         return CategoricalDistribution(list(spec.choices))
 
-    out = {KNOB_PREFIX + name: one(spec) for name, spec in sampled(knobs).items()}
-    out.update((name, one(spec)) for name, spec in sampled(params).items())
-    return out
+    return {name: one(spec) for name, spec in columns.items()}
+
+
+def draw(spec: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` values of one sampled column drawn independently (Optuna RandomSampler's rules);
+    categorical values as an object array."""
+    values = _draw(spec, n, rng)
+    return np.asarray(values.to_list(), dtype=object) if isinstance(values, pl.Series) else values
 
 
 def point(values: Mapping[str, Any], params: Mapping[str, Any], knobs: Mapping[str, Any]) -> dict[str, Any]:

@@ -222,8 +222,9 @@ class OptunaStore:
         self._seen: dict[int, int] = {}
 
     def open(self, name: str, directions: list[str], metric_names: list[str], user_attrs: dict[str, Any]) -> Opened:
+        codes = [optuna.study.StudyDirection[d.upper()] for d in directions]
         with self.batch():
-            study = optuna.create_study(storage=self.storage, study_name=name, directions=directions,
+            study = optuna.create_study(storage=self.storage, study_name=name, directions=codes,
                                         load_if_exists=True)
             study.set_metric_names(metric_names)
             has_trials = bool(study.get_trials(deepcopy=False))
