@@ -1,15 +1,19 @@
-"""Where `dse explore` evaluates a generation: in its own process, or split over a process pool.
+"""Where `dse explore` evaluates a generation: in its own process, or on a process pool.
 
-The search loop hands each generation to one call, ``executor.evaluate(backend, points)``:
+The search loop hands each generation to one call, ``executor.submit(backend, points)``:
 the index of the space's backend and the design points (one dict of parameter and knob
-columns per point, :func:`dse.search.parameters.point`); it gets the evaluated rows back in
-the same order (:class:`dse.evaluation.batch.Evaluation`, with a ``worker`` column naming the
-process that costed each row). The sampler and the storage stay in the calling process, so
-a seed gives the same study whatever evaluates it.
+columns per point, :func:`dse.search.parameters.point`); the future it returns holds the
+evaluated rows in the same order (:class:`dse.evaluation.batch.Evaluation`, with a
+``worker`` column naming the process that costed each row). ``executor.slots`` generations
+may be in flight at once; the loop stores them in the order it asked them. The sampler and
+the storage stay in the calling process.
 
-- :class:`InProcess` evaluates in the calling process (``--workers 1``).
-- :class:`ProcessPool` splits a generation into one slice per process (``--workers N``);
-  each process loads the space and plugins once, and ends as soon as its parent is gone.
+- :class:`InProcess` evaluates in the calling process, one generation at a time
+  (``--workers 1``); ``evaluate(backend, points)`` is the same call without a future.
+- :class:`ProcessPool` keeps ``N`` generations in flight, one per process (``--workers N``):
+  a generation's cost is mostly per call (a backend's vectorised ``cost_batch``), so whole
+  generations, not slices of one, are what runs in parallel. Each process loads the space
+  and plugins once, and ends as soon as its parent is gone.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from dse.schema.workload import Workload
 
 
 class Executor(Protocol):
-    def evaluate(self, backend: int, points: Sequence[dict[str, Any]]) -> Evaluation: ...
+    slots: int  # generations in flight at once
+
+    def submit(self, backend: int, points: Sequence[dict[str, Any]]) -> Future[Evaluation]: ...
     def close(self) -> None: ...
 
 
@@ -48,10 +54,20 @@ class InProcess:
         self.evaluators = [BlockEvaluator(space, i, workload, plugins) for i in range(len(space.backends))]
         self.label = worker_label()
 
+    slots = 1
+
     def evaluate(self, backend: int, points: Sequence[dict[str, Any]]) -> Evaluation:
         evaluation = self.evaluators[backend].evaluate(pl.DataFrame(list(points), infer_schema_length=None))
         frame = evaluation.frame.with_columns(pl.lit(self.label).alias("worker"))
         return Evaluation(frame, evaluation.constraint_names)
+
+    def submit(self, backend: int, points: Sequence[dict[str, Any]]) -> Future[Evaluation]:
+        done: Future[Evaluation] = Future()
+        try:
+            done.set_result(self.evaluate(backend, points))
+        except BaseException as error:  # noqa: BLE001 - raised again by result(), as a pool's future does
+            done.set_exception(error)
+        return done
 
     def close(self) -> None:
         """Nothing to release."""
@@ -112,24 +128,20 @@ def _evaluate(backend: int, points: Sequence[dict[str, Any]]) -> Evaluation:
 
 
 class ProcessPool:
-    """``workers`` processes; a generation is split into ``workers`` slices evaluated at once."""
+    """``workers`` processes, a generation each (see the module docstring)."""
 
     def __init__(self, setup: PoolSetup, workers: int) -> None:
         import multiprocessing
 
-        self.workers = workers
+        self.slots = workers
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_start, initargs=(setup,))
         # start every process now (a pool starts them on demand), so that loading overlaps
         for future in [self.pool.submit(os.getpid) for _ in range(workers)]:
             future.result()
 
-    def evaluate(self, backend: int, points: Sequence[dict[str, Any]]) -> Evaluation:
-        size = -(-len(points) // self.workers)
-        futures: list[Future[Evaluation]] = [self.pool.submit(_evaluate, backend, points[i:i + size])
-                                             for i in range(0, len(points), size)]
-        parts = [future.result() for future in futures]
-        return Evaluation(pl.concat([p.frame for p in parts], how="vertical_relaxed"), parts[0].constraint_names)
+    def submit(self, backend: int, points: Sequence[dict[str, Any]]) -> Future[Evaluation]:
+        return self.pool.submit(_evaluate, backend, list(points))
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)

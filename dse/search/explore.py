@@ -40,7 +40,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -262,8 +264,8 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
             result.told += told.trials
             progress.advance(told.trials, search.tracker.add(told.feasible_objectives))
 
-        start = time.perf_counter()
         executor = _executor(config, space, workload, plugins)
+        start = time.perf_counter()  # the search loop: worker processes are up
         try:
             search.run(executor, report)
         finally:
@@ -288,6 +290,16 @@ def _executor(config: ExploreConfig, space: SearchSpace, workload: Workload, plu
 
 def _releases(versions: str) -> str:
     return ", ".join(f"{name} {release}" for name, release in sorted(json.loads(versions).items()))
+
+
+@dataclass(frozen=True)
+class _InFlight:
+    """A generation asked and submitted, not yet stored."""
+
+    index: int
+    asked: list[Asked]
+    started: datetime
+    future: Future[Evaluation]
 
 
 class Search:
@@ -375,15 +387,38 @@ class Search:
 
     # -- searching -----------------------------------------------------------------------------
     def run(self, executor: Executor, report: Callable[[Told], None]) -> None:
-        """Generations of each backend in turn, until every study holds its budget."""
-        active = list(range(len(self.space.backends)))
-        while active:
-            for index in list(active):
-                told = self._generation(index, executor)
-                if told is None:
-                    active.remove(index)
-                else:
-                    report(told)
+        """Generations of each backend in turn, until every study holds its budget.
+
+        Up to ``executor.slots`` generations are in flight; each is stored when it and every
+        generation asked before it are evaluated, so the order of asking, evaluating and
+        storing does not depend on which process finishes first.
+        """
+        turn = list(range(len(self.space.backends)))
+        in_flight: deque[_InFlight] = deque()
+        while turn or in_flight:
+            while turn and len(in_flight) < executor.slots:
+                index = turn.pop(0)
+                asked = self._submit(index, executor, in_flight)
+                if asked is not None:
+                    in_flight.append(asked)
+                    turn.append(index)
+            if in_flight:
+                report(self._store(in_flight.popleft()))
+
+    def _submit(self, index: int, executor: Executor, in_flight: deque[_InFlight]) -> _InFlight | None:
+        """Ask a generation of backend ``index`` and submit it; None when its study holds its budget."""
+        self.store.sync(self._take)
+        self._flush()
+        asking = sum(len(f.asked) for f in in_flight if f.index == index)
+        n = min(batch_size(self.space.sampler), self.budgets[index] - self.stored[index] - asking)
+        if n <= 0:
+            return None
+        entry = self.space.backends[index]
+        started = datetime.now()
+        asked = self._ask(index, n)
+        knobs = self.space.knobs_for(index)
+        future = executor.submit(index, [point(a.params, entry.params, knobs) for a in asked])
+        return _InFlight(index, asked, started, future)
 
     def _ask(self, index: int, n: int) -> list[Asked]:
         """``n`` trials: failed ones of earlier runs first, then the sampler's."""
@@ -394,23 +429,13 @@ class Search:
         asked = [Asked(dict(t.params), dict(attrs), {RETRY_ATTR: t.number}) for t in retries]
         return asked + sampler.ask(n - len(retries))
 
-    def _generation(self, index: int, executor: Executor) -> Told | None:
-        """One generation of backend ``index``; None when its study holds its budget."""
-        self.store.sync(self._take)
-        self._flush()
-        n = min(batch_size(self.space.sampler), self.budgets[index] - self.stored[index])
-        if n <= 0:
-            return None
-        entry = self.space.backends[index]
-        started = datetime.now()
-        asked = self._ask(index, n)
-        knobs = self.space.knobs_for(index)
-        evaluation = executor.evaluate(index, [point(a.params, entry.params, knobs) for a in asked])
-        told, feasible = self._told(index, asked, evaluation, started)
-        self.store.append(self.study_ids[index], told, self._take)
+    def _store(self, flight: _InFlight) -> Told:
+        """Store an evaluated generation; what it reports."""
+        told, feasible = self._told(flight.index, flight.asked, flight.future.result(), flight.started)
+        self.store.append(self.study_ids[flight.index], told, self._take)
         self._flush()
         rows = minimization(np.asarray(feasible), self.directions).tolist() if feasible else []
-        return Told(entry.backend, n, rows)
+        return Told(self.space.backends[flight.index].backend, len(told), rows)
 
     def _told(self, index: int, asked: list[Asked], evaluation: Evaluation,
               started: datetime) -> tuple[list[FrozenTrial], list[list[float]]]:

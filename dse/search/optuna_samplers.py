@@ -121,19 +121,28 @@ class GenerationSampler:
         self.newest = 0  # the newest generation among complete trials
         self.members: list[FrozenTrial] = []  # its complete trials
         self.parents: dict[int, list[FrozenTrial]] = {0: []}  # parent populations of newest and newest + 1
+        self.late: list[FrozenTrial] = []  # complete trials of older generations since the last selection
 
     def reseed(self, seed: int) -> None:
         reseed(self.sampler, seed)
         self.rng = np.random.default_rng(seed)
 
     def observe(self, trials: Sequence[FrozenTrial]) -> None:
-        """Take finished trials in the order the study stored them."""
+        """Take finished trials in the order the study stored them.
+
+        A complete trial of an older generation (asked before its generation filled up, by
+        another worker or while other batches were in flight) comes too late to be a parent
+        of the generation after its own; it is a candidate of the next selection instead.
+        """
         if not self.genetic:
             return
         for trial in trials:
             generation = trial.system_attrs.get(self.key)
-            if trial.state != TrialState.COMPLETE or generation is None or generation < self.newest:
-                continue  # a late member of an older generation: its parents are chosen already
+            if trial.state != TrialState.COMPLETE or generation is None:
+                continue
+            if generation < self.newest:
+                self.late.append(trial)
+                continue
             if generation > self.newest:
                 self._parents_of(generation)
                 self.parents = {generation: self.parents[generation]}
@@ -141,11 +150,12 @@ class GenerationSampler:
             self.members.append(trial)
 
     def _parents_of(self, generation: int) -> list[FrozenTrial]:
-        """Optuna's elite selection of the newest generation and its parents (once per generation);
-        a generation further ahead (another worker's, missed) gets the same parents."""
+        """Optuna's elite selection of the newest generation, its parents and late trials (once
+        per generation); a generation further ahead (another worker's, missed) gets the same parents."""
         if generation not in self.parents:
             select = self.sampler._elite_population_selection_strategy  # type: ignore[attr-defined]
-            self.parents[generation] = select(self.view, self.members + self.parents[self.newest])
+            self.parents[generation] = select(self.view, self.members + self.late + self.parents[self.newest])
+            self.late = []
         return self.parents[generation]
 
     def generation(self) -> int | None:
