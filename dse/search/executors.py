@@ -10,7 +10,7 @@ the storage stay in the calling process.
 
 - :class:`InProcess` evaluates in the calling process, one generation at a time
   (``--workers 1``); ``evaluate(backend, points)`` is the same call without a future.
-- :class:`ProcessPool` keeps ``N`` generations in flight, one per process (``--workers N``):
+- :class:`ProcessPool` keeps ``N + 1`` generations in flight on ``N`` processes (``--workers N``):
   a generation's cost is mostly per call (a backend's vectorised ``cost_batch``), so whole
   generations, not slices of one, are what runs in parallel. Each process loads the space
   and plugins once, and ends as soon as its parent is gone.
@@ -133,7 +133,7 @@ class ProcessPool:
     def __init__(self, setup: PoolSetup, workers: int) -> None:
         import multiprocessing
 
-        self.slots = workers
+        self.slots = workers + 1  # one queued, so that no process waits while this one stores and asks
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_start, initargs=(setup,))
         # start every process now (a pool starts them on demand), so that loading overlaps
