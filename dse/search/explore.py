@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import optuna
@@ -327,6 +328,7 @@ class Search:
         self.tracker = FrontTracker(len(space.objectives))
         self._other_versions: list[set[str]] = [set() for _ in range(n)]
         self._pending: list[list[FrozenTrial]] = [[] for _ in range(n)]
+        self._front_rows: list[list[float]] = []  # feasible objective rows read, not yet in the front
 
     # -- reading the study ---------------------------------------------------------------------
     def _take(self, study_id: int, trial: FrozenTrial) -> None:
@@ -336,11 +338,15 @@ class Search:
         self._pending[index].append(trial)
 
     def _flush(self, limit: int = 0) -> None:
-        """Hand the pending trials (of every backend holding more than ``limit``) to the samplers."""
+        """Hand the pending trials (of every backend holding more than ``limit``) to the samplers,
+        and the feasible objective rows read to the front."""
         for index, pending in enumerate(self._pending):
             if len(pending) > limit:
                 self.samplers[index].observe(pending)
                 self._pending[index] = []
+        if len(self._front_rows) > limit:
+            self.tracker.add(minimization(np.asarray(self._front_rows), self.directions).tolist())
+            self._front_rows = []
 
     def _take_stored(self, study_id: int, trial: FrozenTrial) -> None:
         """A trial stored before this run: also its versions, failure, and front."""
@@ -355,9 +361,12 @@ class Search:
         if retried is not None:
             self.retry[index] = [t for t in self.retry[index] if t.number != retried]
         if trial.state == TrialState.COMPLETE and record.get("feasible"):
-            self.tracker.add(minimization(np.asarray([trial.values]), self.directions).tolist())
+            self._front_rows.append(trial.values)
         self._take(study_id, trial)
         self._flush(LOAD_CHUNK)
+
+    def _take_attr(self, study_id: int, key: str, value: Any) -> None:
+        self.samplers[self.index[study_id]].remember(key, value)
 
     def load(self) -> None:
         """Read the stored study once: counts, front, plugin versions, failures to retry, and
@@ -368,7 +377,7 @@ class Search:
         have come from the machine (a missing dependency, since installed), not from the design.
         """
         self.store.rewind()
-        self.store.sync(self._take_stored)
+        self.store.sync(self._take_stored, self._take_attr)
         self._flush()
         for index, sampler in enumerate(self.samplers):
             sampler.reseed(sampler_seed(self.config.seed, index, self.stored[index]))
@@ -432,7 +441,9 @@ class Search:
     def _store(self, flight: _InFlight) -> Told:
         """Store an evaluated generation; what it reports."""
         told, feasible = self._told(flight.index, flight.asked, flight.future.result(), flight.started)
-        self.store.append(self.study_ids[flight.index], told, self._take)
+        sampler = self.samplers[flight.index]
+        chosen, sampler.chosen = sampler.chosen, {}
+        self.store.append(self.study_ids[flight.index], told, self._take, chosen)
         self._flush()
         rows = minimization(np.asarray(feasible), self.directions).tolist() if feasible else []
         return Told(self.space.backends[flight.index].backend, len(told), rows)

@@ -58,10 +58,16 @@ def timestamp(moment: datetime) -> str:
 class Encoder:
     """``CREATE_TRIAL`` operations of the finished trials of one study."""
 
-    def __init__(self, study_id: int, worker_id: str, distributions: dict[str, BaseDistribution]) -> None:
+    def __init__(self, study_id: int, worker_id: str) -> None:
         self.study_id = study_id
         self.worker_id = worker_id
-        self.json = {name: compact_json(d) for name, d in distributions.items()}
+        self.json: dict[BaseDistribution, str] = {}
+
+    def _json(self, distribution: BaseDistribution) -> str:
+        found = self.json.get(distribution)
+        if found is None:
+            found = self.json[distribution] = compact_json(distribution)
+        return found
 
     def encode(self, trial: FrozenTrial, started: str, completed: str) -> dict[str, Any]:
         values = trial.values
@@ -73,7 +79,7 @@ class Encoder:
             log["value"], log["values"] = None, values
         else:
             log["value"], log["values"] = (values[0] if values else None), None
-        log["distributions"] = {name: self.json[name] for name in trial.distributions}
+        log["distributions"] = {name: self._json(d) for name, d in trial.distributions.items()}
         log["params"] = {name: d.to_internal_repr(trial.params[name]) for name, d in trial.distributions.items()}
         log["user_attrs"] = trial.user_attrs
         log["system_attrs"] = trial.system_attrs

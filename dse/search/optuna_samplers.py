@@ -122,6 +122,9 @@ class GenerationSampler:
         self.members: list[FrozenTrial] = []  # its complete trials
         self.parents: dict[int, list[FrozenTrial]] = {0: []}  # parent populations of newest and newest + 1
         self.late: list[FrozenTrial] = []  # complete trials of older generations since the last selection
+        self.parent_key = f"{type(sampler).__name__}:parent:"  # Optuna's cache of a generation's parents
+        self.known: dict[int, list[int]] = {}  # stored parent trial ids of generations not reached yet
+        self.chosen: dict[str, list[int]] = {}  # selections made here, to store (key: trial ids)
 
     def reseed(self, seed: int) -> None:
         reseed(self.sampler, seed)
@@ -150,13 +153,30 @@ class GenerationSampler:
             self.members.append(trial)
 
     def _parents_of(self, generation: int) -> list[FrozenTrial]:
-        """Optuna's elite selection of the newest generation, its parents and late trials (once
-        per generation); a generation further ahead (another worker's, missed) gets the same parents."""
+        """The parents of ``generation``: Optuna's elite selection of the newest generation, its
+        parents and late trials, once per generation (a generation further ahead, another
+        worker's, missed, gets the same parents). A selection the study holds already (a
+        resumed run) is taken from it instead of being made again."""
         if generation not in self.parents:
-            select = self.sampler._elite_population_selection_strategy  # type: ignore[attr-defined]
-            self.parents[generation] = select(self.view, self.members + self.late + self.parents[self.newest])
+            candidates = self.members + self.late + self.parents[self.newest]
+            by_id = {t._trial_id: t for t in candidates}
+            stored = self.known.pop(generation, None)
+            if stored is not None and all(i in by_id for i in stored):
+                self.parents[generation] = [by_id[i] for i in stored]
+            else:
+                select = self.sampler._elite_population_selection_strategy  # type: ignore[attr-defined]
+                self.parents[generation] = select(self.view, candidates)
+                self.chosen[self.parent_key + str(generation)] = [t._trial_id for t in self.parents[generation]]
             self.late = []
+            self.known = {g: ids for g, ids in self.known.items() if g > generation}
         return self.parents[generation]
+
+    def remember(self, key: str, value: Any) -> None:
+        """A study system attribute as stored: the parents of a generation not reached yet are kept."""
+        if self.genetic and key.startswith(self.parent_key) and isinstance(value, list):
+            generation = int(key[len(self.parent_key):])
+            if generation > self.newest:
+                self.known[generation] = value
 
     def generation(self) -> int | None:
         """The generation of trials asked now (None for random search)."""
@@ -238,6 +258,7 @@ class HistorySampler:
 
     def __init__(self, sampler: optuna.samplers.BaseSampler, directions: Sequence[str],
                  distributions: dict[str, BaseDistribution]) -> None:
+        self.chosen: dict[str, list[int]] = {}  # no selections to store
         self.study = optuna.create_study(directions=[StudyDirection[d.upper()] for d in directions],
                                          sampler=sampler)
         self.sampler = sampler
@@ -248,6 +269,9 @@ class HistorySampler:
             self.study.add_trials(trials)
 
     key = ""  # no generations
+
+    def remember(self, key: str, value: Any) -> None:
+        """TPE keeps no generations."""
 
     def reseed(self, seed: int) -> None:
         reseed(self.sampler, seed)

@@ -43,6 +43,8 @@ from dse.search.journal_trials import (
 
 #: Called with (study id, trial) for each finished trial, in storage order.
 OnTrial = Callable[[int, FrozenTrial], None]
+#: Called with (study id, key, value) for each study system attribute set, in storage order.
+OnAttr = Callable[[int, str, Any], None]
 #: Study attribute that names the objectives (optuna-dashboard labels them by it).
 METRIC_NAMES_ATTR = "study:metric_names"
 #: Bytes read from the journal at a time.
@@ -62,8 +64,9 @@ class Opened:
 class TrialStore(Protocol):
     def open(self, name: str, directions: list[str], metric_names: list[str],
              user_attrs: dict[str, Any]) -> Opened: ...
-    def sync(self, on_trial: OnTrial) -> None: ...
-    def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial) -> None: ...
+    def sync(self, on_trial: OnTrial, on_attr: OnAttr | None = None) -> None: ...
+    def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial,
+               attrs: dict[str, Any] | None = None) -> None: ...
     def scan(self, study_id: int) -> Iterator[FrozenTrial]: ...
 
 
@@ -108,14 +111,15 @@ class JournalStore:
                     start = stop
                 rest = data[end:]
 
-    def sync(self, on_trial: OnTrial) -> None:
-        """Apply the operations added since the last call; hand the new trials of opened studies to ``on_trial``."""
+    def sync(self, on_trial: OnTrial, on_attr: OnAttr | None = None) -> None:
+        """Apply the operations added since the last call; hand the new trials of opened studies
+        to ``on_trial``, their new study system attributes to ``on_attr``."""
         for line, offset in self._lines(self._offset):
-            self._apply(self.file.decode(self._line, line), on_trial)
+            self._apply(self.file.decode(self._line, line), on_trial, on_attr)
             self._line += 1
             self._offset = offset
 
-    def _apply(self, log: dict[str, Any], on_trial: OnTrial | None) -> None:
+    def _apply(self, log: dict[str, Any], on_trial: OnTrial | None, on_attr: OnAttr | None = None) -> None:
         op, study_id = log.get("op_code"), log.get("study_id")
         if op == CREATE_STUDY:
             if all(s.name != log["study_name"] for s in self._studies.values()):
@@ -127,6 +131,10 @@ class JournalStore:
             del self._studies[study_id]
         elif op == SET_STUDY_USER_ATTR:
             self._studies[study_id].user_attrs.update(log["user_attr"])
+        elif op == SET_STUDY_SYSTEM_ATTR:
+            if on_attr is not None and study_id in self._watched:
+                for key, value in log["system_attr"].items():
+                    on_attr(study_id, key, value)
         elif op == CREATE_TRIAL:
             study = self._studies[study_id]
             number, trial_id = study.trials, self._next_trial
@@ -134,8 +142,8 @@ class JournalStore:
             self._next_trial += 1
             if on_trial is not None and study_id in self._watched:
                 on_trial(study_id, self._decoder.decode(log, number, trial_id))
-        # study system attributes and operations on single trials (dse stores finished
-        # trials whole and sets nothing afterwards) change nothing dse reads
+        # operations on single trials (dse stores finished trials whole and sets nothing
+        # afterwards) change nothing dse reads
 
     def scan(self, study_id: int) -> Iterator[FrozenTrial]:
         """Every trial of the study, read from the file again, one at a time."""
@@ -190,18 +198,20 @@ class JournalStore:
         are handed over again: how a run starts)."""
         self._studies, self._next_study, self._next_trial, self._offset, self._line = {}, 0, 0, 0, 0
 
-    def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial) -> None:
-        """Store ``trials`` (finished) after reading what other writers stored, in one append."""
+    def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial,
+               attrs: dict[str, Any] | None = None) -> None:
+        """Store study system ``attrs`` and ``trials`` (finished) after reading what other
+        writers stored, in one append."""
         encoder = self._encoders.get(study_id)
-        if encoder is None and trials:
-            encoder = self._encoders[study_id] = Encoder(study_id, self.worker_id, trials[0].distributions)
+        if encoder is None:
+            encoder = self._encoders[study_id] = Encoder(study_id, self.worker_id)
         now = timestamp(datetime.now())
         with self.file.locked():
             self.sync(on_trial)
             study = self._studies[study_id]
-            logs = []
+            logs = [{"op_code": SET_STUDY_SYSTEM_ATTR, "worker_id": self.worker_id, "study_id": study_id,
+                     "system_attr": {key: value}} for key, value in (attrs or {}).items()]
             for trial in trials:
-                assert encoder is not None
                 started = timestamp(trial.datetime_start) if trial.datetime_start else now
                 logs.append(encoder.encode(trial, started, now))
             self._write(logs)
@@ -238,15 +248,22 @@ class OptunaStore:
     def rewind(self) -> None:
         self._seen = dict.fromkeys(self._seen, 0)
 
-    def sync(self, on_trial: OnTrial) -> None:
+    def sync(self, on_trial: OnTrial, on_attr: OnAttr | None = None) -> None:
+        """New trials of the opened studies; on the first call (``on_attr`` given) their system attributes."""
         for study_id, seen in self._seen.items():
+            if on_attr is not None and seen == 0:
+                for key, value in self.storage.get_study_system_attrs(study_id).items():
+                    on_attr(study_id, key, value)
             trials = self.storage.get_all_trials(study_id, deepcopy=False)
             for trial in trials[seen:]:
                 on_trial(study_id, trial)
             self._seen[study_id] = len(trials)
 
-    def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial) -> None:
+    def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial,
+               attrs: dict[str, Any] | None = None) -> None:
         with self.batch():
+            for key, value in (attrs or {}).items():
+                self.storage.set_study_system_attr(study_id, key, value)
             for trial in trials:
                 trial._validate()
                 self.storage.create_new_trial(study_id, template_trial=trial)

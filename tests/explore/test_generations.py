@@ -103,3 +103,31 @@ def test_a_seed_gives_the_same_study_with_generations_in_flight(tmp_path: Path, 
     # every row is its own parameters' cost: energy = 60 · x (toy_plugin)
     x = np.asarray([json.loads(p)["x"] for p in tables[0]["params_json"]])
     assert np.allclose(tables[0]["energy_pj"].to_numpy(), 60.0 * x)
+
+
+def test_a_resumed_run_takes_the_stored_parents_instead_of_selecting_again(tmp_path: Path,
+                                                                           toy_plugins: Plugins) -> None:
+    path = write_space(tmp_path, toy_space())  # population 10
+    config = ExploreConfig(path, tmp_path / "out", "toy", 40, 0)
+    explore(config, toy_plugins)
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(tmp_path / "out" / "study.journal")))
+    study = optuna.load_study(study_name="toy/explore-toy", storage=storage)
+    # generations 0-3 of 10 trials; the parents of 1, 2 and 3 were selected once each and
+    # stored under Optuna's own cache key (trial ids)
+    attrs = storage.get_study_system_attrs(study._study_id)
+    cached = {k: v for k, v in attrs.items() if k.startswith("BatchNSGAII:parent:")}
+    assert sorted(cached) == ["BatchNSGAII:parent:1", "BatchNSGAII:parent:2", "BatchNSGAII:parent:3"]
+    assert all(len(ids) == 10 for ids in cached.values())
+
+    space, workload = read_space(path, toy_plugins)
+    search = Search(config, space.model_copy(update={"trials": 40}), open_store(config.storage_url),
+                    space_identity(space, config_hash(workload)), toy_plugins)
+    sampler = search.samplers[0]
+    assert isinstance(sampler, GenerationSampler)
+
+    def no_selection(*_: object) -> None:
+        raise AssertionError("a stored selection was made again")
+
+    sampler.sampler._elite_population_selection_strategy = no_selection  # type: ignore[attr-defined]
+    search.load()
+    assert sampler.newest == 3 and [t._trial_id for t in sampler.parents[3]] == cached["BatchNSGAII:parent:3"]
