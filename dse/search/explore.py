@@ -82,7 +82,7 @@ SPACE_HASH_ATTR = "dse.space_hash"
 #: Trials handed to the sampler at a time while a stored study is read.
 LOAD_CHUNK = 1000
 #: Rows of trials.parquet built at a time.
-ROWS_CHUNK = 50_000
+ROWS_CHUNK = 10_000
 
 Store = JournalStore | OptunaStore
 
