@@ -81,6 +81,8 @@ RETRY_ATTR = "dse.retry_of"
 SPACE_HASH_ATTR = "dse.space_hash"
 #: Trials handed to the sampler at a time while a stored study is read.
 LOAD_CHUNK = 1000
+#: Feasible objective rows added to the running front at a time while a stored study is read.
+FRONT_CHUNK = 50_000
 #: Rows of trials.parquet built at a time.
 ROWS_CHUNK = 10_000
 
@@ -337,14 +339,14 @@ class Search:
         self.stored[index] += 1
         self._pending[index].append(trial)
 
-    def _flush(self, limit: int = 0) -> None:
+    def _flush(self, limit: int = 0, front_limit: int = 0) -> None:
         """Hand the pending trials (of every backend holding more than ``limit``) to the samplers,
-        and the feasible objective rows read to the front."""
+        and the feasible objective rows read (more than ``front_limit``) to the front."""
         for index, pending in enumerate(self._pending):
             if len(pending) > limit:
                 self.samplers[index].observe(pending)
                 self._pending[index] = []
-        if len(self._front_rows) > limit:
+        if len(self._front_rows) > front_limit:
             self.tracker.add(minimization(np.asarray(self._front_rows), self.directions).tolist())
             self._front_rows = []
 
@@ -363,7 +365,7 @@ class Search:
         if trial.state == TrialState.COMPLETE and record.get("feasible"):
             self._front_rows.append(trial.values)
         self._take(study_id, trial)
-        self._flush(LOAD_CHUNK)
+        self._flush(LOAD_CHUNK, FRONT_CHUNK)
 
     def _take_attr(self, study_id: int, key: str, value: Any) -> None:
         self.samplers[self.index[study_id]].remember(key, value)

@@ -10,7 +10,8 @@ are not: dse has none) and writes each distribution in Optuna's abbreviated JSON
 
 Read back, a trial is decoded as Optuna's replay decodes it (same numbers: a study's trials
 are numbered in file order, trial ids count the trials of every live study), with the
-distributions parsed once per distinct text.
+distributions parsed once per distinct text, and without its start and end times (nothing
+dse reads from a stored trial depends on them; Optuna's own reader has them).
 """
 
 from __future__ import annotations
@@ -106,10 +107,5 @@ class Decoder:
             params=params, distributions=distributions, user_attrs=log.get("user_attrs", {}),
             system_attrs=log.get("system_attrs", {}), value=log.get("value"), values=log.get("values"),
             intermediate_values={int(k): v for k, v in log.get("intermediate_values", {}).items()},
-            datetime_start=_local(log.get("datetime_start")), datetime_complete=_local(log.get("datetime_complete")),
+            datetime_start=None, datetime_complete=None,
         )
-
-
-def _local(text: str | None) -> datetime | None:
-    """A journal time as Optuna's replay reads it (local, naive)."""
-    return None if text is None else datetime.fromisoformat(text).astimezone().replace(tzinfo=None)
