@@ -10,9 +10,12 @@ embedded journal storage (the default), NSGA-II with a population of 100:
   over that at 10³ about 1 (printed beside it), loop memory flat.
 - **resume**: the largest study run again one generation further: seconds from the start
   of the command to the first new trial (reading the stored study), and the whole rerun.
-- **workers**: ``--workers N`` against ``--workers 1`` on the same study (trials/s of the
-  loop), on a CPU-bound cost (the shipped ``systolic-resnet18`` space: every trial costs
-  ResNet-18's 21 layers on a systolic array). Target: near N on N free cores.
+- **workers**: ``--workers N`` against ``--workers 1`` (trials/s of the loop), on a CPU-bound
+  cost (the shipped ``systolic-resnet18`` space: every trial costs ResNet-18's layers on a
+  systolic array). Target: near N on N free cores. The two searches differ (N generations in
+  flight explore other designs, whose costs differ), so the generations of the 1-worker
+  study are also evaluated again, the same points both ways: in this process one
+  generation at a time, and on the N-process pool, all submitted at once.
 
 The scale runs use the shipped ``systolic-resnet18`` space as the issue measured it;
 ``--space`` runs them on another space file.
@@ -71,12 +74,44 @@ print(json.dumps({{"told": result.told, "loop_s": result.seconds, "total_s": tim
     return figures
 
 
+def same_generations(space_path: Path, out: Path, trials: int, workers: int) -> tuple[float, float]:
+    """Trials/s of evaluating a stored study's generations in this process, then on a pool."""
+    import polars as pl
+
+    from dse.inputs.space import read_space
+    from dse.plugin.manager import make_plugins
+    from dse.search.executors import InProcess, PoolSetup, ProcessPool
+
+    plugins = make_plugins()
+    space, workload = read_space(space_path, plugins)
+    table = pl.read_parquet(out / "trials.parquet")
+    points = [{**json.loads(p), **{f"knob:{k}": v for k, v in json.loads(k_).items()}}
+              for p, k_ in zip(table["params_json"], table["knobs_json"], strict=True)]
+    generations = [points[i:i + GENERATION] for i in range(0, len(points), GENERATION)]
+    local = InProcess(space, workload, plugins)
+    start = time.perf_counter()
+    for generation in generations:
+        local.evaluate(0, generation)
+    one = len(points) / (time.perf_counter() - start)
+    pool = ProcessPool(PoolSetup(space_path, None, trials, 0, ()), workers)
+    try:
+        start = time.perf_counter()
+        for future in [pool.submit(0, generation) for generation in generations]:
+            future.result()
+        many = len(points) / (time.perf_counter() - start)
+    finally:
+        pool.close()
+    return one, many
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max", type=int, default=100_000, help="largest study (trials); 1000000 takes long")
     parser.add_argument("--workers", type=int, default=2, help="workers compared with one")
     parser.add_argument("--worker-trials", type=int, default=2_000, help="trials of each workers run")
     parser.add_argument("--space", type=Path, default=SYSTOLIC, help="space of the scale runs")
+    parser.add_argument("--worker-space", type=Path, default=SYSTOLIC, help="space of the workers runs")
+    parser.add_argument("--skip-scale", action="store_true", help="the workers runs only")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     print(f"{cores} cores; NSGA-II, population {GENERATION}; embedded journal storage")
@@ -87,14 +122,14 @@ def main() -> None:
         print(f"{'trials':>10} {'trials/s':>9} {'µs/trial':>9} {'loop MiB':>9} {'run MiB':>8} {'journal B/trial':>16}")
         per_trial: dict[int, float] = {}
         largest = None
-        for trials in (n for n in SCALES if n <= args.max):
+        for trials in (n for n in SCALES if n <= args.max and not args.skip_scale):
             out = folder / f"scale-{trials}"
             f = run(space, out, trials)
             per_trial[trials] = f["loop_s"] / f["told"] * 1e6
             print(f"{trials:>10,} {f['told'] / f['loop_s']:>9,.0f} {per_trial[trials]:>9.1f} {f['loop_peak_mib']:>9.0f} "
                   f"{f['peak_mib']:>8.0f} {f['journal_bytes'] / trials:>16.0f}")
             largest = (trials, out)
-        top = max(per_trial)
+        top = max(per_trial, default=0)
         if 1_000 in per_trial and top > 1_000:
             print(f"per-trial cost at {top:,} / at 1,000 trials: {per_trial[top] / per_trial[1_000]:.2f} (target ~1)")
         if largest is not None:
@@ -103,14 +138,17 @@ def main() -> None:
             f = run(space, out, trials + GENERATION)
             print(f"\nresume a {trials:,}-trial study: {f['load_s']:.2f} s reading it before the first new trial; "
                   f"whole rerun {time.perf_counter() - start:.1f} s (process start, one generation, files)")
-        print(f"\nworkers ({SYSTOLIC.name}, {args.worker_trials:,} trials, CPU-bound cost):")
+        print(f"\nworkers ({args.worker_space.name}, {args.worker_trials:,} trials, CPU-bound cost):")
         rates = {}
         for workers in (1, args.workers):
-            f = run(SYSTOLIC, folder / f"workers-{workers}", args.worker_trials, workers)
+            f = run(args.worker_space, folder / f"workers-{workers}", args.worker_trials, workers)
             rates[workers] = f["told"] / f["loop_s"]
             print(f"  --workers {workers}: {rates[workers]:,.0f} trials/s")
         print(f"  {args.workers} workers / 1 worker: {rates[args.workers] / rates[1]:.2f}x "
               f"(target: near {min(args.workers, cores)}x on {cores} free cores)")
+        local, pool = same_generations(args.worker_space, folder / "workers-1", args.worker_trials, args.workers)
+        print(f"  the 1-worker study's generations again: one process {local:,.0f} trials/s, {args.workers}-process "
+              f"pool {pool:,.0f} trials/s: {pool / local:.2f}x")
 
 
 if __name__ == "__main__":
