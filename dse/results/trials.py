@@ -97,7 +97,7 @@ def trial_rows(study: str, backend: str, technology: str, workload: str, trials:
     for trial in trials:
         record = trial.user_attrs.get("dse") or {}
         row = {name: record.get(name) for name in RECORD_FIELDS}
-        if row["constraints_json"] is None:  # dse records before 0.2 held them; now the trial does
+        if row["constraints_json"] is None:  # older dse records held them; now the trial's constraints do
             row["constraints_json"] = json.dumps(trial.constraints, sort_keys=True)
         row.update(study=study, trial=trial.number, backend=backend, technology=technology, workload=workload,
                    state=trial.state.name, pareto=False)

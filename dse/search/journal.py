@@ -10,8 +10,11 @@ tools can read it) with two changes:
   dies, even by ``kill -9``: a rerun never waits for a stale lock;
 - inside :meth:`BatchedJournalFile.batch`, operations are kept in memory (and served to the
   reader, so the storage sees them at once) while the lock is held, then appended with one
-  ``write`` and one ``fsync``. `dse explore` asks a generation in one batch and tells it in
-  another, so a kill loses at most the generation in flight and never a stored trial.
+  ``write`` and one ``fsync``; :meth:`BatchedJournalFile.locked` and
+  :meth:`BatchedJournalFile.write` are the same two steps for a writer that builds the
+  operations itself (`dse explore`, :class:`dse.search.trial_store.JournalStore`, which
+  stores a generation in one append, so that a kill loses at most the generations in
+  flight and never a stored trial).
 
 Holding the lock for the whole batch keeps operation numbers identical in every process: no
 other writer can slip an operation between the ones this process has already applied. A
@@ -87,6 +90,7 @@ class BatchedJournalFile(BaseJournalBackend):
     # -- file --------------------------------------------------------------------------------
     @contextmanager
     def locked(self) -> Generator[None, None, None]:
+        """Hold the file's lock (a torn last line cut first)."""
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -112,6 +116,7 @@ class BatchedJournalFile(BaseJournalBackend):
             os.fsync(handle.fileno())
 
     def write(self, logs: list[dict[str, Any]]) -> int:
+        """Append ``logs`` with one ``write`` and one ``fsync`` (hold :meth:`locked`); the bytes written."""
         data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs).encode()
         try:
             with open(self.path, "ab") as handle:

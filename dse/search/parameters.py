@@ -1,8 +1,9 @@
-"""Design points from a space: suggested by an Optuna trial, or drawn in vectorised blocks.
+"""Design points from a space: built from sampled values, or drawn in vectorised blocks.
 
 A block of design points of one backend is a polars frame: one column per backend parameter
 (dotted names for nested ones, fixed values included) and one ``knob:NAME`` column per knob.
-Optuna parameters carry the same names, so a trial's ``params`` read like a frame row.
+Optuna parameters carry the same names (:func:`distributions`), so a trial's ``params``
+read like a frame row (:func:`point`).
 """
 
 from __future__ import annotations
