@@ -6,25 +6,16 @@ Optuna, polars and the plotting libraries are imported inside the command so tha
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dse.cli.context import ACTIVITY_HELP, context_plugins
+from dse.cli.context import ACTIVITY_HELP, CLUSTER_HELP, HTML_HELP, code_plugins, context_plugins, html_wanted
 from dse.cli.pareto import front_lines
 
 if TYPE_CHECKING:
     import polars as pl
-
-    from dse.plugin.manager import Plugins
-
-
-def _code_plugins(plugins: Plugins) -> tuple[str, ...]:
-    """Modules registered in code, which worker processes must import again by name."""
-    return tuple(name for name, info in plugins.info.items()
-                 if info.distribution == "(registered in code)" and name in sys.modules)
 
 
 def explore_command(
@@ -37,6 +28,8 @@ def explore_command(
         "default: the embedded journal OUT/study.journal")] = None,
     study: Annotated[str | None, typer.Option("--study", help="study name (default: the space's name)")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes on this machine")] = 1,
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
+    html: Annotated[bool, typer.Option("--html", help=HTML_HELP)] = False,
     out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="sampler seed (default: the space's)")] = None,
     activity: Annotated[Path | None, typer.Option("--activity", help=ACTIVITY_HELP)] = None,
@@ -54,8 +47,8 @@ def explore_command(
     config = ExploreConfig(
         space_path=space, out=out or Path("runs") / loaded.name, study=study or loaded.name,
         trials=trials or loaded.trials, seed=loaded.seed if seed is None else seed, workers=workers,
-        storage=storage, plugin_modules=_code_plugins(plugins), activity=activity,
-        allow_version_mix=allow_version_mix,
+        storage=storage, plugin_modules=code_plugins(plugins), activity=activity,
+        allow_version_mix=allow_version_mix, cluster=cluster, html=html_wanted(html),
     )
     progress = RichProgress(f"explore {loaded.name}", "trials")
     try:

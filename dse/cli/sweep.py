@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dse.cli.context import ACTIVITY_HELP, context_plugins
+from dse.cli.context import ACTIVITY_HELP, CLUSTER_HELP, HTML_HELP, code_plugins, context_plugins, html_wanted
 from dse.cli.pareto import front_lines
 from dse.errors import DseInputError
 
@@ -22,6 +22,8 @@ def sweep_command(
     out: Annotated[Path | None, typer.Option("--out", help="output directory (default: runs/SPACE-NAME-sweep)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="seed of --random (default: the space's)")] = None,
     activity: Annotated[Path | None, typer.Option("--activity", help=ACTIVITY_HELP)] = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP)] = None,
+    html: Annotated[bool, typer.Option("--html", help=HTML_HELP)] = False,
 ) -> None:
     """Evaluate a grid or random points of a space in vectorised batches, without Optuna."""
     from dse.inputs.space import space_header
@@ -35,7 +37,8 @@ def sweep_command(
     name = header.name
     config = SweepConfig(space_path=space, out=out or Path("runs") / f"{name}-sweep",
                          mode="grid" if grid else "random", points=random or 0, grid_points=grid_points, seed=seed,
-                         activity=activity)
+                         activity=activity, cluster=cluster, plugin_modules=code_plugins(plugins),
+                         html=html_wanted(html))
     progress = RichProgress(f"sweep {name}", "points", show_front=False)
     try:
         result = sweep(config, plugins, progress)

@@ -126,7 +126,7 @@ def _counts_html(run: Run) -> str:
     counts = (run.trials.group_by("backend").agg(
         pl.len().alias("trials"), (state == "COMPLETE").sum().alias("complete"),
         (state == "FAIL").sum().alias("failed"), feasible.sum().alias("feasible"))
-        .sort("backend").collect())
+        .collect(engine="streaming").sort("backend"))
     on_front = dict(run.front.group_by("backend").len().iter_rows()) if run.front.height else {}
     rows = [[r["backend"], r["trials"], r["complete"], r["failed"], r["feasible"], on_front.get(r["backend"], 0)]
             for r in counts.iter_rows(named=True)]
@@ -135,7 +135,7 @@ def _counts_html(run: Run) -> str:
                    table_id="trial-counts", caption="Trials", foot=foot)]
     if "error" in names:
         errors = (run.trials.filter(pl.col("error").is_not_null()).group_by("error").len()
-                  .sort(["len", "error"], descending=[True, False]).head(5).collect())
+                  .collect(engine="streaming").sort(["len", "error"], descending=[True, False]).head(5))
         if errors.height:
             parts.append(table(["error", "trials"], errors.rows(), table_id="errors",
                                caption="Most common errors of failed trials"))

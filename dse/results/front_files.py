@@ -1,4 +1,4 @@
-"""The summary files of a run: ``pareto.parquet``, ``pareto.png`` and ``pareto.html``.
+"""The summary files of a run: ``pareto.parquet``, ``pareto.png`` and, on request, ``pareto.html``.
 
 The front is taken over every finished, feasible trial with finite objectives, across all
 backends (the merged front). Every file is written atomically (a temporary file in the same
@@ -19,7 +19,15 @@ import numpy as np
 import polars as pl
 
 from dse.results.atomic import write_bytes_atomic, write_parquet_atomic
-from dse.results.pareto import candidates, default_reference, hypervolume, objective_matrix, pareto_mask
+from dse.results.pareto import (
+    ROW,
+    candidates,
+    default_reference,
+    hypervolume,
+    objective_matrix,
+    objective_rows,
+    pareto_mask,
+)
 from dse.results.plots import pareto_html, pareto_png, subsample
 from dse.results.provenance import provenance
 from dse.schema.space import Objectives, SearchSpace
@@ -55,22 +63,56 @@ def summarize(trials: pl.LazyFrame, objectives: Objectives) -> FrontSummary:
     """The merged front of ``trials`` with its hypervolume (default reference point).
 
     Works on any table with the objective columns; ``state``, ``feasible``, ``study`` and
-    ``trial`` are used when present (see :func:`dse.results.pareto.candidates`).
+    ``trial`` are used when present (see :func:`dse.results.pareto.candidates`). Of a lazy
+    scan, only the objectives, ``state``, ``feasible`` and ``trial`` of every row are read;
+    the other columns of the front's rows only (:func:`front_rows`).
     """
     names = list(objectives)
-    pool = candidates(trials, objectives).with_row_index("_row")
-    values = pool.select("_row", *names).collect()
+    values = objective_rows(trials, objectives, ("trial",))
     points = objective_matrix(values, objectives)
-    rows = values["_row"].filter(pl.Series(pareto_mask(points)))
-    front = distinct_designs(pool.filter(pl.col("_row").is_in(rows.implode())).collect().drop("_row")
-                             .sort(names, descending=[objectives[n] == "maximize" for n in names]))
-    background = subsample(values.drop("_row"))
+    front = distinct_designs(front_rows(trials, objectives, values.filter(pl.Series(pareto_mask(points)))))
+    background = subsample(values.select(names))
     if front.height == 0:
         return FrontSummary(front, background, 0, None, None)
     reference = default_reference(points)
     volume = hypervolume(objective_matrix(front, objectives), reference)
     sign = np.array([-1.0 if objectives[n] == "maximize" else 1.0 for n in names])
     return FrontSummary(front, background, values.height, volume, tuple(float(v) for v in reference * sign))
+
+
+def front_rows(trials: pl.LazyFrame, objectives: Objectives, on_front: pl.DataFrame) -> pl.DataFrame:
+    """Every column of the candidate rows of ``trials`` whose objective values are those of a row
+    of ``on_front`` (the non-dominated rows of :func:`objective_rows`), sorted by the objectives,
+    then by ``(study, trial)``, or by position in a table without them.
+
+    A candidate row with the objective values of a front row is on the front itself (equal
+    points do not dominate each other), so matching values finds exactly the front's rows. The
+    filter on ``trial`` and on the first objective goes down to the Parquet reader, which skips
+    the row groups of other trials by their statistics and decodes the other columns of
+    matching rows only.
+    """
+    names = list(objectives)
+    pool = trials.lazy()
+    keys: list[str] = [k for k in ("study", "trial") if k in pool.collect_schema().names()]
+    if not keys:
+        pool, keys = pool.with_row_index(ROW), [ROW]
+    pool = candidates(pool, objectives)
+    if "trial" in on_front.columns:
+        trials_on_front = on_front["trial"]
+        pool = pool.filter(pl.col("trial").is_between(trials_on_front.min(), trials_on_front.max()),
+                           _among(pl.col("trial"), trials_on_front))
+    pool = pool.filter(_among(pl.col(names[0]), on_front[names[0]]))
+    wanted = on_front.select(pl.col(n).cast(pl.Float64) for n in names).unique()
+    rows = (pool.collect(engine="streaming")
+            .join(wanted, on=[pl.col(n).cast(pl.Float64) for n in names], how="semi"))
+    descending = [objectives[n] == "maximize" for n in names] + [False] * len(keys)
+    return rows.sort([*names, *keys], descending=descending).drop(ROW, strict=False)
+
+
+def _among(column: pl.Expr, values: pl.Series) -> pl.Expr:
+    """``column`` is one of ``values``: a literal list, which the Parquet reader checks against
+    row-group statistics (an imploded Series is not, polars 2.1)."""
+    return column.is_in(pl.lit(values.unique()).implode())
 
 
 DESIGN_COLUMNS = ("backend", "params_json", "knobs_json")
@@ -90,17 +132,18 @@ def distinct_designs(front: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_front_files(out: Path, summary: FrontSummary, objectives: Objectives, meta: Mapping[str, str],
-                      title: str) -> list[Path]:
-    """``pareto.parquet``, ``pareto.png`` and, with plotly installed, ``pareto.html``."""
+                      title: str, html: bool = False) -> list[Path]:
+    """``pareto.parquet``, ``pareto.png`` and, when asked (``html``, `--html`) and plotly is
+    installed, ``pareto.html`` (plotly inlined: about 5 MB, so not written by default)."""
     extra = dict(meta)
     if summary.hypervolume is not None:
         extra["dse.hypervolume"] = json.dumps({"value": summary.hypervolume, "reference": summary.reference})
     files = [write_parquet_atomic(summary.front, out / "pareto.parquet", extra)]
     files.append(write_bytes_atomic(pareto_png(summary.background, summary.front, objectives, title),
                                     out / "pareto.png"))
-    html = pareto_html(summary.background, summary.front, objectives, title)
-    if html is not None:
-        files.append(write_bytes_atomic(html, out / "pareto.html"))
+    page = pareto_html(summary.background, summary.front, objectives, title) if html else None
+    if page is not None:
+        files.append(write_bytes_atomic(page, out / "pareto.html"))
     return files
 
 

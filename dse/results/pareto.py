@@ -212,7 +212,7 @@ def parse_objectives(text: str) -> dict[str, str]:
 
 
 def candidates(frame: pl.LazyFrame | pl.DataFrame, objectives: Objectives) -> pl.LazyFrame:
-    """Rows that may be on a front: finished, feasible, every objective finite; sorted by key."""
+    """Rows that may be on a front: finished, feasible, every objective finite (lazy, unordered)."""
     lazy = frame.lazy()
     names = lazy.collect_schema().names()
     missing = [name for name in objectives if name not in names]
@@ -222,9 +222,25 @@ def candidates(frame: pl.LazyFrame | pl.DataFrame, objectives: Objectives) -> pl
         lazy = lazy.filter(pl.col("state") == "COMPLETE")
     if "feasible" in names:
         lazy = lazy.filter(pl.col("feasible"))
-    lazy = lazy.filter(pl.all_horizontal(pl.col(n).cast(pl.Float64).is_finite() for n in objectives))
-    keys = [k for k in ("study", "trial") if k in names]
-    return lazy.sort(keys) if keys else lazy
+    return lazy.filter(pl.all_horizontal(pl.col(n).cast(pl.Float64).is_finite() for n in objectives))
+
+
+ROW = "_row"
+"""Column of :func:`objective_rows`: a row's position in the scanned table."""
+
+
+def objective_rows(frame: pl.LazyFrame | pl.DataFrame, objectives: Objectives, extra: Sequence[str] = ()) -> pl.DataFrame:
+    """The :func:`candidates`' objective columns (and ``extra``, those present), with :data:`ROW`,
+    in the table's order.
+
+    Only these columns are read (a lazy scan reads no others from the files), on polars'
+    streaming engine, which bounds memory for tables of 10⁷ rows; it does not keep row
+    order, hence the explicit sort by position.
+    """
+    lazy = frame.lazy()
+    present = set(lazy.collect_schema().names())
+    columns = [ROW, *objectives, *(c for c in extra if c in present and c not in objectives)]
+    return candidates(lazy.with_row_index(ROW), objectives).select(columns).collect(engine="streaming").sort(ROW)
 
 
 def objective_matrix(frame: pl.DataFrame, objectives: Objectives) -> np.ndarray:

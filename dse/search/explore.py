@@ -34,6 +34,10 @@ generation each.
 (:class:`dse.search.executors.ProcessPool`); sampling and storing stay in the main process,
 so a seed gives the same study with any number of workers. Plugins registered in code are
 imported again in each worker process by module name.
+
+``--cluster ADDRESS`` costs each generation on the workers of a Dask cluster instead, cut
+into one piece per worker thread (:class:`dse.evaluation.fanout.ClusterGenerations`); asking,
+telling and storing stay in this process, so the trials are those of a run without it.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dse.errors import DseInputError
 from dse.evaluation.batch import Evaluation, plugin_versions
+from dse.evaluation.fanout import ClusterGenerations
 from dse.inputs.space import read_space
 from dse.plugin.manager import Plugins
 from dse.progress import Progress
@@ -66,6 +71,8 @@ from dse.results.provenance import config_hash
 from dse.results.trials import evaluation_record, trial_rows, trials_frame
 from dse.schema.space import SearchSpace
 from dse.schema.workload import Workload
+from dse.search.cluster import Executor as BatchExecutor
+from dse.search.cluster import open_executor
 from dse.search.executors import Executor, InProcess, PoolSetup, ProcessPool
 from dse.search.optuna_samplers import Asked, GenerationSampler, HistorySampler, batch_sampler, batch_size
 from dse.search.parameters import distributions, point, sampled_columns
@@ -103,6 +110,8 @@ class ExploreConfig:
     plugin_modules: tuple[str, ...] = ()
     activity: Path | None = None  # measured densities for the space's workload (--activity)
     allow_version_mix: bool = False  # continue a study costed by other plugin releases
+    cluster: str | None = None  # a Dask scheduler's address: generations are costed on its workers (--cluster)
+    html: bool = False  # also write the interactive pareto.html (--html)
 
     @property
     def storage_url(self) -> str:
@@ -248,7 +257,10 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
     # a storage of its own is opened before anything is written to --out: a bad URL leaves
     # no run.json behind to refuse the corrected rerun
     opened = None if config.storage is None else open_store(config.storage_url)
-    with claimed(config.out, run) as resumed, storage_errors(config.storage_url):
+    if config.cluster is not None and config.workers > 1:
+        raise DseInputError("--cluster: the cluster's workers cost the generations; give --workers 1")
+    with open_executor(config.cluster) as cluster, claimed(config.out, run) as resumed, \
+            storage_errors(config.storage_url):
         if resumed and config.storage_url == MEMORY:
             raise DseInputError(f"{config.out}: --storage memory keeps nothing and cannot continue the run "
                                 "there; choose another --out")
@@ -267,7 +279,7 @@ def explore(config: ExploreConfig, plugins: Plugins, progress: Progress | None =
             result.told += told.trials
             progress.advance(told.trials, search.tracker.add(told.feasible_objectives))
 
-        executor = _executor(config, space, workload, plugins)
+        executor = _executor(config, space, workload, plugins, cluster)
         start = time.perf_counter()  # the search loop: worker processes are up
         try:
             search.run(executor, report)
@@ -284,7 +296,10 @@ def _space(config: ExploreConfig, plugins: Plugins) -> tuple[SearchSpace, Worklo
     return space.model_copy(update={"trials": config.trials, "seed": config.seed}), workload
 
 
-def _executor(config: ExploreConfig, space: SearchSpace, workload: Workload, plugins: Plugins) -> Executor:
+def _executor(config: ExploreConfig, space: SearchSpace, workload: Workload, plugins: Plugins,
+              cluster: BatchExecutor) -> Executor:
+    if config.cluster is not None:
+        return ClusterGenerations(space, workload, plugins, cluster, config.plugin_modules)
     if config.workers == 1:
         return InProcess(space, workload, plugins)
     setup = PoolSetup(config.space_path, config.activity, config.trials, config.seed, config.plugin_modules)
@@ -497,7 +512,7 @@ def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload
         result.version_mix = mixed
     result.files = [write_parquet_atomic(trials_table, config.out / "trials.parquet", meta)]
     front = replace(summary, front=mark_front(summary.front, summary.front))
-    result.files += write_front_files(config.out, front, space.directions, meta, space.name)
+    result.files += write_front_files(config.out, front, space.directions, meta, space.name, config.html)
     result.trials = trials_table
     result.front_size = summary.front.height
     result.hypervolume = summary.hypervolume

@@ -4,7 +4,9 @@ No Optuna. Each backend's points are cut into chunks of :data:`CHUNK` points; a 
 drawn (vectorised, :mod:`dse.search.parameters`), evaluated (one ``cost_batch`` call per knob set,
 :mod:`dse.evaluation.batch`) and written as ``OUT/points/NN-BACKEND-CCCCCC.parquet`` in the fixed
 results schema (:mod:`dse.results.trials`), then the merged front goes to ``pareto.parquet``,
-``pareto.png`` and ``pareto.html``.
+``pareto.png`` and, with ``--html``, ``pareto.html``. With ``--cluster ADDRESS`` the chunks are
+costed on the workers of a Dask cluster, several at a time (:mod:`dse.evaluation.fanout`); the
+files are written here, the same as without it.
 
 ``--grid`` takes every categorical choice and up to ``--grid-points`` values per range (see
 :func:`dse.search.parameters.grid_axes`); ``--random N`` draws N points in all, split evenly between
@@ -15,6 +17,7 @@ the rest. A million points take memory for one chunk at a time.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from dse.errors import DseInputError
-from dse.evaluation.batch import BlockEvaluator
+from dse.evaluation.fanout import Coster
 from dse.inputs.space import read_space
 from dse.plugin.manager import Plugins
 from dse.progress import Progress
@@ -34,6 +37,7 @@ from dse.results.front_files import run_metadata, summarize, write_front_files
 from dse.results.provenance import config_hash
 from dse.results.trials import evaluation_frame
 from dse.schema.space import SearchSpace
+from dse.search.cluster import open_executor
 from dse.search.parameters import grid_axes, grid_block, grid_size, random_block
 from dse.search.run_dir import claimed, space_identity, sub_study_name
 
@@ -56,6 +60,9 @@ class SweepConfig:
     seed: int | None = None
     chunk: int = CHUNK
     activity: Path | None = None  # measured densities for the space's workload (--activity)
+    cluster: str | None = None  # a Dask scheduler's address: chunks are costed on its workers (--cluster)
+    plugin_modules: tuple[str, ...] = ()  # plugins registered in code, imported again by the cluster's workers
+    html: bool = False  # also write the interactive pareto.html (--html)
 
 
 @dataclass
@@ -82,27 +89,28 @@ def sweep(config: SweepConfig, plugins: Plugins, progress: Progress | None = Non
     meta = run_metadata(space, {"space": space, "workload": workload}, config.activity)
     result = SweepResult(points=sum(plans))
     who = f"{socket.gethostname()}:{os.getpid()}"
-    with claimed(config.out, identity):
+    # the cluster is reached before anything is written: a bad address leaves no directory behind
+    with open_executor(config.cluster) as executor, claimed(config.out, identity):
         folder = config.out / POINTS_DIR
         chunks = [(b, c) for b, total in enumerate(plans) for c in range(-(-total // config.chunk))]
         todo = [(b, c) for b, c in chunks if not _chunk_path(folder, space, b, c).exists()]
         progress.start(result.points, result.points - sum(_chunk_len(plans[b], c, config.chunk) for b, c in todo))
-        evaluators: dict[int, BlockEvaluator] = {}
-        for b, c in todo:
+        for b, group in itertools.groupby(todo, key=lambda chunk: chunk[0]):
             entry = space.backends[b]
-            evaluator = evaluators.setdefault(b, BlockEvaluator(space, b, workload, plugins))
-            block = _block(space, config, b, c, plans[b], seed)
-            evaluation = evaluator.evaluate(block)
-            frame = evaluation_frame(evaluation.frame, evaluation.constraint_names,
-                                     study=sub_study_name(space.name, entry.backend), backend=entry.backend,
-                                     technology=space.technology_for(b), workload=workload.name,
-                                     first_trial=c * config.chunk, worker=who)
-            write_parquet_atomic(frame, _chunk_path(folder, space, b, c), meta)
-            result.evaluated += frame.height
-            result.failed += int(frame["error"].is_not_null().sum())
-            progress.advance(frame.height, 0)
+            numbers = [c for _, c in group]
+            coster = Coster(space, b, workload, plugins, executor, config.plugin_modules)
+            blocks = (_block(space, config, b, c, plans[b], seed) for c in numbers)
+            for c, evaluation in zip(numbers, coster.evaluate_each(blocks), strict=True):
+                frame = evaluation_frame(evaluation.frame, evaluation.constraint_names,
+                                         study=sub_study_name(space.name, entry.backend), backend=entry.backend,
+                                         technology=space.technology_for(b), workload=workload.name,
+                                         first_trial=c * config.chunk, worker=who)
+                write_parquet_atomic(frame, _chunk_path(folder, space, b, c), meta)
+                result.evaluated += frame.height
+                result.failed += int(frame["error"].is_not_null().sum())
+                progress.advance(frame.height, 0)
         summary = summarize(pl.scan_parquet(folder / "*.parquet"), space.directions)
-        result.files = write_front_files(config.out, summary, space.directions, meta, space.name)
+        result.files = write_front_files(config.out, summary, space.directions, meta, space.name, config.html)
         result.front_size = summary.front.height
         result.hypervolume = summary.hypervolume
         result.reference = summary.reference

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +11,8 @@ import pytest
 from dse.plugin.manager import Plugins
 from tests.explore.conftest import toy_space, write_space
 from tests.explore.test_space import run_cli
+
+real = importlib.util.find_spec
 
 
 @pytest.fixture
@@ -69,6 +72,22 @@ def test_sweep_command(tmp_path: Path, toy_plugins: Plugins) -> None:
     assert code == 0 and f"from {feasible} feasible rows of 1 file(s)" in out
 
 
+def test_the_interactive_page_is_written_on_request(tmp_path: Path, toy_plugins: Plugins,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_space(tmp_path, toy_space())
+    assert run_cli(toy_plugins, "sweep", path, "--random", "50", "--out", tmp_path / "plain")[0] == 0
+    assert not (tmp_path / "plain" / "pareto.html").exists()
+    code, out, err = run_cli(toy_plugins, "sweep", path, "--random", "50", "--html", "--out", tmp_path / "page")
+    assert code == 0, err
+    page = tmp_path / "page" / "pareto.html"
+    assert page.read_bytes().startswith(b"<!doctype html>") and f"{page}" in out
+    # as if plotly were not installed: refused before the run
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "plotly" else real(name, *a))
+    code, _, err = run_cli(toy_plugins, "explore", path, "--html", "--out", tmp_path / "none")
+    assert code == 2 and "--html: the interactive page needs plotly (pip install" in err
+    assert not (tmp_path / "none").exists()
+
+
 def test_a_second_run_elsewhere_is_refused_in_the_same_directory(run_dir: Path, toy_plugins: Plugins,
                                                                  tmp_path: Path) -> None:
     other = write_space(tmp_path, toy_space(name="other"), "other.yaml")
@@ -79,6 +98,6 @@ def test_a_second_run_elsewhere_is_refused_in_the_same_directory(run_dir: Path, 
 
 
 def test_plugins_registered_in_code_are_passed_to_workers(toy_plugins: Plugins) -> None:
-    from dse.cli.explore import _code_plugins
+    from dse.cli.context import code_plugins
 
-    assert _code_plugins(toy_plugins) == ("tests.explore.toy_plugin",)
+    assert code_plugins(toy_plugins) == ("tests.explore.toy_plugin",)
