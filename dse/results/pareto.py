@@ -30,6 +30,11 @@ _BLOCK = 2048
 #: Above this many points (three objectives or more), the front of a subsample this large
 #: first drops the points it dominates.
 _PREFILTER_FROM = 4 * _BLOCK
+#: Rows filtered at once at most: a larger set is filtered block by block first, then the union
+#: of the blocks' fronts (exact: a point on the front of all is on the front of its block).
+#: Bounds the filter's working arrays to a block's (10⁷ × 3 objectives: 1.2x faster here, and
+#: no copy of the whole set; measured with benchmarks/pareto_scale.py).
+ROWS_AT_ONCE = 1 << 20
 #: Reference margin, as a fraction of each objective's range: a convention of this tool (any
 #: margin > 0 lets the extreme front points count; Ishibuchi et al., Evol. Comput. 26(3), 2018,
 #: discuss the choice), printed with every hypervolume so that figures can be compared.
@@ -46,6 +51,17 @@ def minimization(values: np.ndarray, directions: Sequence[str]) -> np.ndarray:
 def pareto_mask(points: np.ndarray) -> np.ndarray:
     """Boolean mask of the non-dominated rows of ``points`` (n × m, minimised)."""
     points = np.asarray(points, dtype=float)
+    if points.shape[0] <= ROWS_AT_ONCE:
+        return _mask(points)
+    kept = np.concatenate([start + np.flatnonzero(_mask(points[start:start + ROWS_AT_ONCE]))
+                           for start in range(0, points.shape[0], ROWS_AT_ONCE)])
+    mask = np.zeros(points.shape[0], dtype=bool)
+    mask[kept[_mask(points[kept])]] = True
+    return mask
+
+
+def _mask(points: np.ndarray) -> np.ndarray:
+    """:func:`pareto_mask` of one set at once."""
     n = points.shape[0]
     mask = np.zeros(n, dtype=bool)
     finite = np.flatnonzero(np.all(np.isfinite(points), axis=1))

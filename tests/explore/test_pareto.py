@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dse.results import pareto as pareto_module
 from dse.results.pareto import default_reference, hypervolume, minimization, pareto_mask
 
 
@@ -53,6 +54,16 @@ def test_rows_with_nan_or_inf_are_never_on_the_front(rows: list[list[int]], data
     finite = ~np.asarray(bad)
     if finite.any():  # the finite rows keep exactly their own front
         assert (mask[finite] == pareto_mask(points[finite])).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(point_sets(max_points=60), st.integers(1, 8))
+def test_a_set_filtered_in_blocks_has_the_front_of_the_whole(rows: list[list[int]], block: int) -> None:
+    points = np.asarray(rows, dtype=float)
+    whole = pareto_mask(points)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pareto_module, "ROWS_AT_ONCE", block)  # blocks of 1 to 8 rows, then their union
+        assert pareto_mask(points).tolist() == whole.tolist()
 
 
 def test_duplicates_of_a_front_point_are_all_on_the_front() -> None:
