@@ -22,8 +22,7 @@ import polars as pl
 
 from dse.errors import DseInputError
 from dse.results.front_files import summarize
-from dse.results.pareto import ROW, objective_rows
-from dse.results.plots import subsample
+from dse.results.pareto import ROW, evenly_spaced, objective_rows
 from dse.search.run_dir import RUN_FILE
 from dse.search.sweep import POINTS_DIR
 
@@ -150,7 +149,7 @@ def _run(directory: Path) -> Run | None:
         hypervolume = (None if summary.hypervolume is None
                        else {"value": summary.hypervolume, "reference": list(summary.reference or ())})
     background = (front.select(list(objectives)) if trials is None
-                  else subsample(objective_rows(trials, objectives).drop(ROW), BACKGROUND_POINTS))
+                  else evenly_spaced(objective_rows(trials, objectives), BACKGROUND_POINTS).drop(ROW))
     identity = json.loads((directory / RUN_FILE).read_text()) if (directory / RUN_FILE).is_file() else {}
     return Run(directory, identity, objectives, constraints, meta.get("dse.space"), trials, front, background,
                hypervolume, files)

@@ -23,12 +23,13 @@ from dse.results.pareto import (
     ROW,
     candidates,
     default_reference,
+    evenly_spaced,
     hypervolume,
     objective_matrix,
     objective_rows,
     pareto_mask,
 )
-from dse.results.plots import pareto_html, pareto_png, subsample
+from dse.results.plots import MAX_BACKGROUND, pareto_html, pareto_png
 from dse.results.provenance import provenance
 from dse.schema.space import Objectives, SearchSpace
 
@@ -71,7 +72,7 @@ def summarize(trials: pl.LazyFrame, objectives: Objectives) -> FrontSummary:
     values = objective_rows(trials, objectives, ("trial",))
     points = objective_matrix(values, objectives)
     front = distinct_designs(front_rows(trials, objectives, values.filter(pl.Series(pareto_mask(points)))))
-    background = subsample(values.select(names))
+    background = evenly_spaced(values, MAX_BACKGROUND).select(names)
     if front.height == 0:
         return FrontSummary(front, background, 0, None, None)
     reference = default_reference(points)

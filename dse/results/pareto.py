@@ -144,7 +144,9 @@ def dominated_by(points: np.ndarray, front: np.ndarray) -> np.ndarray:
 def default_reference(points: np.ndarray) -> np.ndarray:
     """The worst value per objective plus a tenth of the range (see the module docstring)."""
     points = np.asarray(points, dtype=float)
-    points = points[np.all(np.isfinite(points), axis=1)]
+    finite = np.all(np.isfinite(points), axis=1)
+    if not finite.all():  # a copy only then (candidates are finite: 10⁷ rows need none)
+        points = points[finite]
     worst, best = points.max(axis=0), points.min(axis=0)
     span = worst - best
     fallback = np.where(worst != 0, np.abs(worst) * 0.01, 1.0)
@@ -247,16 +249,26 @@ ROW = "_row"
 
 def objective_rows(frame: pl.LazyFrame | pl.DataFrame, objectives: Objectives, extra: Sequence[str] = ()) -> pl.DataFrame:
     """The :func:`candidates`' objective columns (and ``extra``, those present), with :data:`ROW`,
-    in the table's order.
+    each row's position in the table, in no particular order.
 
     Only these columns are read (a lazy scan reads no others from the files), on polars'
-    streaming engine, which bounds memory for tables of 10⁷ rows; it does not keep row
-    order, hence the explicit sort by position.
+    streaming engine, which bounds memory for tables of 10⁷ rows. That engine does not keep
+    row order, and a front does not need it: what does (a plot's subsample) goes by
+    :data:`ROW` (:func:`evenly_spaced`), without a sorted copy of the whole.
     """
     lazy = frame.lazy()
     present = set(lazy.collect_schema().names())
     columns = [ROW, *objectives, *(c for c in extra if c in present and c not in objectives)]
-    return candidates(lazy.with_row_index(ROW), objectives).select(columns).collect(engine="streaming").sort(ROW)
+    return candidates(lazy.with_row_index(ROW), objectives).select(columns).collect(engine="streaming")
+
+
+def evenly_spaced(rows: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """At most ``limit`` rows of :func:`objective_rows`, evenly spaced in the table's order, in
+    that order (deterministic whatever order ``rows`` came in)."""
+    order = rows[ROW].arg_sort()
+    if rows.height > limit:
+        order = order.gather(np.linspace(0, rows.height - 1, limit).astype(np.int64))
+    return rows[order]
 
 
 def objective_matrix(frame: pl.DataFrame, objectives: Objectives) -> np.ndarray:

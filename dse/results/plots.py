@@ -3,7 +3,8 @@
 Two objectives give one scatter; more give one panel per pair of objectives. Grey dots are
 the feasible trials, coloured markers the front, one colour per backend. An axis whose
 values are positive and span more than two decades is logarithmic. At most
-:data:`MAX_BACKGROUND` feasible trials are drawn (an even subsample), so that a million-point
+:data:`MAX_BACKGROUND` feasible trials are drawn (an even subsample,
+:func:`dse.results.pareto.evenly_spaced`), so that a million-point
 sweep still plots in a second.
 """
 
@@ -34,13 +35,6 @@ _LABELS = {
 def label(name: str, direction: str) -> str:
     arrow = "↓" if direction == "minimize" else "↑"
     return f"{_LABELS.get(name, name)} {arrow}"
-
-
-def subsample(frame: pl.DataFrame, limit: int = MAX_BACKGROUND) -> pl.DataFrame:
-    """At most ``limit`` rows, evenly spaced (deterministic)."""
-    if frame.height <= limit:
-        return frame
-    return frame[np.linspace(0, frame.height - 1, limit).astype(np.int64)]
 
 
 def _with_backend(front: pl.DataFrame) -> pl.DataFrame:

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from dse.results.front_files import summarize
-from dse.results.pareto import ROW, objective_rows
+from dse.results.pareto import ROW, evenly_spaced, objective_rows
 
 #: Same length as its replacement, so that the file's layout is unchanged.
 MARK = "unreadable-after-writing"
@@ -58,7 +58,7 @@ def test_dse_pareto_on_a_poisoned_file(tmp_path: Path, cli: Callable[..., tuple[
     assert "from 8 feasible rows of 1 file(s)" in out
 
 
-def test_objective_rows_keep_the_order_of_the_files(tmp_path: Path) -> None:
+def test_a_subsample_follows_the_order_of_the_files(tmp_path: Path) -> None:
     # three files of 1,000 rows; the streaming engine may hand rows back in any order
     paths = []
     for f in range(3):
@@ -68,4 +68,7 @@ def test_objective_rows_keep_the_order_of_the_files(tmp_path: Path) -> None:
         paths.append(tmp_path / f"{f}.parquet")
     rows = objective_rows(pl.scan_parquet(paths), {"energy_pj": "minimize"}, ("trial",))
     assert rows.columns == [ROW, "energy_pj", "trial"]
-    assert rows[ROW].to_list() == list(range(3000)) and rows["trial"].to_list() == list(range(3000))
+    assert sorted(rows[ROW].to_list()) == list(range(3000)) and (rows[ROW] == rows["trial"]).all()
+    # 4 of 3,000 rows evenly spaced: positions 0, 999.67, 1999.33, 2999, truncated
+    assert evenly_spaced(rows, 4)["trial"].to_list() == [0, 999, 1999, 2999]
+    assert evenly_spaced(rows, 5000)["trial"].to_list() == list(range(3000))
