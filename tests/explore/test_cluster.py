@@ -97,6 +97,19 @@ def test_unreachable_cluster_is_one_line_and_writes_nothing(
     assert not (tmp_path / "run").exists()
 
 
+def test_a_scheduler_without_workers_is_refused(tmp_path: Path, plugins: Plugins,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(cluster_io, "CONNECT_TIMEOUT_S", 1.0)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        config = SweepConfig(SPACE, tmp_path / "run", "random", points=10, cluster=empty.scheduler_address)
+        with pytest.raises(DseInputError, match=f"^--cluster: the Dask scheduler at '{empty.scheduler_address}' "
+                                                r"has no workers \(waited 1 s\)$"):
+            sweep(config, plugins)
+    assert not (tmp_path / "run").exists()
+
+
 def test_malformed_address_is_refused(tmp_path: Path, plugins: Plugins) -> None:
     config = SweepConfig(SPACE, tmp_path / "run", "random", points=10, cluster="no-port")
     with pytest.raises(DseInputError, match="^--cluster: cannot reach a Dask scheduler at 'no-port' "
