@@ -102,7 +102,7 @@ def test_a_scheduler_without_workers_is_refused(tmp_path: Path, plugins: Plugins
     from distributed import LocalCluster
 
     monkeypatch.setattr(cluster_io, "CONNECT_TIMEOUT_S", 1.0)
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         config = SweepConfig(SPACE, tmp_path / "run", "random", points=10, cluster=empty.scheduler_address)
         with pytest.raises(DseInputError, match=f"^--cluster: the Dask scheduler at '{empty.scheduler_address}' "
                                                 r"has no workers \(waited 1 s\)$"):
