@@ -5,8 +5,10 @@ in headless Chromium and read back: its plots, its tables and their numbers, its
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +174,20 @@ def test_sweep_directory_reports_its_front(dse_cli: Run, inputs: Path, tmp_path:
     energy = next(r for r in page.tables["chosen"] if "min energy_pj" in r[0].text)
     assert page.values(f"design-{page.tables['chosen'].index(energy)}-table", "total")["energy (pJ)"] == \
         pytest.approx(ANN_TOTAL_PJ)
+
+
+def test_a_sweep_report_reads_no_column_it_does_not_show(dse_cli: Run, inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    assert dse_cli("sweep", inputs / "space.yaml", "--grid", "--grid-points", "3", "--out", out)[0] == 0
+    # the worker column (host:pid of this process, which ran the sweep) made undecodable:
+    # bytes that are not UTF-8, of the same length, so that each file's layout holds
+    worker = f"{socket.gethostname()}:{os.getpid()}".encode()
+    for chunk in (out / "points").iterdir():
+        chunk.write_bytes(chunk.read_bytes().replace(worker, b"\xff" * len(worker)))
+    with pytest.raises(pl.exceptions.ComputeError, match="invalid UTF-8"):
+        pl.read_parquet(out / "points")
+    page = read_page(report(dse_cli, out).read_text())
+    assert page.values("trial-counts", "all")["trials"] == 9  # as in the test above
 
 
 def test_same_directory_gives_the_same_page(dse_cli: Run, compared: Path, tmp_path: Path) -> None:
