@@ -58,7 +58,7 @@ import optuna
 import polars as pl
 from optuna.trial import FrozenTrial, TrialState
 
-from dse.errors import DseInputError
+from dse.errors import DseInputError, one_line
 from dse.evaluation.batch import Evaluation, plugin_versions
 from dse.evaluation.fanout import ClusterGenerations
 from dse.inputs.space import read_space
@@ -209,7 +209,8 @@ def storage_errors(url: str) -> Generator[None, None, None]:
         if not _storage_failure(error):
             raise
         cause = error.__cause__ or error
-        first = (str(cause).strip().splitlines() or [""])[0]
+        # the driver's message bounded, so that the line's end (what to do) survives MAX_LINE
+        first = one_line((str(cause).strip().splitlines() or [""])[0], 100)
         raise DseInputError(f"--storage: lost '{_redacted(url)}' ({type(cause).__name__}: {first}); every "
                             "generation stored before is kept: rerun the same command to continue") from None
 
@@ -239,10 +240,14 @@ def sampler_seed(seed: int, backend: int, existing: int) -> int:
 
 
 def quiet_optuna() -> None:
-    """Optuna logs every trial at INFO: thousands of lines per second here."""
+    """Optuna logs every trial at INFO: thousands of lines per second here. Its RDB storage
+    also warns "Caught an error from sqlalchemy ... Falling back" when a PostgreSQL server is
+    lost mid-query, before it raises; dse says that in its own one line (dse/search/rdb.py)."""
+    import logging
     import warnings
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    logging.getLogger("optuna.storages._rdb.storage").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
