@@ -184,7 +184,7 @@ def open_store(url: str) -> Store:
         return JournalStore(path)
     try:
         rdb = BatchedRDBStorage(url)
-        return OptunaStore(rdb, rdb.batch)
+        return OptunaStore(rdb, rdb.batch, rdb.write_generation)
     except Exception as error:  # noqa: BLE001 - a bad URL or an unreachable server is the user's to fix
         raise DseInputError(f"--storage: cannot open '{_redacted(url)}': {type(error).__name__}: "
                             f"{str(error).splitlines()[0]}") from None

@@ -45,6 +45,8 @@ from dse.search.journal_trials import (
 OnTrial = Callable[[int, FrozenTrial], None]
 #: Called with (study id, key, value) for each study system attribute set, in storage order.
 OnAttr = Callable[[int, str, Any], None]
+#: Stores a generation: (study id, finished trials, study system attributes).
+WriteGeneration = Callable[[int, Sequence[FrozenTrial], dict[str, Any]], None]
 #: Study attribute that names the objectives (optuna-dashboard labels them by it).
 METRIC_NAMES_ATTR = "study:metric_names"
 #: Bytes read from the journal at a time.
@@ -231,9 +233,11 @@ class OptunaStore:
     trials, :mod:`dse.search.rdb`), so the trials after the highest id seen are the new ones.
     """
 
-    def __init__(self, storage: optuna.storages.BaseStorage, batch: Callable[[], AbstractContextManager[Any]]) -> None:
+    def __init__(self, storage: optuna.storages.BaseStorage, batch: Callable[[], AbstractContextManager[Any]],
+                 write_generation: WriteGeneration | None = None) -> None:
         self.storage = storage
         self.batch = batch
+        self.write_generation = write_generation  # a generation in one write (dse.search.rdb), else a trial at a time
         self._seen: dict[int, tuple[int, int]] = {}  # study id -> (trials read, highest trial id read or -1)
 
     def open(self, name: str, directions: list[str], metric_names: list[str], user_attrs: dict[str, Any]) -> Opened:
@@ -274,12 +278,16 @@ class OptunaStore:
 
     def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial,
                attrs: dict[str, Any] | None = None) -> None:
-        with self.batch():
-            for key, value in (attrs or {}).items():
-                self.storage.set_study_system_attr(study_id, key, value)
-            for trial in trials:
-                trial._validate()
-                self.storage.create_new_trial(study_id, template_trial=trial)
+        for trial in trials:
+            trial._validate()
+        if self.write_generation is not None:
+            self.write_generation(study_id, trials, attrs or {})
+        else:
+            with self.batch():
+                for key, value in (attrs or {}).items():
+                    self.storage.set_study_system_attr(study_id, key, value)
+                for trial in trials:
+                    self.storage.create_new_trial(study_id, template_trial=trial)
         self.sync(on_trial)
 
     def scan(self, study_id: int) -> Iterator[FrozenTrial]:

@@ -153,7 +153,18 @@ def test_an_rdb_study_is_read_a_generation_at_a_time(tmp_path: Path, toy_plugins
             toy_plugins)
     ids = list(range(1, 41))
     assert sorted(read[:40]) == ids and read[40:] == ids  # then once more, whole, for trials.parquet
+    monkeypatch.undo()
     # the same study as on the embedded journal
     explore(ExploreConfig(path, tmp_path / "journal", "toy", 40, 0), toy_plugins)
     rdb, journal = (pl.read_parquet(tmp_path / run / "trials.parquet").drop("worker") for run in ("rdb", "journal"))
     assert rdb.equals(journal)
+    # written a generation at a time into Optuna's tables, read by Optuna as the trials it writes itself
+    stored = optuna.load_study(study_name="toy/explore-toy", storage=f"sqlite:///{tmp_path / 'toy.db'}").trials
+    own = optuna.load_study(study_name="toy/explore-toy", storage=optuna.storages.JournalStorage(
+        JournalFileBackend(str(tmp_path / "journal" / "study.journal")))).trials
+    assert [t.number for t in stored] == list(range(40)) and len(own) == 40
+    for a, b in zip(stored, own, strict=True):
+        assert (a.number, a.state, a.values, a.params, a.distributions, a.system_attrs) == \
+            (b.number, b.state, b.values, b.params, b.distributions, b.system_attrs)
+        assert {k: v for k, v in a.user_attrs["dse"].items() if k != "worker"} == \
+            {k: v for k, v in b.user_attrs["dse"].items() if k != "worker"}
