@@ -31,6 +31,7 @@ class Columns(dict[str, np.ndarray]):
         super().__init__(columns)
         self._choices = choices
         self._tests: dict[tuple[str, str], np.ndarray] = {}
+        self._unset: dict[str, np.ndarray | bool] = {}
 
     def choice(self, path: str, value: str) -> np.ndarray:
         """Where the choice ``path`` is ``value`` (bool per design point)."""
@@ -38,6 +39,28 @@ class Columns(dict[str, np.ndarray]):
         if key not in self._tests:
             self._tests[key] = self[path] == self._choices[path].index(value)
         return self._tests[key]
+
+    def name(self, path: str, code: int) -> str:
+        """The choice ``path`` whose index is ``code``."""
+        return self._choices[path][code]
+
+    def unset(self, path: str) -> np.ndarray | bool:
+        """Where the optional number ``path`` is unset (NaN): True or False when all designs agree."""
+        if path not in self._unset:
+            nan = np.isnan(self[path])
+            self._unset[path] = True if nan.all() else False if not nan.any() else nan
+        return self._unset[path]
+
+    def given(self, path: str, default: float | np.ndarray) -> float | np.ndarray:
+        """The optional number ``path``, ``default`` where it is unset; no new array when all designs agree."""
+        unset = self.unset(path)
+        if unset is True:
+            return default
+        return self[path] if unset is False else np.where(unset, default, self[path])
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """The designs at ``rows``."""
+        return Columns({path: values[rows] for path, values in self.items()}, self._choices)
 
 
 @dataclass(frozen=True)
@@ -156,10 +179,7 @@ def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndar
     if leaf.kind == "choice":
         if series.dtype not in (pl.String, pl.Categorical) and not isinstance(series.dtype, pl.Enum):
             return default, ~null
-        codes = series.cast(pl.String).fill_null(leaf.default).replace_strict(
-            list(leaf.choices), list(range(len(leaf.choices))), default=-1, return_dtype=pl.Int8).to_numpy()
-        bad = codes < 0
-        return np.where(bad, default, codes), bad
+        return _codes(leaf, series.cast(pl.String).fill_null(leaf.default), default)
     if leaf.kind == "bool":
         if series.dtype != pl.Boolean:
             return default, ~null
@@ -175,3 +195,17 @@ def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndar
     ok &= (raw < leaf.upper) if leaf.upper_open else (raw <= leaf.upper)
     bad = ~null & ~ok
     return np.where(null | bad, default, raw), bad
+
+
+def _codes(leaf: Leaf, strings: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A choice column's indices, and where it holds no choice of the field. A comparison per
+    choice (the first row's first, alone when every row holds it) is cheaper than a lookup."""
+    first = strings[0] if len(strings) else None
+    order = sorted(range(len(leaf.choices)), key=lambda code: leaf.choices[code] != first)
+    if first in leaf.choices and bool((strings == first).all()):
+        return np.full(len(strings), order[0], dtype=np.int8), np.zeros(len(strings), dtype=bool)
+    codes = np.full(len(strings), -1, dtype=np.int8)
+    for code in order:
+        codes[(strings == leaf.choices[code]).to_numpy()] = code
+    bad = codes < 0
+    return np.where(bad, default, codes), bad
