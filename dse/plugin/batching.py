@@ -58,11 +58,11 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
     if n <= rows:
         return block(params)
     keys = [c for c in by if c in params.columns]
-    hashes = params.select(keys).hash_rows().to_numpy() if keys else None
-    if hashes is not None and hashes.min() == hashes.max():
-        keys = []  # one group: the chunks are slices, no rows gathered
     # equal rows hash alike: a stable sort of the hashes brings them together (a collision only
     # mixes two groups in a chunk, which costs time, never correctness), cheaper than sorting them
+    hashes = params.select(keys).hash_rows().to_numpy() if keys else np.zeros(1)
+    if hashes.min() == hashes.max():
+        keys = []  # one group: the chunks are slices, no rows gathered
     order = np.argsort(hashes, kind="stable") if keys else np.arange(n)
     # each chunk's results go straight to their rows: no list of chunk frames, no concatenated copy
     out = {name: np.empty(n, dtype=bool if name == "memory_fits" else np.float64) for name in BATCH_COLUMNS[:6]}
