@@ -27,11 +27,13 @@ class Columns(dict[str, np.ndarray]):
     """Parameter columns by path; a choice is held as its index in the field's choices (int8),
     and each choice test is computed once (every layer asks the same ones)."""
 
-    def __init__(self, columns: dict[str, np.ndarray], choices: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, columns: dict[str, np.ndarray], choices: dict[str, tuple[str, ...]],
+                 unset: tuple[str, ...] = ()) -> None:
+        """``unset``: optional numbers known to be unset everywhere (absent from a frame)."""
         super().__init__(columns)
         self._choices = choices
         self._tests: dict[tuple[str, str], np.ndarray] = {}
-        self._unset: dict[str, np.ndarray | bool] = {}
+        self._unset: dict[str, np.ndarray | bool] = dict.fromkeys(unset, True)
 
     def choice(self, path: str, value: str) -> np.ndarray:
         """Where the choice ``path`` is ``value`` (bool per design point)."""
@@ -60,7 +62,8 @@ class Columns(dict[str, np.ndarray]):
 
     def take(self, rows: np.ndarray) -> Columns:
         """The designs at ``rows``."""
-        return Columns({path: values[rows] for path, values in self.items()}, self._choices)
+        unset = tuple(path for path, known in self._unset.items() if known is True)
+        return Columns({path: values[rows] for path, values in self.items()}, self._choices, unset)
 
 
 @dataclass(frozen=True)
@@ -166,35 +169,38 @@ def from_frame(frame: pl.DataFrame, fields: Sequence[Leaf]) -> tuple[Columns, np
         values, bad = _column(leaf, frame.get_column(leaf.path), default)
         rejected |= bad
         columns[leaf.path] = values
-    return Columns(columns, _choices(fields)), rejected
+    absent = tuple(leaf.path for leaf in fields if leaf.path not in frame.columns and leaf.default is None)
+    return Columns(columns, _choices(fields), absent), rejected
 
 
 def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import polars as pl
 
-    n = len(series)
-    null = series.is_null().to_numpy() if series.null_count() else np.zeros(n, dtype=bool)
+    n, nulls = len(series), series.null_count()  # (filling no nulls would still cost a polars query)
+    null = series.is_null().to_numpy() if nulls else np.zeros(n, dtype=bool)
     if series.dtype == pl.Null:
         return default, np.zeros(n, dtype=bool)
     if leaf.kind == "choice":
         if series.dtype not in (pl.String, pl.Categorical) and not isinstance(series.dtype, pl.Enum):
             return default, ~null
-        return _codes(leaf, series.cast(pl.String).fill_null(leaf.default), default)
+        strings = series.cast(pl.String)
+        return _codes(leaf, strings.fill_null(leaf.default) if nulls else strings, default)
     if leaf.kind == "bool":
         if series.dtype != pl.Boolean:
             return default, ~null
-        raw = series.fill_null(False).to_numpy()
-        return np.where(null, default, raw), np.zeros(n, dtype=bool)
+        if not nulls:
+            return series.to_numpy(), null
+        return np.where(null, default, series.fill_null(False).to_numpy()), np.zeros(n, dtype=bool)
     if not series.dtype.is_numeric():
         return default, ~null
-    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy() if null.any() else series.to_numpy().astype(float)
+    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy() if nulls else series.to_numpy().astype(float)
     ok = np.isfinite(raw)
     if leaf.kind == "int":
         ok &= raw == np.floor(raw)
     ok &= (raw > leaf.lower) if leaf.lower_open else (raw >= leaf.lower)
     ok &= (raw < leaf.upper) if leaf.upper_open else (raw <= leaf.upper)
     bad = ~null & ~ok
-    return np.where(null | bad, default, raw), bad
+    return (np.where(null | bad, default, raw) if nulls or not ok.all() else raw), bad
 
 
 def _codes(leaf: Leaf, strings: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

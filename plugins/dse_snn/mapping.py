@@ -65,6 +65,7 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, mod
     cores, reads, writes, loads, footprint = [], [], [], [], []
     total_cores = np.zeros_like(chip_cores)
     excess_sum = {key: np.zeros_like(chip_cores) for key in caps}  # > 0 where some layer did not get all
+    loaded = True if not p["weights_resident"].any() else ~p["weights_resident"]  # weights loaded every inference
     slots: dict[int, np.ndarray] = {}  # neurons per core, by membrane widths (layers share them)
     for s, w in zip(stats, widths, strict=True):
         if not s.synaptic:
@@ -88,7 +89,7 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, mod
             excess_sum[key] += excess
         excess_state = np.maximum(excess_s, excess_n * w.membrane)
         state_each_way = excess_state if sorted_time else timesteps * excess_state
-        load = np.where(p["weights_resident"], 0.0, weight_bits - excess_w)
+        load = weight_bits - excess_w if loaded is True else np.where(loaded, weight_bits - excess_w, 0.0)
         cores.append(k)
         loads.append(load)
         reads.append(load + timesteps * excess_w + state_each_way)
@@ -107,7 +108,7 @@ RESOURCES = {"weights": "weight SRAM", "state": "state SRAM", "neurons": "neuron
 
 def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str, demand: np.ndarray) -> np.ndarray:
     """Give ``demand`` what is left of ``caps[key]``; return the excess."""
-    granted = np.clip(caps[key] - used[key], 0.0, demand)
+    granted = np.minimum(np.maximum(caps[key] - used[key], 0.0), demand)  # np.clip's own definition, without its wrapper
     used[key] = used[key] + granted
     return demand - granted
 

@@ -227,6 +227,7 @@ def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, d
     elif mode.per_active:
         state = t * updates
     per_neuron = t * neurons if mode.bias or every or mode.bitmap else 0.0
+    spikes = t * s.spikes
     counts: dict[str, Number] = {
         "synaptic_ops": synops,
         "weight_reads": synops * np.ceil(s.group / w.per_word) / s.group,
@@ -238,9 +239,9 @@ def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, d
         "leak_ops": per_neuron if every else t * active if leaks else 0.0,
         "bias_adds": per_neuron if mode.bias else 0.0,
         "compares": (per_neuron if sweep else synops) if mode.per_event else t * active,
-        "resets": t * s.spikes if s.resets else 0.0,
+        "resets": spikes if s.resets else 0.0,
         "event_reads": synops if mode.bitmap else deliveries,
-        "event_writes": per_neuron if mode.bitmap else t * s.spikes,
+        "event_writes": per_neuron if mode.bitmap else spikes,
         "event_decodes": 0.0 if mode.bitmap else deliveries,
         "buffer_writes": deliveries if mode.sorted_time else 0.0,
         "buffer_reads": deliveries if mode.sorted_time else 0.0,
@@ -256,7 +257,7 @@ def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, d
         charge(SYNAPTIC_CHARGES, counts, e, total)
         return LayerArrays({"energy": total}, {"memory_cycles": counts["memory_cycles"]}, busy, _NOT_REPORTED, {}), step
     counts.update({"input_events": t * s.events, "event_deliveries": deliveries,
-                   "active_neuron_updates": t * active, "output_spikes": t * s.spikes,
+                   "active_neuron_updates": t * active, "output_spikes": spikes,
                    "noc_flight_cycles": t * c.flight, "cores": cores})
     counts = {key: counts[key] for key in SYNAPTIC_COUNTS}
     utilization = np.divide(s.synops, pes * step, out=np.full_like(step, np.nan), where=step > 0)
@@ -281,10 +282,10 @@ def _spike_logic(s: LayerStats, w: Widths, c: Chip, e: Prices, dram: dict[str, N
     t = c.t
     if s.kind == "flatten":
         return LayerArrays({}, {}, np.zeros(n), np.full(n, np.nan), {}), 0.0
-    events = t * s.events
-    counts: dict[str, Number] = {"input_events": events, "adds": t * s.synops, "output_spikes": t * s.spikes,
+    events, spikes = t * s.events, t * s.spikes
+    counts: dict[str, Number] = {"input_events": events, "adds": t * s.synops, "output_spikes": spikes,
                                  "event_reads": events,
-                                 "event_writes": t * s.out_neurons if c.mode.bitmap else t * s.spikes,
+                                 "event_writes": t * s.out_neurons if c.mode.bitmap else spikes,
                                  "noc_hops": events * c.hops}
     if not c.lean:
         counts["noc_flight_cycles"] = t * c.flight
@@ -329,9 +330,9 @@ def _latency(stats: Sequence[LayerStats], steps: list[Number], t: Number, reside
 def _area(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tech: Technology) -> np.ndarray:
     """Chip area (mm²) at the widest membrane, weight and event of the workload."""
     synaptic = [w for s, w in zip(stats, widths, strict=True) if s.synaptic] or list(widths)
-    membrane = np.maximum.reduce([np.broadcast_to(w.membrane, p["cores"].shape) for w in synaptic])
-    weight = np.maximum.reduce([np.broadcast_to(w.weight, p["cores"].shape) for w in synaptic])
-    event = np.maximum.reduce([np.broadcast_to(w.event, p["cores"].shape) for w in widths])
+    membrane = _widest([w.membrane for w in synaptic])
+    weight = _widest([w.weight for w in synaptic])
+    event = _widest([w.event for w in widths])
     sram = per_value(tech.sram_area, (p["weight_sram_kib"] + p["state_sram_kib"]) * 8192.0)
     adder = per_width(tech.add_area, membrane)
     pe = adder + per_width(tech.register_area, membrane + weight)
@@ -339,6 +340,16 @@ def _area(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tec
     neuron_unit = leak_unit + 2.0 * adder
     router = per_width(tech.register_area, ROUTER_PORTS * event)
     return p["cores"] * (sram + p["pes_per_core"] * pe + neuron_unit + router)
+
+
+def _widest(bits: list[Number]) -> Number:
+    """The most bits of each design; the layers' widths are often the same array, or numbers."""
+    numbers = [b for b in bits if np.ndim(b) == 0]
+    arrays = list({id(b): b for b in bits if np.ndim(b) != 0}.values())
+    widest: Number = max(numbers) if numbers else arrays.pop()
+    for array in arrays:
+        widest = np.maximum(widest, array)
+    return widest
 
 
 def _share_leakage(layers: list[LayerArrays], p: Columns, tech: Technology, area: np.ndarray,
@@ -351,10 +362,9 @@ def _share_leakage(layers: list[LayerArrays], p: Columns, tech: Technology, area
     busy = np.zeros_like(latency)
     for layer in layers:
         busy += layer.busy_cycles
+    per_cycle = np.divide(total, busy, out=np.zeros_like(busy), where=busy > 0)
     for layer in layers:
         if "energy" in layer.breakdown:
-            layer.breakdown["energy"] += total * np.divide(layer.busy_cycles, busy, out=np.zeros_like(busy),
-                                                           where=busy > 0)
+            layer.breakdown["energy"] += layer.busy_cycles * per_cycle
         elif layer.breakdown:
-            share = np.divide(layer.busy_cycles, busy, out=np.zeros_like(busy), where=busy > 0)
-            layer.breakdown["leakage"] = total * share
+            layer.breakdown["leakage"] = layer.busy_cycles * per_cycle
