@@ -2,15 +2,21 @@
 
 The tables say which action prices which count and under which breakdown component it is
 booked. ``cost`` keeps the breakdown; a batch that needs totals only adds the products into
-one array in place (no array per component). A count that a group's mode never has is the
-number 0.0 and is neither priced nor added.
+one array in place (no array per component), each count (one array for several counts, as a
+per-event design's synaptic ops, state reads and compares) once, times the sum of the energies
+of its actions. A count that a group's mode never has is the number 0.0 and is neither priced
+nor added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from dse_snn.energies import Prices
 
 Number = np.ndarray | float
 
@@ -54,7 +60,7 @@ def is_zero(count: Number) -> bool:
 
 
 def charge(charges: tuple[tuple[str, str, str], ...], counts: Mapping[str, Number],
-           prices: Mapping[str, Number], total: np.ndarray | None) -> dict[str, Number]:
+           prices: Prices, total: np.ndarray | None) -> dict[str, Number]:
     """The breakdown (pJ per component, in the order of ``charges``); or, given ``total``, the
     products added into it in place and no breakdown."""
     if total is None:
@@ -63,9 +69,15 @@ def charge(charges: tuple[tuple[str, str, str], ...], counts: Mapping[str, Numbe
             term = 0.0 if is_zero(counts[count]) else counts[count] * prices[action]
             breakdown[component] = breakdown[component] + term if component in breakdown else term
         return breakdown
+    priced: dict[int, tuple[Number, list[str]]] = {}  # a count that several actions share is multiplied once
+    for _, name, action in charges:
+        count = counts[name]
+        if count.__class__ is not float or count != 0.0:  # (is_zero, inlined: this loop is hot)
+            if id(count) in priced:
+                priced[id(count)][1].append(action)
+            else:
+                priced[id(count)] = (count, [action])
     scratch = np.empty_like(total)
-    for _, count, action in charges:
-        if not is_zero(counts[count]):
-            np.multiply(counts[count], prices[action], out=scratch)
-            total += scratch
+    for count, actions in priced.values():
+        total += np.multiply(count, prices.total(tuple(actions)), out=scratch)
     return {}

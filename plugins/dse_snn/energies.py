@@ -117,8 +117,18 @@ class Prices:
     def __init__(self, pricing: Pricing, w: Widths) -> None:
         self._pricing, self._w = pricing, w
         self._known: dict[str, np.ndarray | float] = {}
+        self._sums: dict[tuple[str, ...], np.ndarray | float] = {}
 
     def __getitem__(self, action: str) -> np.ndarray | float:
         if action not in self._known:
             self._known[action] = self._pricing.energy(action, self._w)
         return self._known[action]
+
+    def total(self, actions: tuple[str, ...]) -> np.ndarray | float:
+        """The energies of ``actions`` added up (pJ): the price of a count that each of them has."""
+        if actions not in self._sums:
+            total = self[actions[0]]
+            for action in actions[1:]:
+                total = total + self[action]
+            self._sums[actions] = total
+        return self._sums[actions]

@@ -65,7 +65,7 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, mod
     cores, reads, writes, loads, footprint = [], [], [], [], []
     total_cores = np.zeros_like(chip_cores)
     excess_sum = {key: np.zeros_like(chip_cores) for key in caps}  # > 0 where some layer did not get all
-    loaded = True if not p["weights_resident"].any() else ~p["weights_resident"]  # weights loaded every inference
+    resident = p["weights_resident"] if p["weights_resident"].any() else None  # weights kept across inferences
     slots: dict[int, np.ndarray] = {}  # neurons per core, by membrane widths (layers share them)
     for s, w in zip(stats, widths, strict=True):
         if not s.synaptic:
@@ -79,20 +79,28 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, mod
         if id(w.membrane) not in slots:
             slots[id(w.membrane)] = p["neurons_per_core"] if sorted_time else \
                 np.minimum(p["neurons_per_core"], np.floor(state_sram / w.membrane))
-        k = np.maximum(1.0, np.maximum(np.ceil(s.out_neurons / slots[id(w.membrane)]),
-                                       np.ceil(weight_bits / weight_sram)))
+        k = _cores(s.out_neurons, slots[id(w.membrane)], weight_bits, weight_sram)
         total_cores += k
         excess_w = _claim(used, caps, "weights", weight_bits)
         excess_s = _claim(used, caps, "state", buffer_bits if sorted_time else state_bits)
-        excess_n = 0.0 if sorted_time else _claim(used, caps, "neurons", float(s.out_neurons))
-        for key, excess in (("weights", excess_w), ("state", excess_s), ("neurons", excess_n)):
-            excess_sum[key] += excess
-        excess_state = np.maximum(excess_s, excess_n * w.membrane)
-        state_each_way = excess_state if sorted_time else timesteps * excess_state
-        load = weight_bits - excess_w if loaded is True else np.where(loaded, weight_bits - excess_w, 0.0)
+        excess_sum["weights"] += excess_w
+        excess_sum["state"] += excess_s
+        state_each_way = excess_s  # sorted_time: its buffer, written and read once
+        if not sorted_time:  # excess potentials (state, or neurons without a slot) each way every step
+            state_each_way = _claim(used, caps, "neurons", float(s.out_neurons))
+            excess_sum["neurons"] += state_each_way
+            state_each_way *= w.membrane
+            np.maximum(state_each_way, excess_s, out=state_each_way)
+            state_each_way *= timesteps
+        load = weight_bits - excess_w
+        if resident is not None:
+            np.copyto(load, 0.0, where=resident)
+        read = timesteps * excess_w
+        read += load
+        read += state_each_way
         cores.append(k)
         loads.append(load)
-        reads.append(load + timesteps * excess_w + state_each_way)
+        reads.append(read)
         writes.append(state_each_way)
         footprint.append({"weights": weight_bits, "neuron_state": 0.0 if sorted_time else state_bits,
                           "event_buffer": buffer_bits})
@@ -106,9 +114,21 @@ RESOURCES = {"weights": "weight SRAM", "state": "state SRAM", "neurons": "neuron
 """The chip's capacities a layer claims, by the name a user reads in a note."""
 
 
-def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str, demand: np.ndarray) -> np.ndarray:
-    """Give ``demand`` what is left of ``caps[key]``; return the excess."""
-    granted = np.minimum(np.maximum(caps[key] - used[key], 0.0), demand)  # np.clip's own definition, without its wrapper
-    used[key] = used[key] + granted
-    return demand - granted
+def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str,
+           demand: np.ndarray | float) -> np.ndarray:
+    """Give ``demand`` what is left of ``caps[key]``; return the excess (a new array)."""
+    granted = caps[key] - used[key]
+    np.maximum(granted, 0.0, out=granted)  # np.clip(left, 0, demand), in place
+    np.minimum(granted, demand, out=granted)
+    used[key] += granted
+    return np.subtract(demand, granted, out=granted)
 
+
+def _cores(neurons: int, slots: np.ndarray, weight_bits: np.ndarray | float, weight_sram: np.ndarray) -> np.ndarray:
+    """k = max(1, ⌈N / slots⌉, ⌈weight bits / weight SRAM bits⌉), in place in two arrays."""
+    k = neurons / slots
+    np.ceil(k, out=k)
+    by_weights = weight_bits / weight_sram
+    np.ceil(by_weights, out=by_weights)
+    np.maximum(k, by_weights, out=k)
+    return np.maximum(k, 1.0, out=k)

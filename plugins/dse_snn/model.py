@@ -140,18 +140,19 @@ def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, 
     chip_group = Chip(p, mode, timesteps, hops, _flight(p, hops), lean)
     layers, steps = [], []
     n = len(chip)
+    memory = np.zeros(n)
     for index, (s, (w, energies)) in enumerate(zip(stats, priced, strict=True)):
-        cores = np.where(placement.resident, placement.cores[index], np.minimum(placement.cores[index], chip))
         dram = _dram(s, w, chip_group, placement, index)
         if s.synaptic:
+            cores = np.minimum(placement.cores[index], chip)  # with cores of its own, all it asked for
+            np.copyto(cores, placement.cores[index], where=placement.resident)
             arrays, step = _synaptic(s, w, chip_group, cores, energies, dram, placement.footprint[index], n)
         else:
             arrays, step = _spike_logic(s, w, chip_group, energies, dram, tech, n)
+        if s.kind != "flatten":
+            memory += dram["memory_cycles"]
         layers.append(arrays)
         steps.append(step)
-    memory = np.zeros(n)
-    for layer in layers:
-        memory = memory + layer.counts.get("memory_cycles", 0.0)
     latency = np.maximum(_latency(stats, steps, timesteps, placement.resident), memory)
     area = _area(stats, widths, p, tech)
     _share_leakage(layers, p, tech, area, latency)
@@ -201,7 +202,8 @@ def _dram(s: LayerStats, w: Widths, c: Chip, placement: Placement, index: int) -
         out_event = c.p.given("event_bits", float(s.output_address_bits))
         write = write + c.t * (s.out_neurons if bitmap else s.spikes * out_event)
     bits = read + write
-    cycles = bits / 8.0 / c.p["dram_bytes_per_cycle"]
+    cycles = bits / 8.0
+    cycles /= c.p["dram_bytes_per_cycle"]
     loads = placement.weight_loads[index]
     if c.lean:
         return {"dram_bits": bits, "weight_load_bits": loads, "memory_cycles": cycles}
@@ -230,7 +232,7 @@ def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, d
     spikes = t * s.spikes
     counts: dict[str, Number] = {
         "synaptic_ops": synops,
-        "weight_reads": synops * np.ceil(s.group / w.per_word) / s.group,
+        "weight_reads": _per(synops * np.ceil(s.group / w.per_word), s.group),
         "bias_reads": per_neuron if mode.bias else 0.0,
         "state_reads": state,
         "state_writes": state,
@@ -249,13 +251,16 @@ def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, d
         **dram,
     }
     pes = cores * c.p["pes_per_core"]
-    step = np.maximum(s.events, s.synops / pes)
-    step = step + updates / pes + c.flight if updates else step + c.flight
-    busy = np.maximum(t * step, dram["memory_cycles"])
+    step = s.synops / pes
+    np.maximum(step, s.events, out=step)
+    if updates:
+        step += updates / pes
+    step += c.flight
+    busy = _busy(t, step, dram["memory_cycles"])
     if c.lean:
         total = np.zeros(n)
         charge(SYNAPTIC_CHARGES, counts, e, total)
-        return LayerArrays({"energy": total}, {"memory_cycles": counts["memory_cycles"]}, busy, _NOT_REPORTED, {}), step
+        return LayerArrays({"energy": total}, {}, busy, _NOT_REPORTED, {}), step
     counts.update({"input_events": t * s.events, "event_deliveries": deliveries,
                    "active_neuron_updates": t * active, "output_spikes": spikes,
                    "noc_flight_cycles": t * c.flight, "cores": cores})
@@ -270,6 +275,20 @@ SYNAPTIC_COUNTS = ("input_events", "event_deliveries", "synaptic_ops", "weight_r
                    "bias_adds", "compares", "resets", "output_spikes", "event_reads", "event_writes",
                    "event_decodes", "buffer_writes", "buffer_reads", "noc_hops", "noc_flight_cycles",
                    "dram_read_bits", "dram_write_bits", "dram_bits", "weight_load_bits", "memory_cycles", "cores")
+
+def _per(count: Number, group: int) -> Number:
+    """``count`` / ``group``, in place when ``count`` is a new array."""
+    if isinstance(count, np.ndarray):
+        count /= group
+        return count
+    return count / group
+
+
+def _busy(t: Number, step: np.ndarray, memory_cycles: Number) -> np.ndarray:
+    """Cycles a layer is busy: its T steps, or its DRAM transfers when they take longer (a roofline)."""
+    busy = t * step
+    return np.maximum(busy, memory_cycles, out=busy)
+
 
 #: A lean layer's utilization: not kept.
 _NOT_REPORTED = np.nan
@@ -303,9 +322,9 @@ def _spike_logic(s: LayerStats, w: Widths, c: Chip, e: Prices, dram: dict[str, N
             total += extra["neuron_state"]
         counts.update(tensor_counts)
         step = tensor_cycles(s.tensor, s.events, w, c.p) + c.flight
-    busy = np.maximum(t * step, dram["memory_cycles"])
+    busy = _busy(t, step, dram["memory_cycles"])
     if total is not None:
-        return LayerArrays({"energy": total}, {"memory_cycles": counts["memory_cycles"]}, busy, _NOT_REPORTED, {}), step
+        return LayerArrays({"energy": total}, {}, busy, _NOT_REPORTED, {}), step
     return LayerArrays(breakdown, counts, busy, np.full(n, np.nan), {}), step
 
 
@@ -363,8 +382,9 @@ def _share_leakage(layers: list[LayerArrays], p: Columns, tech: Technology, area
     for layer in layers:
         busy += layer.busy_cycles
     per_cycle = np.divide(total, busy, out=np.zeros_like(busy), where=busy > 0)
+    scratch = np.empty_like(busy)
     for layer in layers:
         if "energy" in layer.breakdown:
-            layer.breakdown["energy"] += layer.busy_cycles * per_cycle
+            layer.breakdown["energy"] += np.multiply(layer.busy_cycles, per_cycle, out=scratch)
         elif layer.breakdown:
             layer.breakdown["leakage"] = layer.busy_cycles * per_cycle
