@@ -127,7 +127,7 @@ class LayerBatch:
         if failed.any():  # as dse.plugin.types.failed_row does: NaN totals, memory_fits false
             columns = {name: np.where(failed, np.nan, values) for name, values in columns.items()}
         errors = pl.Series("error", self.error, dtype=pl.String) if failed.any() else \
-            pl.repeat(None, n, dtype=pl.String, eager=True)
+            pl.Series("error", [None], dtype=pl.String).new_from_index(0, n)  # (pl.repeat: a query, 15x slower)
         return pl.DataFrame({**columns, "memory_fits": self.memory_fits & ~failed, "error": errors},
                             schema=batch_schema())
 

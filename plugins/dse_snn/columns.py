@@ -177,9 +177,9 @@ def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndar
     import polars as pl
 
     n, nulls = len(series), series.null_count()  # (filling no nulls would still cost a polars query)
-    null = series.is_null().to_numpy() if nulls else np.zeros(n, dtype=bool)
     if series.dtype == pl.Null:
         return default, np.zeros(n, dtype=bool)
+    null = series.is_null().to_numpy() if nulls else np.zeros(n, dtype=bool)
     if leaf.kind == "choice":
         if series.dtype not in (pl.String, pl.Categorical) and not isinstance(series.dtype, pl.Enum):
             return default, ~null

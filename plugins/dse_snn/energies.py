@@ -43,6 +43,14 @@ class Widths:
     timestamp: np.ndarray | float  # ⌈log2 T⌉
 
 
+#: The widths (Widths fields) each action's energy depends on.
+DEPENDS = {"weight_read": ("word",), "bias_read": ("weight",), "state_read": ("membrane",),
+           "state_write": ("membrane",), "event_read": ("event",), "event_write": ("event",),
+           "event_decode": ("address",), "accumulate": ("membrane",), "address": ("address",),
+           "register": ("membrane",), "integrate": ("membrane",), "leak": ("membrane",), "bias": ("membrane",),
+           "compare": ("membrane",), "reset": ("membrane",), "buffer_write": ("event", "timestamp"),
+           "buffer_read": ("event", "timestamp"), "weight_load": (), "dram": (), "noc_hop": ()}
+
 #: Actions whose energy an EnergyModel field named otherwise than ``<action>_pj`` replaces.
 OVERRIDES = {"buffer_write": "buffer_access_pj", "buffer_read": "buffer_access_pj",
              "weight_load": "weight_load_pj_per_bit", "dram": "dram_pj_per_bit"}
@@ -62,6 +70,9 @@ class Pricing:
         self.weight_bit = per_value(lambda size: tech.sram_read_energy(size, 1.0), p["weight_sram_kib"] * 8192.0)
         self.state_bit = per_value(lambda size: tech.sram_read_energy(size, 1.0), p["state_sram_kib"] * 8192.0)
         self._tables: dict[tuple[str, int], tuple[object, np.ndarray | float]] = {}
+        # the widths or energies a cached value was worked out from are kept: their ids stay theirs
+        self._energies: dict[tuple[object, ...], tuple[object, np.ndarray | float]] = {}
+        self._totals: dict[tuple[int, ...], tuple[object, np.ndarray | float]] = {}
 
     def _write(self, read: np.ndarray | float) -> np.ndarray | float:
         return self.tech.sram_write_factor * read
@@ -104,10 +115,25 @@ class Pricing:
                 "noc_hop": lambda: self.p["noc_hop_pj"]}[action]()
 
     def energy(self, action: str, w: Widths) -> np.ndarray | float:
-        """The energy of ``action`` (pJ): the design's EnergyModel value where it gives one, else derived."""
-        field = f"energy_model.{OVERRIDES.get(action, action + '_pj')}"
-        derived = self.derived(action, w)
-        return self.p.given(field, derived) if field in self.p else derived
+        """The energy of ``action`` (pJ): the design's EnergyModel value where it gives one, else
+        derived; worked out once per distinct widths it depends on (layers share most of them)."""
+        widths = tuple(getattr(w, name) for name in DEPENDS[action])
+        key = (action, *map(id, widths))
+        if key not in self._energies:
+            field = f"energy_model.{OVERRIDES.get(action, action + '_pj')}"
+            derived = self.derived(action, w)
+            self._energies[key] = (widths, self.p.given(field, derived) if field in self.p else derived)
+        return self._energies[key][1]
+
+    def total(self, energies: list[np.ndarray | float]) -> np.ndarray | float:
+        """``energies`` added up (pJ), once per distinct list."""
+        key = tuple(map(id, energies))
+        if key not in self._totals:
+            total = energies[0]
+            for energy in energies[1:]:
+                total = total + energy
+            self._totals[key] = (energies, total)
+        return self._totals[key][1]
 
 
 class Prices:
@@ -127,8 +153,5 @@ class Prices:
     def total(self, actions: tuple[str, ...]) -> np.ndarray | float:
         """The energies of ``actions`` added up (pJ): the price of a count that each of them has."""
         if actions not in self._sums:
-            total = self[actions[0]]
-            for action in actions[1:]:
-                total = total + self[action]
-            self._sums[actions] = total
+            self._sums[actions] = self._pricing.total([self[action] for action in actions])
         return self._sums[actions]
