@@ -3,8 +3,9 @@
 Weights sit in ordinary SRAM and are fetched per input spike by the layer's connectivity;
 potentials sit in a separate state SRAM; spikes travel between cores as address events over
 a mesh. The model is in dse_snn.model (counts, energy, latency, area) and dse_snn.mapping
-(layers onto cores, what does not fit); both work on arrays of design points, so ``cost``
-and ``cost_batch`` share one code path and agree exactly.
+(layers onto cores, what does not fit); both work on arrays of design points, grouped by the
+choices that change the formulas (dse_snn.modes), so ``cost`` and ``cost_batch`` share one code
+path and agree exactly.
 """
 
 from __future__ import annotations
