@@ -59,7 +59,7 @@ def grouped(p: Columns, evaluate: Callable[[Columns, Mode], Any], expand: bool) 
     key = ((codes[0] * 3 + codes[1]) * 2 + codes[2]) * 2 + codes[3]  # state_update, leak: 3 choices each
     if len(key) == 0 or key.min() == key.max():
         tree = evaluate(p, _mode(p, [int(c[0]) if len(c) else 0 for c in codes]))
-        return scatter([(slice(None), tree)], len(key)) if expand else tree
+        return filled(tree, len(key)) if expand else tree
     order = np.argsort(key, kind="stable")
     starts = np.flatnonzero(np.diff(key[order])) + 1
     parts: list[tuple[np.ndarray | slice, Any]] = []
@@ -72,6 +72,19 @@ def _mode(p: Columns, codes: list[int]) -> Mode:
     state_update, leak, spike_format, bias = codes
     return Mode(p.name("state_update", state_update), p.name("leak", leak), p.name("spike_format", spike_format),
                 bool(bias))
+
+
+def filled(tree: Any, n: int) -> Any:
+    """``tree`` with its numbers made arrays of ``n`` designs (its arrays as they are)."""
+    if isinstance(tree, np.ndarray):
+        return tree
+    if isinstance(tree, dict):
+        return {key: filled(leaf, n) for key, leaf in tree.items()}
+    if isinstance(tree, list):
+        return [filled(leaf, n) for leaf in tree]
+    if isinstance(tree, (float, int, np.generic)):
+        return np.full(n, tree)
+    return type(tree)(**{f.name: filled(getattr(tree, f.name), n) for f in fields(tree)})
 
 
 def scatter(parts: list[tuple[np.ndarray | slice, Any]], n: int) -> Any:
