@@ -109,10 +109,13 @@ class Pricing:
             multiply = self.table("mul", lambda b: tech.mul_energy(b, b), w.membrane)
             return np.where(self.p.choice("leak_op", "multiply"), multiply,
                             self.table("add", tech.add_energy, w.membrane))
-        return {"weight_read": lambda: w.word * self.weight_bit, "bias_read": lambda: w.weight * self.weight_bit,
-                "register": lambda: self.table("register", tech.register_energy, w.membrane),
-                "weight_load": lambda: self._write(self.weight_bit), "dram": lambda: tech.dram_pj_per_bit,
-                "noc_hop": lambda: self.p["noc_hop_pj"]}[action]()
+        if action == "register":
+            return self.table("register", tech.register_energy, w.membrane)
+        if action in ("weight_read", "bias_read"):
+            return (w.word if action == "weight_read" else w.weight) * self.weight_bit
+        if action == "weight_load":
+            return self._write(self.weight_bit)
+        return tech.dram_pj_per_bit if action == "dram" else self.p["noc_hop_pj"]
 
     def energy(self, action: str, w: Widths) -> np.ndarray | float:
         """The energy of ``action`` (pJ): the design's EnergyModel value where it gives one, else

@@ -86,11 +86,11 @@ ROUTER_PORTS = 5
 class LayerArrays:
     """One layer on every design point: energy by component (pJ), counts, busy cycles, footprint (bits)."""
 
-    breakdown: dict[str, np.ndarray]
-    counts: dict[str, np.ndarray]
+    breakdown: dict[str, Number]  # lean: {"energy": the layer's total}
+    counts: dict[str, Number]  # lean: none
     busy_cycles: np.ndarray
-    utilization: np.ndarray  # NaN: not reported (pool, add, flatten, or no work)
-    footprint: dict[str, np.ndarray]
+    utilization: Number  # NaN: not reported (pool, add, flatten, no work, or lean)
+    footprint: dict[str, Number]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
 
 def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, mode: Mode, tech: Technology,
               lean: bool) -> Evaluation:
+    """:func:`evaluate` of one group of designs that share ``mode``."""
     timesteps = p.given("timesteps", float(workload_timesteps))
     priced = _priced_widths(stats, p, mode, timesteps, tech)
     widths = [w for w, _ in priced]
