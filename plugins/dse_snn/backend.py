@@ -3,8 +3,9 @@
 Weights sit in ordinary SRAM and are fetched per input spike by the layer's connectivity;
 potentials sit in a separate state SRAM; spikes travel between cores as address events over
 a mesh. The model is in dse_snn.model (counts, energy, latency, area) and dse_snn.mapping
-(layers onto cores, what does not fit); both work on arrays of design points, so ``cost``
-and ``cost_batch`` share one code path and agree exactly.
+(layers onto cores, what does not fit); both work on arrays of design points, grouped by the
+choices that change the formulas (dse_snn.modes), so ``cost`` and ``cost_batch`` share one code
+path and agree exactly.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dse import Backend, Cost, LayerBatch, LayerCost, Technology, Workload, in_c
 from dse_snn import columns
 from dse_snn.layers import layer_stats
 from dse_snn.model import Evaluation, evaluate
+from dse_snn.modes import MODE_COLUMNS
 from dse_snn.params import SnnParams
 
 if TYPE_CHECKING:
@@ -46,8 +48,9 @@ class SnnBackend(Backend):
         )
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
-        """Many design points, vectorised chunk by chunk (dse.in_chunks)."""
-        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params)
+        """Many design points, vectorised chunk by chunk (dse.in_chunks), designs of one Mode in the same
+        chunks (dse_snn.modes: a chunk is costed one group of designs at a time)."""
+        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params, by=MODE_COLUMNS)
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many design points in one vectorised pass; rows the fast
@@ -58,10 +61,10 @@ class SnnBackend(Backend):
         run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True)
         n = params.height
         energy = np.zeros((len(run.layers), n))
-        for row, layer in zip(energy, run.layers, strict=True):
-            for value in layer.breakdown.values():
-                row += value
-        cycles = np.array([layer.busy_cycles for layer in run.layers]).reshape(len(run.layers), n)
+        cycles = np.empty((len(run.layers), n))
+        for index, layer in enumerate(run.layers):
+            energy[index] = layer.breakdown.get("energy", 0.0)
+            cycles[index] = layer.busy_cycles
         out = LayerBatch(energy.T, cycles.T, run.latency_cycles, cols["clock_mhz"], run.area_mm2,
                          run.memory_fits.copy(), [None] * n)
         redo = rejected | ~np.isfinite(out.total_energy()) | ~np.isfinite(run.latency_cycles)
