@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,31 @@ def write_cache(name: str, key: str, payload: Any) -> None:
         write_bytes_atomic(json.dumps({"key": key, "payload": payload}).encode(), cache_dir() / path_slot(name))
     except OSError:
         pass
+
+
+def file_stamps(files: Iterable[str]) -> dict[str, int]:
+    """Each file's modification time (ns; -1 if missing): what a cache built from sources keeps."""
+    stamps = {}
+    for path in files:
+        try:
+            stamps[path] = os.stat(path).st_mtime_ns
+        except OSError:
+            stamps[path] = -1
+    return stamps
+
+
+def stamps_hold(stamps: object) -> bool:
+    """Whether ``stamps`` (as :func:`file_stamps` made them) still describe the files."""
+    return isinstance(stamps, dict) and file_stamps(list(stamps)) == stamps
+
+
+def source_files() -> list[str]:
+    """The files of the loaded modules of ``dse`` and of every plugin package (entry points)."""
+    packages = {"dse"} | {ep.top_package for ep in entry_points()}
+    return sorted({
+        str(module.__file__) for name, module in list(sys.modules.items())
+        if name.split(".")[0] in packages and getattr(module, "__file__", None)
+    })
 
 
 def _scan() -> tuple[list[EntryPointRecord], bool]:

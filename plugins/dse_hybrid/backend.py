@@ -52,7 +52,6 @@ from dse import (
     Workload,
     in_chunks,
 )
-from dse_hybrid.batch import hybrid_layer_batch
 from dse_hybrid.boundaries import ann_view, conversion, sources
 from dse_hybrid.params import HybridParams
 
@@ -118,7 +117,9 @@ class HybridBackend(Backend):
                          by=("ann_backend", "snn_backend", "order", "split_after"))  # rows of one ANN view
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
-        """Energy and cycles per layer of many designs (dse_hybrid.batch)."""
+        """Energy and cycles per layer of many designs (dse_hybrid.batch, imported on first use)."""
+        from dse_hybrid.batch import hybrid_layer_batch
+
         return hybrid_layer_batch(self, self._engine, workload, params, technology)
 
     def _engine_costs(self, workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]],

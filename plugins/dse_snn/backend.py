@@ -4,24 +4,24 @@ Weights sit in ordinary SRAM and are fetched per input spike by the layer's conn
 potentials sit in a separate state SRAM; spikes travel between cores as address events over
 a mesh. The model is in dse_snn.model (counts, energy, latency, area) and dse_snn.mapping
 (layers onto cores, what does not fit); both work on arrays of design points, so ``cost``
-and ``cost_batch`` share one code path and agree exactly.
+and ``cost_batch`` share one code path and agree exactly. The backend imports them when it
+first costs a design, so registering it imports only its ``Params`` (issue 17).
 """
 
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from dse import Backend, Cost, LayerBatch, LayerCost, Technology, Workload, in_chunks
-from dse_snn import columns
-from dse_snn.layers import layer_stats
-from dse_snn.model import Evaluation, evaluate
 from dse_snn.params import SnnParams
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from dse_snn.columns import Leaf
+    from dse_snn.model import Evaluation
 
 
 class SnnBackend(Backend):
@@ -29,10 +29,18 @@ class SnnBackend(Backend):
     description = "crossbar-free digital SNN accelerator: event-driven cores, weight and state SRAMs, mesh NoC"
     Params = SnnParams
 
-    def __init__(self) -> None:
-        self._leaves = columns.leaves(SnnParams)
+    @cached_property
+    def _leaves(self) -> tuple[Leaf, ...]:
+        """The Params fields as model columns (dse_snn.columns), made on first use."""
+        from dse_snn import columns
+
+        return columns.leaves(SnnParams)
 
     def cost(self, workload: Workload, params: SnnParams, technology: Technology) -> Cost:  # type: ignore[override]
+        from dse_snn import columns
+        from dse_snn.layers import layer_stats
+        from dse_snn.model import evaluate
+
         run = evaluate(layer_stats(workload), workload.timesteps, columns.from_models([params], self._leaves),
                        technology)
         layers = tuple(_layer_cost(layer, arrays) for layer, arrays in zip(workload.layers, run.layers, strict=True))
@@ -52,7 +60,12 @@ class SnnBackend(Backend):
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many design points in one vectorised pass; rows the fast
         check rejects, or whose cost is not finite, go through ``cost`` (for its own message)."""
+        import numpy as np
         import polars as pl
+
+        from dse_snn import columns
+        from dse_snn.layers import layer_stats
+        from dse_snn.model import evaluate
 
         cols, rejected = columns.from_frame(params, self._leaves)
         run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True)

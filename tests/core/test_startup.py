@@ -58,7 +58,7 @@ def test_the_index_is_dropped_when_a_source_file_changes(tmp_path: Path, monkeyp
     source = tmp_path / "mod.py"
     source.write_text("")
     key = command_index._key()
-    discovery.write_cache(command_index.FILE, key, {"commands": {}, "files": command_index._stamps([str(source)])})
+    discovery.write_cache(command_index.FILE, key, {"commands": {}, "files": discovery.file_stamps([str(source)])})
     assert command_index.load_index() is not None
     os.utime(source, ns=(0, 0))
     assert command_index.load_index() is None
