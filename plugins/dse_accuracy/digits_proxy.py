@@ -44,7 +44,7 @@ DIGITS_CLASSES = 10
 class DigitsProxyParams(BaseModel):
     """Parameters of the ``digits-proxy`` accuracy model."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     epochs: int = Field(40, ge=1, le=1000, description="training epochs (accuracy_digits.md: 40)")
     batch_size: int = Field(64, ge=1, le=1347, description="samples per batch (accuracy_digits.md: 64)")
