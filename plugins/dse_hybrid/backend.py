@@ -44,19 +44,19 @@ from dse import (
     Backend,
     Cost,
     DseInputError,
-    LayerBatch,
     LayerCost,
     NestedParamsError,
     Plugins,
     Technology,
     Workload,
-    in_chunks,
 )
 from dse_hybrid.boundaries import ann_view, conversion, sources
 from dse_hybrid.params import HybridParams
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from dse import LayerBatch
 
 
 class HybridBackend(Backend):
@@ -113,6 +113,8 @@ class HybridBackend(Backend):
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         """Many designs, each layer's engine a column (dse_hybrid.batch), chunk by chunk; ``cost``
         row by row."""
+        from dse import in_chunks
+
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
                          by=("ann_backend", "snn_backend", "order", "split_after"))  # rows of one ANN view
 

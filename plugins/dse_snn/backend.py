@@ -14,12 +14,13 @@ import math
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from dse import Backend, Cost, LayerBatch, LayerCost, Technology, Workload, in_chunks
+from dse import Backend, Cost, LayerCost, Technology, Workload
 from dse_snn.params import SnnParams
 
 if TYPE_CHECKING:
     import polars as pl
 
+    from dse import LayerBatch
     from dse_snn.columns import Leaf
     from dse_snn.model import Evaluation
 
@@ -55,6 +56,8 @@ class SnnBackend(Backend):
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         """Many design points, vectorised chunk by chunk (dse.in_chunks)."""
+        from dse import in_chunks
+
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params)
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
@@ -63,6 +66,7 @@ class SnnBackend(Backend):
         import numpy as np
         import polars as pl
 
+        from dse import LayerBatch
         from dse_snn import columns
         from dse_snn.layers import layer_stats
         from dse_snn.model import evaluate

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dse import Backend, Cost, LayerBatch, Technology, Workload, in_chunks
+from dse import Backend, Cost, Technology, Workload
 from dse_systolic.params import SystolicParams
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from dse import LayerBatch
 
 
 class SystolicBackend(Backend):
@@ -29,6 +31,8 @@ class SystolicBackend(Backend):
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         """Totals of every row of ``params``, vectorised chunk by chunk; ``cost`` row by row."""
+        from dse import in_chunks
+
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
                          by=("dataflow", "latency_model", "cores"))  # the groups dse_systolic.evaluation makes
 
