@@ -15,11 +15,11 @@ the command line tells it not to when there are none (:func:`quiet_pydantic_plug
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -61,22 +61,25 @@ def cache_dir() -> Path:
 
 
 def path_slot(name: str) -> str:
-    """``name`` made specific to this ``sys.path`` (``python -c`` and a console script differ)."""
+    """``name`` made specific to this ``sys.path`` (``python -c`` and a console script differ).
+
+    A CRC names the file, not its validity (the key inside says whether it holds): zlib is
+    loaded already, hashlib would cost its own import (OpenSSL) at every start.
+    """
     stem, _, suffix = name.rpartition(".")
-    digest = hashlib.sha256(json.dumps(sys.path).encode()).hexdigest()[:12]
-    return f"{stem}-{digest}.{suffix}"
+    return f"{stem}-{zlib.crc32(json.dumps(sys.path).encode()):08x}.{suffix}"
 
 
 def path_key() -> str:
-    """A hash of ``sys.path`` and each entry's modification time (ns; -1 if missing)."""
+    """The Python version, ``sys.path`` and each entry's modification time (ns; -1 if missing),
+    as JSON text: compared whole, so no two environments share a key."""
     stamps = []
     for entry in sys.path:
         try:
             stamps.append((entry, os.stat(entry or ".").st_mtime_ns))
         except OSError:
             stamps.append((entry, -1))
-    text = json.dumps([sys.version, stamps])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return json.dumps([sys.version, stamps])
 
 
 def read_cache(name: str, key: str) -> Any:

@@ -28,7 +28,6 @@ from dse import (
     ModelUnavailable,
     Workload,
     install_hint,
-    installed_versions,
 )
 from dse_accuracy.knobs import Knobs, resolve_knobs
 
@@ -121,6 +120,8 @@ def _key_payload(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams
 def framework_versions() -> dict[str, str | None]:
     """Installed versions of the training frameworks (None: not installed), read from the
     package metadata so that a cache hit imports neither."""
+    from dse import installed_versions  # dse.results.provenance: subprocess, platform, hashlib
+
     return installed_versions(TRAIN_DISTRIBUTIONS)
 
 

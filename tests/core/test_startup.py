@@ -1,4 +1,4 @@
-"""Start-up: `dse --help` from the remembered command index, entry points from the cache."""
+"""Start-up: `dse --help` from the remembered command index, entry points and Params checks from the cache."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+import dse
 from dse.cli import command_index
 from dse.plugin import discovery
+from dse.plugin.manager import make_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
 # runs the console entry point, then says which heavy modules that run imported
@@ -72,3 +77,40 @@ def test_a_cache_written_for_another_environment_is_not_used(tmp_path: Path, mon
     assert "ghost" not in names and "literature" in names
     discovery.write_cache("entry-points.json", discovery.path_key(), fake)
     assert [ep.name for ep in discovery.entry_points()] == ["ghost"]
+
+
+class _TestParams(BaseModel):
+    rows: int = 1
+
+
+class _TestBackend(dse.Backend):
+    name = "test-only"
+    Params = _TestParams
+
+    def cost(self, workload: dse.Workload, params: BaseModel, technology: dse.Technology) -> dse.Cost:
+        raise NotImplementedError
+
+
+class _TestPlugin:
+    @dse.hookimpl
+    def dse_register_backends(self, register: Callable[[dse.Backend], None]) -> None:
+        register(_TestBackend())
+
+
+def test_a_warm_start_builds_no_json_schema_but_a_test_defined_model_is_checked_each_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path))
+    cold = make_plugins(extra=[_TestPlugin()])
+    built: list[str] = []
+    real = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        built.append(cls.__qualname__)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(BaseModel, "model_json_schema", classmethod(counting))
+    warm = make_plugins(extra=[_TestPlugin()])
+    assert warm.backends.names() == cold.backends.names()
+    assert {"snn", "systolic", "hybrid", "test-only"} <= set(warm.backends.names())
+    # only the model this test module defines (outside dse and the plugin packages) is built again
+    assert built == ["_TestParams"]
