@@ -39,7 +39,7 @@ def timed_explore(out: Path, trials: int, cluster: str | None) -> tuple[float, p
     result = explore(ExploreConfig(SPACE, out, "bench", trials, seed=0, storage="memory", cluster=cluster),
                      make_plugins())
     assert result.trials is not None
-    return result.seconds, result.trials.drop("worker")
+    return result.seconds, result.trials.drop("worker").collect()
 
 
 def main() -> None:

@@ -6,11 +6,14 @@ and per told generation) and on Optuna's in-memory storage, and prints trials pe
 each: of the search loop (ask, evaluate through the backend's ``cost_batch``, tell), and of
 the whole command (loading, the loop, then ``trials.parquet``, ``pareto.parquet`` and the
 plots). Aim: at least 300 trials/s with the embedded storage on a 2-core machine.
+``--storage URL`` adds a run on that Optuna RDB storage (PostgreSQL: one transaction per
+generation, the trials stored since the last look read back each time), in a study named
+afresh for each run.
 
 If the ``systolic`` backend is not registered, the study runs on ``ottati2023-ann`` over its
 clock and memory energy instead, and says so.
 
-    python benchmarks/explore_throughput.py [--trials 10000]
+    python benchmarks/explore_throughput.py [--trials 10000] [--storage postgresql+psycopg://user@host/db]
 """
 
 from __future__ import annotations
@@ -48,14 +51,18 @@ def space_file(folder: Path, backends: list[str]) -> tuple[Path, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10_000)
+    parser.add_argument("--storage", help="also run on this Optuna RDB storage URL (e.g. PostgreSQL)")
     args = parser.parse_args()
+    storages = [(None, "embedded journal"), ("memory", "in-memory")]
+    if args.storage:
+        storages.append((args.storage, "RDB storage"))
     plugins = make_plugins()
     with tempfile.TemporaryDirectory(prefix="dse-bench-") as tmp:
         folder = Path(tmp)
         path, backend = space_file(folder, plugins.backends.names())
         print(f"space {path.name}, backend {backend}, workload ResNet-18, NSGA-II, {args.trials:,} trials")
-        for storage, label in ((None, "embedded journal"), ("memory", "in-memory")):
-            config = ExploreConfig(space_path=path, out=folder / label.replace(" ", "-"), study="bench",
+        for storage, label in storages:
+            config = ExploreConfig(space_path=path, out=folder / label.replace(" ", "-"), study=f"bench-{tmp}",
                                    trials=args.trials, seed=0, storage=storage)
             start = time.perf_counter()
             result = explore(config, plugins)

@@ -38,6 +38,8 @@ def explore_command(
         "outputs and the report)")] = False,
 ) -> None:
     """Search a space for its Pareto front with Optuna; resumable; writes Parquet files and plots."""
+    import polars as pl
+
     from dse.inputs.space import space_header
     from dse.progress import RichProgress
     from dse.search.explore import ExploreConfig, explore
@@ -57,28 +59,37 @@ def explore_command(
         progress.stop(failed=True)
         raise
     progress.stop()
-    table = result.trials
-    failed = table.filter((table["state"] == "FAIL") & table["error"].is_not_null()) if table is not None else None
+    table = result.trials if result.trials is not None else pl.LazyFrame()
+    in_study, table_lines = _table_lines(table)
     lines = [(f"{config.out}: {result.told} trials told in {result.seconds:.1f} s "
-              f"({result.trials_per_second:.0f} trials/s); {0 if table is None else table.height} in the study")]
+              f"({result.trials_per_second:.0f} trials/s); {in_study} in the study")]
     if result.stored_before:
         lines.append(f"resumed: the study already held {result.stored_before} trials")
     if result.version_mix:
         lines.append("plugin versions mixed in this study: " + " | ".join(result.version_mix))
-    if failed is not None and failed.height:
-        lines.append(f"{failed.height} trials failed; first error: {failed['error'][0]}")
-    lines += _fit_lines(table)
+    lines += table_lines
     lines += front_lines(result.front_size, result.hypervolume, result.reference, loaded.directions)
     lines.append("files: " + ", ".join(str(f) for f in result.files))
     typer.echo("\n".join(lines))
 
 
-def _fit_lines(table: pl.DataFrame | None) -> list[str]:
-    """How many finished trials are designs the workload does not fit (memory_fits false)."""
-    if table is None or "memory_fits" not in table.columns:
-        return []
-    unfit = int(table["memory_fits"].not_().sum())  # failed trials hold nulls, which do not count
-    if not unfit:
-        return []
-    return [(f"{unfit} of {table.height} trials do not fit on chip (memory_fits false in trials.parquet); "
-             "`dse evaluate` on one names the resource that overflowed")]
+def _table_lines(table: pl.LazyFrame) -> tuple[int, list[str]]:
+    """The trials of ``table`` and what to say of them: failed trials with the first error, and
+    finished designs the workload does not fit (``memory_fits`` false; failed trials hold nulls,
+    which do not count); one pass over the columns it needs."""
+    import polars as pl
+
+    names = table.collect_schema().names()
+    if "state" not in names:
+        return 0, []
+    failed = (pl.col("state") == "FAIL") & pl.col("error").is_not_null()
+    unfit = pl.col("memory_fits").not_().sum() if "memory_fits" in names else pl.lit(0)
+    counts = table.select(trials=pl.len(), failed=failed.sum(), first_error=pl.col("error").filter(failed).first(),
+                          unfit=unfit).collect().row(0, named=True)
+    lines = []
+    if counts["failed"]:
+        lines.append(f"{counts['failed']} trials failed; first error: {counts['first_error']}")
+    if counts["unfit"]:
+        lines.append(f"{counts['unfit']} of {counts['trials']} trials do not fit on chip (memory_fits false in "
+                     "trials.parquet); `dse evaluate` on one names the resource that overflowed")
+    return counts["trials"], lines

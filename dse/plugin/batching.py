@@ -55,12 +55,15 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
     n, rows = params.height, rows or CHUNK_ROWS
     if n == 0:
         return pl.DataFrame(schema=batch_schema())
-    keys = [c for c in by if c in params.columns]
-    if n <= rows and not keys:
+    if n <= rows:
         return block(params)
+    keys = [c for c in by if c in params.columns]
     # equal rows hash alike: a stable sort of the hashes brings them together (a collision only
     # mixes two groups in a chunk, which costs time, never correctness), cheaper than sorting them
-    order = np.argsort(params.select(keys).hash_rows().to_numpy(), kind="stable") if keys else np.arange(n)
+    hashes = params.select(keys).hash_rows().to_numpy() if keys else np.zeros(1)
+    if hashes.min() == hashes.max():
+        keys = []  # one group: the chunks are slices, no rows gathered
+    order = np.argsort(hashes, kind="stable") if keys else np.arange(n)
     # each chunk's results go straight to their rows: no list of chunk frames, no concatenated copy
     out = {name: np.empty(n, dtype=bool if name == "memory_fits" else np.float64) for name in BATCH_COLUMNS[:6]}
     errors: list[str | None] = []
@@ -124,7 +127,7 @@ class LayerBatch:
         if failed.any():  # as dse.plugin.types.failed_row does: NaN totals, memory_fits false
             columns = {name: np.where(failed, np.nan, values) for name, values in columns.items()}
         errors = pl.Series("error", self.error, dtype=pl.String) if failed.any() else \
-            pl.repeat(None, n, dtype=pl.String, eager=True)
+            pl.Series("error", [None], dtype=pl.String).new_from_index(0, n)  # (pl.repeat: a query, 15x slower)
         return pl.DataFrame({**columns, "memory_fits": self.memory_fits & ~failed, "error": errors},
                             schema=batch_schema())
 

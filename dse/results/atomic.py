@@ -46,15 +46,23 @@ def output_directory(out: str | Path, option: str = "--out") -> Path:
 
 
 def write_parquet_atomic(
-    frame: pl.DataFrame, path: str | Path, metadata: Mapping[str, str] | None = None
+    frame: pl.DataFrame | pl.LazyFrame, path: str | Path, metadata: Mapping[str, str] | None = None
 ) -> Path:
-    """Write ``frame`` to ``path`` via a temporary file in the same directory and a rename."""
+    """Write ``frame`` to ``path`` via a temporary file in the same directory and a rename.
+
+    A lazy frame is streamed (``sink_parquet``, row order kept): a table larger than memory
+    is written a batch at a time."""
+    import polars as pl  # loaded already by whoever made ``frame``
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        frame.write_parquet(tmp, metadata=dict(metadata or {}))
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_parquet(tmp, metadata=dict(metadata or {}))
+        else:
+            frame.write_parquet(tmp, metadata=dict(metadata or {}))
         os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; results are for others to read too
         os.replace(tmp, path)
     except BaseException as error:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -44,6 +44,9 @@ class FrontSummary:
     hypervolume: float | None
     reference: tuple[float, ...] | None  # in the objectives' own orientation
 
+
+#: A table, in memory or a lazy scan.
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 #: Parquet metadata key listing the plugin releases of a run whose trials mix several.
 VERSION_MIX_KEY = "dse.plugin_versions_mixed"
@@ -148,10 +151,18 @@ def write_front_files(out: Path, summary: FrontSummary, objectives: Objectives, 
     return files
 
 
-def mark_front(trials: pl.DataFrame, front: pl.DataFrame) -> pl.DataFrame:
+def mark_front(trials: Frame, front: pl.DataFrame) -> Frame:
     """``trials`` with ``pareto`` true on the rows of ``front`` and on every other trial of a front
-    design (``front`` lists each design once; a design is evaluated the same way each time)."""
-    on = [c for c in DESIGN_COLUMNS if c in trials.columns and c in front.columns] or ["study", "trial"]
-    keys = front.select(on).unique().with_columns(pl.lit(True).alias("_front"))
-    return (trials.join(keys, on=on, how="left", maintain_order="left", nulls_equal=True)
-            .with_columns(pl.col("_front").fill_null(False).alias("pareto")).drop("_front"))
+    design (``front`` lists each design once; a design is evaluated the same way each time).
+
+    A row-wise test against the front's designs, no join: on a lazy scan it streams, keeping
+    row order."""
+    names = trials.collect_schema().names()
+    on = [c for c in DESIGN_COLUMNS if c in names and c in front.columns] or ["study", "trial"]
+    designs = front.select(_design_key(on)).to_series()
+    return trials.with_columns(_among(_design_key(on), designs).alias("pareto"))
+
+
+def _design_key(columns: list[str]) -> pl.Expr:
+    """One string naming a row's values of ``columns`` (null kept apart from every string)."""
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00null") for c in columns], separator="\x1f")

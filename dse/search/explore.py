@@ -43,6 +43,7 @@ telling and storing stay in this process, so the trials are those of a run witho
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
@@ -137,7 +138,7 @@ class ExploreResult:
 
     told: int = 0
     seconds: float = 0.0
-    trials: pl.DataFrame | None = None
+    trials: pl.LazyFrame | None = None  # trials.parquet, scanned
     front_size: int = 0
     hypervolume: float | None = None
     reference: tuple[float, ...] | None = None
@@ -183,7 +184,7 @@ def open_store(url: str) -> Store:
         return JournalStore(path)
     try:
         rdb = BatchedRDBStorage(url)
-        return OptunaStore(rdb, rdb.batch)
+        return OptunaStore(rdb, rdb.batch, rdb.write_generation)
     except Exception as error:  # noqa: BLE001 - a bad URL or an unreachable server is the user's to fix
         raise DseInputError(f"--storage: cannot open '{_redacted(url)}': {type(error).__name__}: "
                             f"{str(error).splitlines()[0]}") from None
@@ -500,25 +501,44 @@ class Search:
 # -- outputs ----------------------------------------------------------------------------------
 def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload, store: Store,
                    study_ids: list[int], result: ExploreResult) -> None:
-    frames: list[pl.DataFrame] = []
-    for index, (entry, study_id) in enumerate(zip(space.backends, study_ids, strict=True)):
-        name = sub_study_name(config.study, entry.backend)
-        technology = space.technology_for(index)
-        trials = store.scan(study_id)
-        while chunk := [t for _, t in zip(range(ROWS_CHUNK), trials, strict=False)]:
-            frames.append(trials_frame(trial_rows(name, entry.backend, technology, workload.name, chunk)))
-    table = pl.concat(frames).sort("study", "trial") if frames else trials_frame([])
-    summary = summarize(table.lazy(), space.directions)
-    trials_table = mark_front(table, summary.front)
+    """``trials.parquet`` and the front files, at memory that does not grow with the study.
+
+    The study is read ``ROWS_CHUNK`` trials at a time into part files (sub-studies in name
+    order, each in trial order: the table's order, by study and trial), which are then read
+    twice as one lazy scan: the objective columns for the front, and a streamed copy with the
+    front marked into ``trials.parquet``.
+    """
     meta = run_metadata(space, {"space": space, "workload": workload}, config.activity)
-    mixed = sorted(v for v in trials_table["plugin_versions"].unique().to_list() if v is not None)
-    if len(mixed) > 1:  # resumed with --allow-version-mix: every file says so
-        meta[VERSION_MIX_KEY] = json.dumps(mixed)
-        result.version_mix = mixed
-    result.files = [write_parquet_atomic(trials_table, config.out / "trials.parquet", meta)]
+    with tempfile.TemporaryDirectory(prefix=".trials-", dir=config.out) as folder:
+        parts = _trial_parts(Path(folder), config, space, workload, store, study_ids)
+        table = pl.scan_parquet(parts) if parts else trials_frame([]).lazy()
+        summary = summarize(table, space.directions)
+        mixed = sorted(table.select(pl.col("plugin_versions").drop_nulls().unique()).collect()
+                       .to_series().to_list())
+        if len(mixed) > 1:  # resumed with --allow-version-mix: every file says so
+            meta[VERSION_MIX_KEY] = json.dumps(mixed)
+            result.version_mix = mixed
+        path = write_parquet_atomic(mark_front(table, summary.front), config.out / "trials.parquet", meta)
+    result.files = [path]
     front = replace(summary, front=mark_front(summary.front, summary.front))
     result.files += write_front_files(config.out, front, space.directions, meta, space.name, config.html)
-    result.trials = trials_table
+    result.trials = pl.scan_parquet(path)
     result.front_size = summary.front.height
     result.hypervolume = summary.hypervolume
     result.reference = summary.reference
+
+
+def _trial_parts(folder: Path, config: ExploreConfig, space: SearchSpace, workload: Workload, store: Store,
+                 study_ids: list[int]) -> list[Path]:
+    """The study's trials as Parquet files of ``ROWS_CHUNK`` rows in ``folder``, in table order."""
+    parts: list[Path] = []
+    studies = sorted((sub_study_name(config.study, entry.backend), index)
+                     for index, entry in enumerate(space.backends))
+    for name, index in studies:
+        entry = space.backends[index]
+        technology = space.technology_for(index)
+        trials = store.scan(study_ids[index])
+        while chunk := [t for _, t in zip(range(ROWS_CHUNK), trials, strict=False)]:
+            parts.append(folder / f"{len(parts):06d}.parquet")
+            trials_frame(trial_rows(name, entry.backend, technology, workload.name, chunk)).write_parquet(parts[-1])
+    return parts

@@ -45,6 +45,8 @@ from dse.search.journal_trials import (
 OnTrial = Callable[[int, FrozenTrial], None]
 #: Called with (study id, key, value) for each study system attribute set, in storage order.
 OnAttr = Callable[[int, str, Any], None]
+#: Stores a generation: (study id, finished trials, study system attributes).
+WriteGeneration = Callable[[int, Sequence[FrozenTrial], dict[str, Any]], None]
 #: Study attribute that names the objectives (optuna-dashboard labels them by it).
 METRIC_NAMES_ATTR = "study:metric_names"
 #: Bytes read from the journal at a time.
@@ -224,12 +226,19 @@ class JournalStore:
 
 # -- any Optuna storage -----------------------------------------------------------------------
 class OptunaStore:
-    """An Optuna storage through Optuna's API; ``batch`` makes a generation one write."""
+    """An Optuna storage through Optuna's API; ``batch`` makes a generation one write.
 
-    def __init__(self, storage: optuna.storages.BaseStorage, batch: Callable[[], AbstractContextManager[Any]]) -> None:
+    Each look at an RDB storage (PostgreSQL) reads the trials stored since the last one only:
+    trial ids grow within a study (a batch holds the study's row lock while it numbers its
+    trials, :mod:`dse.search.rdb`), so the trials after the highest id seen are the new ones.
+    """
+
+    def __init__(self, storage: optuna.storages.BaseStorage, batch: Callable[[], AbstractContextManager[Any]],
+                 write_generation: WriteGeneration | None = None) -> None:
         self.storage = storage
         self.batch = batch
-        self._seen: dict[int, int] = {}
+        self.write_generation = write_generation  # a generation in one write (dse.search.rdb), else a trial at a time
+        self._seen: dict[int, tuple[int, int]] = {}  # study id -> (trials read, highest trial id read or -1)
 
     def open(self, name: str, directions: list[str], metric_names: list[str], user_attrs: dict[str, Any]) -> Opened:
         codes = [optuna.study.StudyDirection[d.upper()] for d in directions]
@@ -237,36 +246,48 @@ class OptunaStore:
             study = optuna.create_study(storage=self.storage, study_name=name, directions=codes,
                                         load_if_exists=True)
             study.set_metric_names(metric_names)
-            has_trials = bool(study.get_trials(deepcopy=False))
+            has_trials = self.storage.get_n_trials(study._study_id) > 0
             if not has_trials and not set(user_attrs) & set(study.user_attrs):
                 for key, value in user_attrs.items():
                     study.set_user_attr(key, value)
         study_id = study._study_id
-        self._seen[study_id] = 0
+        self._seen[study_id] = (0, -1)
         return Opened(study_id, study.user_attrs, [d.name.lower() for d in study.directions], has_trials)
 
     def rewind(self) -> None:
-        self._seen = dict.fromkeys(self._seen, 0)
+        self._seen = dict.fromkeys(self._seen, (0, -1))
 
     def sync(self, on_trial: OnTrial, on_attr: OnAttr | None = None) -> None:
         """New trials of the opened studies; on the first call (``on_attr`` given) their system attributes."""
-        for study_id, seen in self._seen.items():
-            if on_attr is not None and seen == 0:
+        for study_id, (count, last_id) in self._seen.items():
+            if on_attr is not None and count == 0:
                 for key, value in self.storage.get_study_system_attrs(study_id).items():
                     on_attr(study_id, key, value)
-            trials = self.storage.get_all_trials(study_id, deepcopy=False)
-            for trial in trials[seen:]:
+            trials = self._after(study_id, count, last_id)
+            for trial in trials:
                 on_trial(study_id, trial)
-            self._seen[study_id] = len(trials)
+            if trials:
+                self._seen[study_id] = (count + len(trials), trials[-1]._trial_id)
+
+    def _after(self, study_id: int, count: int, last_id: int) -> list[FrozenTrial]:
+        """The trials of ``study_id`` after the first ``count`` (whose highest id is ``last_id``)."""
+        if isinstance(self.storage, optuna.storages.RDBStorage):
+            # Optuna's own incremental read (its _CachedStorage reads new trials through it)
+            return self.storage._get_trials(study_id, None, set(), last_id)
+        return self.storage.get_all_trials(study_id, deepcopy=False)[count:]
 
     def append(self, study_id: int, trials: Sequence[FrozenTrial], on_trial: OnTrial,
                attrs: dict[str, Any] | None = None) -> None:
-        with self.batch():
-            for key, value in (attrs or {}).items():
-                self.storage.set_study_system_attr(study_id, key, value)
-            for trial in trials:
-                trial._validate()
-                self.storage.create_new_trial(study_id, template_trial=trial)
+        for trial in trials:
+            trial._validate()
+        if self.write_generation is not None:
+            self.write_generation(study_id, trials, attrs or {})
+        else:
+            with self.batch():
+                for key, value in (attrs or {}).items():
+                    self.storage.set_study_system_attr(study_id, key, value)
+                for trial in trials:
+                    self.storage.create_new_trial(study_id, template_trial=trial)
         self.sync(on_trial)
 
     def scan(self, study_id: int) -> Iterator[FrozenTrial]:

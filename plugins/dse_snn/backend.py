@@ -3,9 +3,10 @@
 Weights sit in ordinary SRAM and are fetched per input spike by the layer's connectivity;
 potentials sit in a separate state SRAM; spikes travel between cores as address events over
 a mesh. The model is in dse_snn.model (counts, energy, latency, area) and dse_snn.mapping
-(layers onto cores, what does not fit); both work on arrays of design points, so ``cost``
-and ``cost_batch`` share one code path and agree exactly. The backend imports them when it
-first costs a design, so registering it imports only its ``Params`` (issue 17).
+(layers onto cores, what does not fit); both work on arrays of design points, grouped by the
+choices that change the formulas (dse_snn.modes), so ``cost`` and ``cost_batch`` share one code
+path and agree exactly. The backend imports them when it first costs a design, so registering
+it imports only its ``Params`` (issue 17).
 """
 
 from __future__ import annotations
@@ -55,10 +56,12 @@ class SnnBackend(Backend):
         )
 
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
-        """Many design points, vectorised chunk by chunk (dse.in_chunks)."""
+        """Many design points, vectorised chunk by chunk (dse.in_chunks), designs of one Mode in the same
+        chunks (dse_snn.modes: a chunk is costed one group of designs at a time)."""
         from dse import in_chunks
+        from dse_snn.modes import MODE_COLUMNS
 
-        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params)
+        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params, by=MODE_COLUMNS)
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many design points in one vectorised pass; rows the fast
@@ -75,10 +78,10 @@ class SnnBackend(Backend):
         run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True)
         n = params.height
         energy = np.zeros((len(run.layers), n))
-        for row, layer in zip(energy, run.layers, strict=True):
-            for value in layer.breakdown.values():
-                row += value
-        cycles = np.array([layer.busy_cycles for layer in run.layers]).reshape(len(run.layers), n)
+        cycles = np.empty((len(run.layers), n))
+        for index, layer in enumerate(run.layers):
+            energy[index] = layer.breakdown.get("energy", 0.0)
+            cycles[index] = layer.busy_cycles
         out = LayerBatch(energy.T, cycles.T, run.latency_cycles, cols["clock_mhz"], run.area_mm2,
                          run.memory_fits.copy(), [None] * n)
         redo = rejected | ~np.isfinite(out.total_energy()) | ~np.isfinite(run.latency_cycles)

@@ -27,10 +27,13 @@ class Columns(dict[str, np.ndarray]):
     """Parameter columns by path; a choice is held as its index in the field's choices (int8),
     and each choice test is computed once (every layer asks the same ones)."""
 
-    def __init__(self, columns: dict[str, np.ndarray], choices: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, columns: dict[str, np.ndarray], choices: dict[str, tuple[str, ...]],
+                 unset: tuple[str, ...] = ()) -> None:
+        """``unset``: optional numbers known to be unset everywhere (absent from a frame)."""
         super().__init__(columns)
         self._choices = choices
         self._tests: dict[tuple[str, str], np.ndarray] = {}
+        self._unset: dict[str, np.ndarray | bool] = dict.fromkeys(unset, True)
 
     def choice(self, path: str, value: str) -> np.ndarray:
         """Where the choice ``path`` is ``value`` (bool per design point)."""
@@ -38,6 +41,29 @@ class Columns(dict[str, np.ndarray]):
         if key not in self._tests:
             self._tests[key] = self[path] == self._choices[path].index(value)
         return self._tests[key]
+
+    def name(self, path: str, code: int) -> str:
+        """The choice ``path`` whose index is ``code``."""
+        return self._choices[path][code]
+
+    def unset(self, path: str) -> np.ndarray | bool:
+        """Where the optional number ``path`` is unset (NaN): True or False when all designs agree."""
+        if path not in self._unset:
+            nan = np.isnan(self[path])
+            self._unset[path] = True if nan.all() else False if not nan.any() else nan
+        return self._unset[path]
+
+    def given(self, path: str, default: float | np.ndarray) -> float | np.ndarray:
+        """The optional number ``path``, ``default`` where it is unset; no new array when all designs agree."""
+        unset = self.unset(path)
+        if unset is True:
+            return default
+        return self[path] if unset is False else np.where(unset, default, self[path])
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """The designs at ``rows``."""
+        unset = tuple(path for path, known in self._unset.items() if known is True)
+        return Columns({path: values[rows] for path, values in self.items()}, self._choices, unset)
 
 
 @dataclass(frozen=True)
@@ -143,35 +169,49 @@ def from_frame(frame: pl.DataFrame, fields: Sequence[Leaf]) -> tuple[Columns, np
         values, bad = _column(leaf, frame.get_column(leaf.path), default)
         rejected |= bad
         columns[leaf.path] = values
-    return Columns(columns, _choices(fields)), rejected
+    absent = tuple(leaf.path for leaf in fields if leaf.path not in frame.columns and leaf.default is None)
+    return Columns(columns, _choices(fields), absent), rejected
 
 
 def _column(leaf: Leaf, series: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import polars as pl
 
-    n = len(series)
-    null = series.is_null().to_numpy() if series.null_count() else np.zeros(n, dtype=bool)
+    n, nulls = len(series), series.null_count()  # (filling no nulls would still cost a polars query)
     if series.dtype == pl.Null:
         return default, np.zeros(n, dtype=bool)
+    null = series.is_null().to_numpy() if nulls else np.zeros(n, dtype=bool)
     if leaf.kind == "choice":
         if series.dtype not in (pl.String, pl.Categorical) and not isinstance(series.dtype, pl.Enum):
             return default, ~null
-        codes = series.cast(pl.String).fill_null(leaf.default).replace_strict(
-            list(leaf.choices), list(range(len(leaf.choices))), default=-1, return_dtype=pl.Int8).to_numpy()
-        bad = codes < 0
-        return np.where(bad, default, codes), bad
+        strings = series.cast(pl.String)
+        return _codes(leaf, strings.fill_null(leaf.default) if nulls else strings, default)
     if leaf.kind == "bool":
         if series.dtype != pl.Boolean:
             return default, ~null
-        raw = series.fill_null(False).to_numpy()
-        return np.where(null, default, raw), np.zeros(n, dtype=bool)
+        if not nulls:
+            return series.to_numpy(), null
+        return np.where(null, default, series.fill_null(False).to_numpy()), np.zeros(n, dtype=bool)
     if not series.dtype.is_numeric():
         return default, ~null
-    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy() if null.any() else series.to_numpy().astype(float)
+    raw = series.cast(pl.Float64).fill_null(0.0).to_numpy() if nulls else series.to_numpy().astype(float)
     ok = np.isfinite(raw)
     if leaf.kind == "int":
         ok &= raw == np.floor(raw)
     ok &= (raw > leaf.lower) if leaf.lower_open else (raw >= leaf.lower)
     ok &= (raw < leaf.upper) if leaf.upper_open else (raw <= leaf.upper)
     bad = ~null & ~ok
-    return np.where(null | bad, default, raw), bad
+    return (np.where(null | bad, default, raw) if nulls or not ok.all() else raw), bad
+
+
+def _codes(leaf: Leaf, strings: pl.Series, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A choice column's indices, and where it holds no choice of the field. A comparison per
+    choice (the first row's first, alone when every row holds it) is cheaper than a lookup."""
+    first = strings[0] if len(strings) else None
+    order = sorted(range(len(leaf.choices)), key=lambda code: leaf.choices[code] != first)
+    if first in leaf.choices and bool((strings == first).all()):
+        return np.full(len(strings), order[0], dtype=np.int8), np.zeros(len(strings), dtype=bool)
+    codes = np.full(len(strings), -1, dtype=np.int8)
+    for code in order:
+        codes[(strings == leaf.choices[code]).to_numpy()] = code
+    bad = codes < 0
+    return np.where(bad, default, codes), bad

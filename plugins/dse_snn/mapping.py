@@ -35,6 +35,7 @@ import numpy as np
 from dse_snn.columns import Columns
 from dse_snn.energies import Widths
 from dse_snn.layers import LayerStats
+from dse_snn.modes import Mode
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,11 @@ class Placement:
     short: dict[str, np.ndarray]  # per resource (RESOURCES), whether some layer could not get all it needs
 
 
-def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, timesteps: np.ndarray) -> Placement:
+def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, mode: Mode,
+          timesteps: np.ndarray | float) -> Placement:
     weight_sram = p["weight_sram_kib"] * 8192.0
     state_sram = p["state_sram_kib"] * 8192.0
-    sorted_time = p.choice("state_update", "sorted_time")
+    sorted_time = mode.sorted_time
     chip_cores = p["cores"]
     caps = {"weights": chip_cores * weight_sram, "state": chip_cores * state_sram,
             "neurons": chip_cores * p["neurons_per_core"]}
@@ -62,34 +64,47 @@ def place(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tim
     zero = np.zeros_like(chip_cores)
     cores, reads, writes, loads, footprint = [], [], [], [], []
     total_cores = np.zeros_like(chip_cores)
-    short = {key: np.zeros(chip_cores.shape, dtype=bool) for key in caps}
+    excess_sum = {key: np.zeros_like(chip_cores) for key in caps}  # > 0 where some layer did not get all
+    resident = p["weights_resident"] if p["weights_resident"].any() else None  # weights kept across inferences
+    slots: dict[int, np.ndarray] = {}  # neurons per core, by membrane widths (layers share them)
     for s, w in zip(stats, widths, strict=True):
         if not s.synaptic:
             for out in (cores, reads, writes, loads):
                 out.append(zero)
             footprint.append({})
             continue
-        weight_bits = (s.weights + s.biases * p["bias"]) * w.weight
+        weight_bits = (s.weights + s.biases * mode.bias) * w.weight
         state_bits = s.out_neurons * w.membrane
-        buffer_bits = timesteps * s.events * (w.event + w.timestamp)
-        slots = np.where(sorted_time, p["neurons_per_core"],
-                         np.minimum(p["neurons_per_core"], np.floor(state_sram / w.membrane)))
-        k = np.maximum(1.0, np.maximum(np.ceil(s.out_neurons / slots), np.ceil(weight_bits / weight_sram)))
-        total_cores = total_cores + k
-        held = np.where(sorted_time, buffer_bits, state_bits)
+        buffer_bits = timesteps * s.events * (w.event + w.timestamp) if sorted_time else 0.0
+        if id(w.membrane) not in slots:
+            slots[id(w.membrane)] = p["neurons_per_core"] if sorted_time else \
+                np.minimum(p["neurons_per_core"], np.floor(state_sram / w.membrane))
+        k = _cores(s.out_neurons, slots[id(w.membrane)], weight_bits, weight_sram)
+        total_cores += k
         excess_w = _claim(used, caps, "weights", weight_bits)
-        excess_s = _claim(used, caps, "state", held)
-        excess_n = _claim(used, caps, "neurons", np.where(sorted_time, 0.0, float(s.out_neurons)))
-        excess_state = np.maximum(excess_s, excess_n * w.membrane)
-        for key, excess in (("weights", excess_w), ("state", excess_s), ("neurons", excess_n)):
-            short[key] |= excess > 0
-        state_each_way = np.where(sorted_time, excess_state, timesteps * excess_state)
-        load = np.where(p["weights_resident"], 0.0, weight_bits - excess_w)
+        excess_s = _claim(used, caps, "state", buffer_bits if sorted_time else state_bits)
+        excess_sum["weights"] += excess_w
+        excess_sum["state"] += excess_s
+        state_each_way = excess_s  # sorted_time: its buffer, written and read once
+        if not sorted_time:  # excess potentials (state, or neurons without a slot) each way every step
+            state_each_way = _claim(used, caps, "neurons", float(s.out_neurons))
+            excess_sum["neurons"] += state_each_way
+            state_each_way *= w.membrane
+            np.maximum(state_each_way, excess_s, out=state_each_way)
+            state_each_way *= timesteps
+        load = weight_bits - excess_w
+        if resident is not None:
+            np.copyto(load, 0.0, where=resident)
+        read = timesteps * excess_w
+        read += load
+        read += state_each_way
         cores.append(k)
         loads.append(load)
-        reads.append(load + timesteps * excess_w + state_each_way)
+        reads.append(read)
         writes.append(state_each_way)
-        footprint.append(_footprint(sorted_time, weight_bits, state_bits, buffer_bits))
+        footprint.append({"weights": weight_bits, "neuron_state": 0.0 if sorted_time else state_bits,
+                          "event_buffer": buffer_bits})
+    short = {key: excess > 0 for key, excess in excess_sum.items()}
     fits = ~np.logical_or.reduce(list(short.values()))
     return Placement(cores, reads, writes, loads, footprint, total_cores <= chip_cores, fits,
                      {RESOURCES[key]: value for key, value in short.items()})
@@ -99,14 +114,21 @@ RESOURCES = {"weights": "weight SRAM", "state": "state SRAM", "neurons": "neuron
 """The chip's capacities a layer claims, by the name a user reads in a note."""
 
 
-def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str, demand: np.ndarray) -> np.ndarray:
-    """Give ``demand`` what is left of ``caps[key]``; return the excess."""
-    granted = np.clip(caps[key] - used[key], 0.0, demand)
-    used[key] = used[key] + granted
-    return demand - granted
+def _claim(used: dict[str, np.ndarray], caps: dict[str, np.ndarray], key: str,
+           demand: np.ndarray | float) -> np.ndarray:
+    """Give ``demand`` what is left of ``caps[key]``; return the excess (a new array)."""
+    granted = caps[key] - used[key]
+    np.maximum(granted, 0.0, out=granted)  # np.clip(left, 0, demand), in place
+    np.minimum(granted, demand, out=granted)
+    used[key] += granted
+    return np.subtract(demand, granted, out=granted)
 
 
-def _footprint(sorted_time: np.ndarray, weight_bits: np.ndarray, state_bits: np.ndarray,
-               buffer_bits: np.ndarray) -> dict[str, np.ndarray]:
-    return {"weights": weight_bits, "neuron_state": np.where(sorted_time, 0.0, state_bits),
-            "event_buffer": np.where(sorted_time, buffer_bits, 0.0)}
+def _cores(neurons: int, slots: np.ndarray, weight_bits: np.ndarray | float, weight_sram: np.ndarray) -> np.ndarray:
+    """k = max(1, ⌈N / slots⌉, ⌈weight bits / weight SRAM bits⌉), in place in two arrays."""
+    k = neurons / slots
+    np.ceil(k, out=k)
+    by_weights = weight_bits / weight_sram
+    np.ceil(by_weights, out=by_weights)
+    np.maximum(k, by_weights, out=k)
+    return np.maximum(k, 1.0, out=k)

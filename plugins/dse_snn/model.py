@@ -69,11 +69,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from dse import Technology
+from dse_snn.charges import SPIKE_CHARGES, SYNAPTIC_CHARGES, Number, charge
 from dse_snn.columns import Columns
-from dse_snn.energies import Pricing, Widths
+from dse_snn.energies import Prices, Pricing, Widths
 from dse_snn.layers import LayerStats
 from dse_snn.lookup import ceil_log2, per_value, per_width
 from dse_snn.mapping import Placement, place
+from dse_snn.modes import Mode, grouped
 from dse_snn.tensor import tensor_cycles, tensor_energy
 
 # A 2-D mesh router has five ports (four neighbours and the local core): Dally & Towles 2004.
@@ -84,11 +86,11 @@ ROUTER_PORTS = 5
 class LayerArrays:
     """One layer on every design point: energy by component (pJ), counts, busy cycles, footprint (bits)."""
 
-    breakdown: dict[str, np.ndarray]
-    counts: dict[str, np.ndarray]
+    breakdown: dict[str, Number]  # lean: {"energy": the layer's total}
+    counts: dict[str, Number]  # lean: none
     busy_cycles: np.ndarray
-    utilization: np.ndarray  # NaN: not reported (pool, add, flatten, or no work)
-    footprint: dict[str, np.ndarray]
+    utilization: Number  # NaN: not reported (pool, add, flatten, no work, or lean)
+    footprint: dict[str, Number]
 
 
 @dataclass(frozen=True)
@@ -103,32 +105,55 @@ class Evaluation:
     short: dict[str, np.ndarray]  # resource -> some layer did not get all it needs (dse_snn.mapping.RESOURCES)
 
 
+@dataclass(frozen=True)
+class Chip:
+    """What every layer of a group of designs shares: its mode, time steps, mesh and pricing."""
+
+    p: Columns
+    mode: Mode
+    t: np.ndarray | float  # time steps
+    hops: np.ndarray  # mean router hops per event
+    flight: np.ndarray  # cycles of a step's last spike in the mesh (_flight)
+    lean: bool
+
+
 def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, tech: Technology,
              lean: bool = False) -> Evaluation:
     """Counts, energies (pJ), latency (cycles), area (mm²) of every layer on every design point.
 
-    ``lean`` (a batch that needs totals only) keeps of each layer its breakdown summed, as one
-    component ``energy``, and its memory cycles, not (designs x layers x counts) arrays.
+    Designs are costed in groups that share a Mode (dse_snn.modes). ``lean`` (a batch that needs
+    totals only) keeps of each layer only its energy, summed as one component ``energy``, its
+    memory cycles and busy cycles, not (designs x layers x counts) arrays; its numbers may then
+    stand for all designs of a group (a float, not an array).
     """
-    timesteps = np.where(np.isnan(p["timesteps"]), float(workload_timesteps), p["timesteps"])
-    priced = _priced_widths(stats, p, timesteps, tech)
+    return grouped(p, lambda part, mode: _evaluate(stats, workload_timesteps, part, mode, tech, lean), not lean)
+
+
+def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, mode: Mode, tech: Technology,
+              lean: bool) -> Evaluation:
+    """:func:`evaluate` of one group of designs that share ``mode``."""
+    timesteps = p.given("timesteps", float(workload_timesteps))
+    priced = _priced_widths(stats, p, mode, timesteps, tech)
     widths = [w for w, _ in priced]
-    placement = place(stats, widths, p, timesteps)
+    placement = place(stats, widths, p, mode, timesteps)
     chip = p["cores"]
-    hops = np.where(np.isnan(p["mean_hops"]), 2.0 * (chip - 1.0) / (3.0 * np.sqrt(chip)), p["mean_hops"])
+    hops = p.given("mean_hops", 2.0 * (chip - 1.0) / (3.0 * np.sqrt(chip)))
+    chip_group = Chip(p, mode, timesteps, hops, _flight(p, hops), lean)
     layers, steps = [], []
+    n = len(chip)
+    memory = np.zeros(n)
     for index, (s, (w, energies)) in enumerate(zip(stats, priced, strict=True)):
-        cores = np.where(placement.resident, placement.cores[index], np.minimum(placement.cores[index], chip))
-        dram = _dram(s, w, p, timesteps, placement, index)
+        dram = _dram(s, w, chip_group, placement, index)
         if s.synaptic:
-            arrays, step = _synaptic(s, w, p, timesteps, cores, hops, energies, dram, placement.footprint[index])
+            cores = np.minimum(placement.cores[index], chip)  # with cores of its own, all it asked for
+            np.copyto(cores, placement.cores[index], where=placement.resident)
+            arrays, step = _synaptic(s, w, chip_group, cores, energies, dram, placement.footprint[index], n)
         else:
-            arrays, step = _spike_logic(s, w, p, timesteps, hops, energies, dram, tech)
-        layers.append(_summed(arrays) if lean else arrays)
+            arrays, step = _spike_logic(s, w, chip_group, energies, dram, tech, n)
+        if s.kind != "flatten":
+            memory += dram["memory_cycles"]
+        layers.append(arrays)
         steps.append(step)
-    memory = np.zeros_like(timesteps)
-    for layer in layers:
-        memory = memory + layer.counts.get("memory_cycles", 0.0)
     latency = np.maximum(_latency(stats, steps, timesteps, placement.resident), memory)
     area = _area(stats, widths, p, tech)
     _share_leakage(layers, p, tech, area, latency)
@@ -136,24 +161,12 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
     return Evaluation(layers, latency, area, fits, placement.resident, placement.short)
 
 
-def _summed(arrays: LayerArrays) -> LayerArrays:
-    """The layer with its breakdown added up, component after component, and only the counts the
-    chip totals need."""
-    if not arrays.breakdown:
-        return arrays
-    energy = np.zeros_like(arrays.busy_cycles)
-    for value in arrays.breakdown.values():
-        energy += value
-    return LayerArrays({"energy": energy}, {"memory_cycles": arrays.counts["memory_cycles"]}, arrays.busy_cycles,
-                       arrays.utilization, {})
-
-
-def _priced_widths(stats: Sequence[LayerStats], p: Columns, timesteps: np.ndarray,
-                   tech: Technology) -> list[tuple[Widths, dict[str, np.ndarray]]]:
+def _priced_widths(stats: Sequence[LayerStats], p: Columns, mode: Mode, timesteps: np.ndarray | float,
+                   tech: Technology) -> list[tuple[Widths, Prices]]:
     """Each layer's widths and action energies; layers that declare the same widths share them."""
-    pricing = Pricing(p, tech)
+    pricing = Pricing(p, mode, tech)
     address, timestamp = np.maximum(1.0, ceil_log2(p["neurons_per_core"])), ceil_log2(timesteps)
-    shared: dict[tuple[int, int, int], tuple[Widths, dict[str, np.ndarray]]] = {}
+    shared: dict[tuple[int, int, int], tuple[Widths, Prices]] = {}
     for s in stats:
         key = (s.weight_bits, s.activation_bits, s.address_bits)
         if key not in shared:
@@ -163,128 +176,157 @@ def _priced_widths(stats: Sequence[LayerStats], p: Columns, timesteps: np.ndarra
 
 
 def _widths(s: LayerStats, p: Columns, timestamp: np.ndarray, address: np.ndarray) -> Widths:
-    weight = np.where(np.isnan(p["weight_bits"]), float(s.weight_bits), p["weight_bits"])
-    word = p["weight_word_bits"]
-    per_word = np.where(np.isnan(word), 1.0, np.maximum(1.0, np.floor(word / weight)))
+    weight = p.given("weight_bits", float(s.weight_bits))
+    unset = p.unset("weight_word_bits")
+    per_word = 1.0 if unset is True else np.maximum(1.0, np.floor(p["weight_word_bits"] / weight))
+    if unset is not True and unset is not False:
+        per_word = np.where(unset, 1.0, per_word)
     return Widths(
         weight=weight,
-        membrane=np.where(np.isnan(p["membrane_bits"]), float(s.activation_bits), p["membrane_bits"]),
-        event=np.where(np.isnan(p["event_bits"]), float(s.address_bits), p["event_bits"]),
+        membrane=p.given("membrane_bits", float(s.activation_bits)),
+        event=p.given("event_bits", float(s.address_bits)),
+        per_word=per_word,
         word=per_word * weight,
         address=address,
         timestamp=timestamp,
     )
 
 
-def _dram(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, placement: Placement,
-          index: int) -> dict[str, np.ndarray]:
+def _dram(s: LayerStats, w: Widths, c: Chip, placement: Placement, index: int) -> dict[str, Number]:
     """DRAM counts of one layer per inference: bits read and written, weight bits loaded, cycles."""
-    bitmap = p.choice("spike_format", "bitmap")
-    out_event = np.where(np.isnan(p["event_bits"]), float(s.output_address_bits), p["event_bits"])
-    read = placement.dram_read_bits[index] + t * np.where(bitmap, s.external_inputs, s.external_events * w.event)
-    written = t * np.where(bitmap, s.out_neurons, s.spikes * out_event) if s.output_external else 0.0
-    write = placement.dram_write_bits[index] + written
-    return {"dram_read_bits": read, "dram_write_bits": write, "dram_bits": read + write,
-            "weight_load_bits": placement.weight_loads[index],
-            "memory_cycles": (read + write) / 8.0 / p["dram_bytes_per_cycle"]}
+    bitmap = c.mode.bitmap
+    read: Number = placement.dram_read_bits[index]
+    if s.external_inputs if bitmap else s.external_events:  # the network's input (none: nothing to add)
+        read = read + c.t * (s.external_inputs if bitmap else s.external_events * w.event)
+    write: Number = placement.dram_write_bits[index]
+    if s.output_external:
+        out_event = c.p.given("event_bits", float(s.output_address_bits))
+        write = write + c.t * (s.out_neurons if bitmap else s.spikes * out_event)
+    bits = read + write
+    cycles = bits / 8.0
+    cycles /= c.p["dram_bytes_per_cycle"]
+    loads = placement.weight_loads[index]
+    if c.lean:
+        return {"dram_bits": bits, "weight_load_bits": loads, "memory_cycles": cycles}
+    return {"dram_read_bits": read, "dram_write_bits": write, "dram_bits": bits, "weight_load_bits": loads,
+            "memory_cycles": cycles}
 
 
-def _synaptic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, cores: np.ndarray, hops: np.ndarray,
-              e: dict[str, np.ndarray], dram: dict[str, np.ndarray],
-              footprint: dict[str, np.ndarray]) -> tuple[LayerArrays, np.ndarray]:
-    per_event, per_active = p.choice("state_update", "per_event"), p.choice("state_update", "per_active_neuron")
-    sorted_time = p.choice("state_update", "sorted_time")
-    bias, bitmap = p["bias"], p.choice("spike_format", "bitmap")
-    leaks = s.leaks & ~p.choice("leak", "none")
-    every = leaks & p.choice("leak", "every_step")
-    n = float(s.out_neurons)
-    active = np.where(bias, n, s.active)
+def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, dram: dict[str, Number],
+              footprint: dict[str, Number], n: int) -> tuple[LayerArrays, np.ndarray]:
+    mode, t = c.mode, c.t
+    leaks = s.leaks and mode.leak != "none"
+    every = leaks and mode.leak == "every_step"
+    neurons = float(s.out_neurons)
+    active = neurons if mode.bias else s.active
     synops = t * s.synops
     deliveries = t * s.events * cores
-    sweep = bias | every
+    sweep = mode.bias or every
     # neurons visited outside the event stream, per step
-    updates = np.where(per_event, np.where(sweep, n, 0.0), np.where(every, n, active))
-    state = np.where(per_event, synops + t * np.where(sweep, n, 0.0), np.where(per_active, t * updates, 0.0))
-    per_word = w.word / w.weight
-    counts = {
-        "input_events": t * s.events,
-        "event_deliveries": deliveries,
+    updates = (neurons if sweep else 0.0) if mode.per_event else (neurons if every else active)
+    state: Number = 0.0
+    if mode.per_event:
+        state = synops + t * neurons if sweep else synops
+    elif mode.per_active:
+        state = t * updates
+    per_neuron = t * neurons if mode.bias or every or mode.bitmap else 0.0
+    spikes = t * s.spikes
+    counts: dict[str, Number] = {
         "synaptic_ops": synops,
-        "weight_reads": synops * np.ceil(s.group / per_word) / s.group,
-        "bias_reads": np.where(bias, t * n, 0.0),
+        "weight_reads": _per(synops * np.ceil(s.group / w.per_word), s.group),
+        "bias_reads": per_neuron if mode.bias else 0.0,
         "state_reads": state,
         "state_writes": state,
-        "active_neuron_updates": t * active,
-        "register_accumulates": np.where(per_event, 0.0, synops),
-        "integrate_ops": np.where(per_active, t * active, 0.0),
-        "leak_ops": np.where(every, t * n, np.where(leaks, t * active, 0.0)),
-        "bias_adds": np.where(bias, t * n, 0.0),
-        "compares": np.where(per_event, np.where(sweep, t * n, synops), t * active),
-        "resets": t * s.spikes if s.resets else np.zeros_like(t),
-        "output_spikes": t * s.spikes,
-        "event_reads": np.where(bitmap, synops, deliveries),
-        "event_writes": np.where(bitmap, t * n, t * s.spikes),
-        "event_decodes": np.where(bitmap, 0.0, deliveries),
-        "buffer_writes": np.where(sorted_time, deliveries, 0.0),
-        "buffer_reads": np.where(sorted_time, deliveries, 0.0),
-        "noc_hops": np.where(bitmap, t * cores * np.ceil(s.in_neurons / w.event), deliveries) * hops,
-        "noc_flight_cycles": t * _flight(p, hops),
+        "register_accumulates": 0.0 if mode.per_event else synops,
+        "integrate_ops": t * active if mode.per_active else 0.0,
+        "leak_ops": per_neuron if every else t * active if leaks else 0.0,
+        "bias_adds": per_neuron if mode.bias else 0.0,
+        "compares": (per_neuron if sweep else synops) if mode.per_event else t * active,
+        "resets": spikes if s.resets else 0.0,
+        "event_reads": synops if mode.bitmap else deliveries,
+        "event_writes": per_neuron if mode.bitmap else spikes,
+        "event_decodes": 0.0 if mode.bitmap else deliveries,
+        "buffer_writes": deliveries if mode.sorted_time else 0.0,
+        "buffer_reads": deliveries if mode.sorted_time else 0.0,
+        "noc_hops": (t * cores * np.ceil(s.in_neurons / w.event) if mode.bitmap else deliveries) * c.hops,
         **dram,
-        "cores": cores,
     }
-    breakdown = _energy(counts, p, e)
-    pes = cores * p["pes_per_core"]
-    step = np.maximum(s.events, s.synops / pes) + updates / pes + _flight(p, hops)
+    pes = cores * c.p["pes_per_core"]
+    step = s.synops / pes
+    np.maximum(step, s.events, out=step)
+    if updates:
+        step += updates / pes
+    step += c.flight
+    busy = _busy(t, step, dram["memory_cycles"])
+    if c.lean:
+        total = np.zeros(n)
+        charge(SYNAPTIC_CHARGES, counts, e, total)
+        return LayerArrays({"energy": total}, {}, busy, _NOT_REPORTED, {}), step
+    counts.update({"input_events": t * s.events, "event_deliveries": deliveries,
+                   "active_neuron_updates": t * active, "output_spikes": spikes,
+                   "noc_flight_cycles": t * c.flight, "cores": cores})
+    counts = {key: counts[key] for key in SYNAPTIC_COUNTS}
     utilization = np.divide(s.synops, pes * step, out=np.full_like(step, np.nan), where=step > 0)
-    return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), utilization, footprint), step
+    return LayerArrays(charge(SYNAPTIC_CHARGES, counts, e, None), counts, busy, utilization, footprint), step
 
 
-def _energy(c: dict[str, np.ndarray], p: Columns, e: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {
-        "sram_weight_read": c["weight_reads"] * e["weight_read"],
-        "sram_bias_read": c["bias_reads"] * e["bias_read"],
-        "neuron_state": c["state_reads"] * e["state_read"] + c["state_writes"] * e["state_write"],
-        "events": c["event_reads"] * e["event_read"] + c["event_writes"] * e["event_write"]
-        + c["buffer_writes"] * e["buffer_write"] + c["buffer_reads"] * e["buffer_read"],
-        "noc": c["noc_hops"] * p["noc_hop_pj"],
-        "compute": c["synaptic_ops"] * e["accumulate"] + c["synaptic_ops"] * e["address"]
-        + c["event_decodes"] * e["event_decode"],
-        "register": c["register_accumulates"] * e["register"],
-        "neuron_update": c["integrate_ops"] * e["integrate"] + c["leak_ops"] * e["leak"]
-        + c["bias_adds"] * e["bias"] + c["compares"] * e["compare"] + c["resets"] * e["reset"],
-        "sram_weight_write": c["weight_load_bits"] * e["weight_load"],
-        "dram": c["dram_bits"] * e["dram"],
-    }
+#: The counts a conv2d or dense layer reports, in the order a report lists them.
+SYNAPTIC_COUNTS = ("input_events", "event_deliveries", "synaptic_ops", "weight_reads", "bias_reads", "state_reads",
+                   "state_writes", "active_neuron_updates", "register_accumulates", "integrate_ops", "leak_ops",
+                   "bias_adds", "compares", "resets", "output_spikes", "event_reads", "event_writes",
+                   "event_decodes", "buffer_writes", "buffer_reads", "noc_hops", "noc_flight_cycles",
+                   "dram_read_bits", "dram_write_bits", "dram_bits", "weight_load_bits", "memory_cycles", "cores")
+
+def _per(count: Number, group: int) -> Number:
+    """``count`` / ``group``, in place when ``count`` is a new array."""
+    if isinstance(count, np.ndarray):
+        count /= group
+        return count
+    return count / group
 
 
-def _spike_logic(s: LayerStats, w: Widths, p: Columns, t: np.ndarray, hops: np.ndarray,
-                 e: dict[str, np.ndarray], dram: dict[str, np.ndarray],
-                 tech: Technology) -> tuple[LayerArrays, np.ndarray]:
+def _busy(t: Number, step: np.ndarray, memory_cycles: Number) -> np.ndarray:
+    """Cycles a layer is busy: its T steps, or its DRAM transfers when they take longer (a roofline)."""
+    busy = t * step
+    return np.maximum(busy, memory_cycles, out=busy)
+
+
+#: A lean layer's utilization: not kept.
+_NOT_REPORTED = np.nan
+
+
+def _spike_logic(s: LayerStats, w: Widths, c: Chip, e: Prices, dram: dict[str, Number], tech: Technology,
+                 n: int) -> tuple[LayerArrays, Number]:
     """Pooling and residual adds (one add per event and window); tensor layers (dse_snn.tensor);
     flatten (nothing)."""
-    zero = np.zeros_like(t)
+    t = c.t
     if s.kind == "flatten":
-        return LayerArrays({}, {}, zero, np.full_like(t, np.nan), {}), zero
-    bitmap = p.choice("spike_format", "bitmap")
-    events = t * s.events
-    writes = np.where(bitmap, t * s.out_neurons, t * s.spikes)
-    counts = {"input_events": events, "adds": t * s.synops, "output_spikes": t * s.spikes,
-              "event_reads": events, "event_writes": writes, "noc_hops": events * hops,
-              "noc_flight_cycles": t * _flight(p, hops), **dram}
-    breakdown = {
-        "events": events * e["event_read"] + writes * e["event_write"],
-        "noc": counts["noc_hops"] * p["noc_hop_pj"],
-        "compute": counts["adds"] * e["accumulate"],
-        "dram": dram["dram_bits"] * e["dram"],
-    }
-    step = s.events + _flight(p, hops)
+        return LayerArrays({}, {}, np.zeros(n), np.full(n, np.nan), {}), 0.0
+    events, spikes = t * s.events, t * s.spikes
+    counts: dict[str, Number] = {"input_events": events, "adds": t * s.synops, "output_spikes": spikes,
+                                 "event_reads": events,
+                                 "event_writes": t * s.out_neurons if c.mode.bitmap else spikes,
+                                 "noc_hops": events * c.hops}
+    if not c.lean:
+        counts["noc_flight_cycles"] = t * c.flight
+    counts.update(dram)
+    total = np.zeros(n) if c.lean else None
+    breakdown = charge(SPIKE_CHARGES, counts, e, total)
+    step = s.events + c.flight
     if s.tensor is not None:
         extra, tensor_counts = tensor_energy(s.tensor, t, w, e, tech)
-        breakdown["compute"] = breakdown["compute"] + extra["compute"]
-        breakdown["neuron_state"] = extra["neuron_state"]
+        if total is None:
+            breakdown["compute"] = breakdown["compute"] + extra["compute"]
+            breakdown["neuron_state"] = extra["neuron_state"]
+        else:
+            total += extra["compute"]
+            total += extra["neuron_state"]
         counts.update(tensor_counts)
-        step = tensor_cycles(s.tensor, s.events, w, p) + _flight(p, hops)
-    return LayerArrays(breakdown, counts, np.maximum(t * step, dram["memory_cycles"]), np.full_like(t, np.nan), {}), step
+        step = tensor_cycles(s.tensor, s.events, w, c.p) + c.flight
+    busy = _busy(t, step, dram["memory_cycles"])
+    if total is not None:
+        return LayerArrays({"energy": total}, {}, busy, _NOT_REPORTED, {}), step
+    return LayerArrays(breakdown, counts, busy, np.full(n, np.nan), {}), step
 
 
 def _flight(p: Columns, hops: np.ndarray) -> np.ndarray:
@@ -293,13 +335,13 @@ def _flight(p: Columns, hops: np.ndarray) -> np.ndarray:
     return hops * p["noc_hop_ns"] * p["clock_mhz"] / 1000.0
 
 
-def _latency(stats: Sequence[LayerStats], steps: list[np.ndarray], t: np.ndarray, resident: np.ndarray) -> np.ndarray:
+def _latency(stats: Sequence[LayerStats], steps: list[Number], t: Number, resident: np.ndarray) -> np.ndarray:
     """Cycles per inference: pipelined across steps when every layer has its own cores, else sequential."""
     stages = sum(1 for s in stats if s.kind != "flatten")
-    total, slowest = np.zeros_like(t), np.zeros_like(t)
+    total, slowest = np.zeros(len(resident)), np.zeros(len(resident))
     for step in steps:
-        total = total + step
-        slowest = np.maximum(slowest, step)
+        total += step
+        np.maximum(slowest, step, out=slowest)
     sequential = t * total
     pipelined = (t + (stages - 1)) * slowest
     return np.where(resident, np.minimum(sequential, pipelined), sequential)
@@ -308,9 +350,9 @@ def _latency(stats: Sequence[LayerStats], steps: list[np.ndarray], t: np.ndarray
 def _area(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tech: Technology) -> np.ndarray:
     """Chip area (mm²) at the widest membrane, weight and event of the workload."""
     synaptic = [w for s, w in zip(stats, widths, strict=True) if s.synaptic] or list(widths)
-    membrane = np.maximum.reduce([w.membrane for w in synaptic])
-    weight = np.maximum.reduce([w.weight for w in synaptic])
-    event = np.maximum.reduce([w.event for w in widths])
+    membrane = _widest([w.membrane for w in synaptic])
+    weight = _widest([w.weight for w in synaptic])
+    event = _widest([w.event for w in widths])
     sram = per_value(tech.sram_area, (p["weight_sram_kib"] + p["state_sram_kib"]) * 8192.0)
     adder = per_width(tech.add_area, membrane)
     pe = adder + per_width(tech.register_area, membrane + weight)
@@ -320,17 +362,30 @@ def _area(stats: Sequence[LayerStats], widths: Sequence[Widths], p: Columns, tec
     return p["cores"] * (sram + p["pes_per_core"] * pe + neuron_unit + router)
 
 
+def _widest(bits: list[Number]) -> Number:
+    """The most bits of each design; the layers' widths are often the same array, or numbers."""
+    numbers = [b for b in bits if np.ndim(b) == 0]
+    arrays = list({id(b): b for b in bits if np.ndim(b) != 0}.values())
+    widest: Number = max(numbers) if numbers else arrays.pop()
+    for array in arrays:
+        widest = np.maximum(widest, array)
+    return widest
+
+
 def _share_leakage(layers: list[LayerArrays], p: Columns, tech: Technology, area: np.ndarray,
                    latency: np.ndarray) -> None:
-    """Add each layer's share (by busy cycles) of the chip's static energy (pJ) to its breakdown."""
-    given = p["energy_model.leakage_mw_per_mm2"]
-    density = np.where(np.isnan(given), tech.leakage_mw_per_mm2, given)
+    """Add each layer's share (by busy cycles) of the chip's static energy (pJ) to its breakdown (a
+    lean layer: to its energy)."""
+    density = p.given("energy_model.leakage_mw_per_mm2", tech.leakage_mw_per_mm2)
     seconds = latency / (p["clock_mhz"] * 1e6)
     total = density * area * seconds * 1e9  # as Technology.leakage_energy: mW·s = 1e9 pJ
     busy = np.zeros_like(latency)
     for layer in layers:
-        busy = busy + layer.busy_cycles
+        busy += layer.busy_cycles
+    per_cycle = np.divide(total, busy, out=np.zeros_like(busy), where=busy > 0)
+    scratch = np.empty_like(busy)
     for layer in layers:
-        if layer.breakdown:
-            share = np.divide(layer.busy_cycles, busy, out=np.zeros_like(busy), where=busy > 0)
-            layer.breakdown["leakage"] = total * share
+        if "energy" in layer.breakdown:
+            layer.breakdown["energy"] += np.multiply(layer.busy_cycles, per_cycle, out=scratch)
+        elif layer.breakdown:
+            layer.breakdown["leakage"] = layer.busy_cycles * per_cycle

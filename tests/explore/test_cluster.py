@@ -79,7 +79,7 @@ def test_cluster_search_tells_the_trials_of_one_process(tmp_path: Path, schedule
     assert remote.told == local.told == 200
     assert remote.trials is not None and local.trials is not None
     # same parameters asked (the sampler saw the same values told), same costs, same front
-    assert remote.trials.drop(DRIVER).equals(local.trials.drop(DRIVER))
+    assert remote.trials.drop(DRIVER).collect().equals(local.trials.drop(DRIVER).collect())
     assert (remote.front_size, remote.hypervolume) == (local.front_size, local.hypervolume)
 
 

@@ -156,8 +156,10 @@ def test_memory_storage_and_no_second_run_on_it(tmp_path: Path, toy_plugins: Plu
 def test_every_sampler_reaches_the_budget(tmp_path: Path, toy_plugins: Plugins, sampler: dict) -> None:
     path = write_space(tmp_path, toy_space(sampler=sampler))
     result = explore(config(path, tmp_path / "out", 20), toy_plugins)
-    assert result.trials is not None and result.trials.height == 20
-    assert (result.trials["state"] == "COMPLETE").all() and result.front_size > 0
+    assert result.trials is not None
+    trials = result.trials.collect()
+    assert trials.height == 20
+    assert (trials["state"] == "COMPLETE").all() and result.front_size > 0
 
 
 def test_nsga2_generations_are_whole_batches(tmp_path: Path, toy_plugins: Plugins) -> None:

@@ -131,3 +131,40 @@ def test_a_resumed_run_takes_the_stored_parents_instead_of_selecting_again(tmp_p
     sampler.sampler._elite_population_selection_strategy = no_selection  # type: ignore[attr-defined]
     search.load()
     assert sampler.newest == 3 and [t._trial_id for t in sampler.parents[3]] == cached["BatchNSGAII:parent:3"]
+
+
+def test_an_rdb_study_is_read_a_generation_at_a_time(tmp_path: Path, toy_plugins: Plugins,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # 40 trials, population 10, on SQLite through Optuna's RDB storage (as PostgreSQL): each look
+    # asks for the trials after the highest id read, so the search reads each trial once
+    read: list[int] = []
+    real = optuna.storages.RDBStorage._get_trials
+
+    def spy(self: optuna.storages.RDBStorage, study_id: int, states: object, included: set[int],
+            greater_than: int) -> list[FrozenTrial]:
+        trials = real(self, study_id, states, included, greater_than)
+        assert all(t._trial_id > greater_than for t in trials)
+        read.extend(t._trial_id for t in trials)
+        return trials
+
+    monkeypatch.setattr(optuna.storages.RDBStorage, "_get_trials", spy)
+    path = write_space(tmp_path, toy_space())
+    explore(ExploreConfig(path, tmp_path / "rdb", "toy", 40, 0, storage=f"sqlite:///{tmp_path / 'toy.db'}"),
+            toy_plugins)
+    ids = list(range(1, 41))
+    assert sorted(read[:40]) == ids and read[40:] == ids  # then once more, whole, for trials.parquet
+    monkeypatch.undo()
+    # the same study as on the embedded journal
+    explore(ExploreConfig(path, tmp_path / "journal", "toy", 40, 0), toy_plugins)
+    rdb, journal = (pl.read_parquet(tmp_path / run / "trials.parquet").drop("worker") for run in ("rdb", "journal"))
+    assert rdb.equals(journal)
+    # written a generation at a time into Optuna's tables, read by Optuna as the trials it writes itself
+    stored = optuna.load_study(study_name="toy/explore-toy", storage=f"sqlite:///{tmp_path / 'toy.db'}").trials
+    own = optuna.load_study(study_name="toy/explore-toy", storage=optuna.storages.JournalStorage(
+        JournalFileBackend(str(tmp_path / "journal" / "study.journal")))).trials
+    assert [t.number for t in stored] == list(range(40)) and len(own) == 40
+    for a, b in zip(stored, own, strict=True):
+        assert (a.number, a.state, a.values, a.params, a.distributions, a.system_attrs) == \
+            (b.number, b.state, b.values, b.params, b.distributions, b.system_attrs)
+        assert {k: v for k, v in a.user_attrs["dse"].items() if k != "worker"} == \
+            {k: v for k, v in b.user_attrs["dse"].items() if k != "worker"}

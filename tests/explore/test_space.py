@@ -133,10 +133,12 @@ def test_random_blocks_stay_in_range_and_repeat_per_seed() -> None:
 def test_explore_counts_the_trials_that_do_not_fit() -> None:
     import polars as pl
 
-    from dse.cli.explore import _fit_lines
+    from dse.cli.explore import _table_lines
 
-    # three trials: one fits, one does not, one failed (null): 1 of 3 does not fit
-    table = pl.DataFrame({"memory_fits": [True, False, None]}, schema={"memory_fits": pl.Boolean})
-    assert _fit_lines(table) == [("1 of 3 trials do not fit on chip (memory_fits false in trials.parquet); "
-                                  "`dse evaluate` on one names the resource that overflowed")]
-    assert _fit_lines(table.head(1)) == []
+    # three trials: one fits, one does not, one failed (null): 1 of 3 does not fit; 1 failed
+    table = pl.LazyFrame({"state": ["COMPLETE", "COMPLETE", "FAIL"], "error": [None, None, "boom"],
+                          "memory_fits": [True, False, None]}, schema_overrides={"memory_fits": pl.Boolean})
+    assert _table_lines(table) == (3, ["1 trials failed; first error: boom",
+                                       ("1 of 3 trials do not fit on chip (memory_fits false in trials.parquet); "
+                                        "`dse evaluate` on one names the resource that overflowed")])
+    assert _table_lines(table.head(1)) == (1, [])

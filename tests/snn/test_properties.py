@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from dse_snn.charges import SYNAPTIC_CHARGES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -26,8 +27,10 @@ WORKLOADS = (*conformance_workload_set(), Workload.model_validate({"name": "rnn"
     {"name": "rec", "kind": "dense", "in_features": 150, "out_features": 16, "recurrent": True, "input_density": 0.2,
      "output_density": 0.1, "activation_bits": 16, "neuron": {"model": "CubaLIF", "leak": 0.8}}]}))
 
-#: Breakdown keys of a synaptic layer, the most of any layer: the ten of dse_snn.model._energy and leakage.
-ENERGY_COMPONENTS = 11
+#: Roundings in a batch's energy of one layer, the most of any layer: it adds the products of a
+#: synaptic layer's counts and energies (dse_snn.charges.SYNAPTIC_CHARGES), a count shared by several
+#: actions once times their energies' sum (one rounding more per action), and leakage.
+ENERGY_ROUNDINGS = 2 * len(SYNAPTIC_CHARGES) + 1
 SLOW_OK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "cores": st.integers(1, 64),
@@ -85,9 +88,27 @@ def test_batch_equals_the_one_at_a_time_path(rows, workload):
     loop = Backend.cost_batch(SNN, workload, frame, H45)  # the base class: one cost() per row
     exact = ["latency_cycles", "latency_s", "area_mm2", "memory_fits", "error"]
     assert_frame_equal(fast.select(exact), loop.select(exact), check_exact=True)
-    # energy and power: plain sums against fsum's, within (components + layers + 2)·2⁻⁵³ (dse.plugin.batching)
-    bound = (ENERGY_COMPONENTS + len(workload.layers) + 2) * 2.0**-53
+    # energy and power: plain sums against fsum's, within (roundings + layers + 2)·2⁻⁵³ (dse.plugin.batching)
+    bound = (ENERGY_ROUNDINGS + len(workload.layers) + 2) * 2.0**-53
     assert_frame_equal(fast.drop(exact), loop.drop(exact), check_exact=False, rel_tol=bound, abs_tol=0.0)
+
+
+def test_batch_of_many_chunks_and_modes_equals_the_one_at_a_time_path(monkeypatch):
+    # designs of every mode, interleaved, in chunks of 5: grouped by mode across chunks (dse.in_chunks)
+    # and within a chunk (dse_snn.modes), each design's costs come back to its own row
+    monkeypatch.setattr("dse.plugin.batching.CHUNK_ROWS", 5)
+    modes = [{"state_update": u, "leak": k, "spike_format": f, "bias": b}
+             for u in ("per_event", "per_active_neuron", "sorted_time") for k in ("every_step", "active_only", "none")
+             for f in ("events", "bitmap") for b in (False, True)]
+    frame = pl.DataFrame([{**mode, "cores": 1 + i % 7, "timesteps": None if i % 3 else 2, "weight_word_bits": 32}
+                          for i, mode in enumerate(modes[::-1] + modes)])
+    for workload in WORKLOADS[:2]:
+        fast = SNN.cost_batch(workload, frame, H45)
+        loop = Backend.cost_batch(SNN, workload, frame, H45)
+        exact = ["latency_cycles", "latency_s", "area_mm2", "memory_fits", "error"]
+        assert_frame_equal(fast.select(exact), loop.select(exact), check_exact=True)
+        bound = (ENERGY_ROUNDINGS + len(workload.layers) + 2) * 2.0**-53
+        assert_frame_equal(fast.drop(exact), loop.drop(exact), check_exact=False, rel_tol=bound, abs_tol=0.0)
 
 
 def test_batch_rejects_unknown_columns_row_by_row():
