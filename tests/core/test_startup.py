@@ -25,7 +25,8 @@ PROBE = (
     "from dse.cli.app import main\n"
     "try:\n    main()\nexcept SystemExit:\n    pass\n"
     "print('LOADED', sorted(m for m in ('pydantic', 'numpy', 'polars', 'optuna', 'typer.rich_utils', "
-    "'dse_literature.plugin') if m in sys.modules))\n"
+    "'dse_literature.plugin', 'dse_systolic.evaluation', 'dse_snn.model', 'dse_hybrid.batch') "
+    "if m in sys.modules))\n"
 )
 
 
@@ -54,6 +55,8 @@ def test_a_core_command_runs_from_the_index_and_a_plugin_command_loads_plugins(t
     # examples/workloads/paper-cnn.yaml on the paper's SNN: 189.4 nJ (README, published 189.48 nJ)
     assert abs(json.loads(out)["totals"]["energy_pj"] / 1000 - 189.4) < 0.1
     assert "polars" not in loaded and "optuna" not in loaded
+    # the paper's SNN is a literature backend: no other backend's model, and no numpy (issue 17)
+    assert not {"numpy", "dse_systolic.evaluation", "dse_snn.model", "dse_hybrid.batch"} & set(loaded)
     out, loaded = _run(tmp_path, "zoo", "list")
     assert "resnet18-imagenet" in out and "dse_literature.plugin" in loaded
 
