@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, field_validator
 
 from dse.schema.strict import StrictNumbers
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Positive = Annotated[float, Field(gt=0.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -78,6 +82,12 @@ class Technology(StrictNumbers):
     def sram_read_energy(self, size_bits: float, word_bits: float) -> float:
         """One read of a ``word_bits`` word from an SRAM of ``size_bits`` (pJ)."""
         return word_bits * _interp_sqrt_loglog(self.sram_read_pj_per_bit, size_bits / 8192.0)
+
+    def sram_read_energies(self, size_bits: np.ndarray) -> np.ndarray:
+        """:meth:`sram_read_energy` of a one-bit word for every element of ``size_bits`` (pJ/bit),
+        with the same bits: numpy for the arithmetic, ``math``'s logarithm and exponential per
+        element (numpy's vectorised ones differ in the last bit), no Python call per element."""
+        return _interp_sqrt_loglog_array(self.sram_read_pj_per_bit, size_bits / 8192.0)
 
     def sram_write_energy(self, size_bits: float, word_bits: float) -> float:
         """One write of a ``word_bits`` word to an SRAM of ``size_bits`` (pJ)."""
@@ -145,3 +155,34 @@ def _interp_sqrt_loglog(table: dict[float, float], kib: float) -> float:
         return table[k1]
     t = math.log(kib / k0) / math.log(k1 / k0)
     return math.exp(math.log(table[k0]) + t * (math.log(table[k1]) - math.log(table[k0])))
+
+
+def _interp_sqrt_loglog_array(table: dict[float, float], kib: np.ndarray) -> np.ndarray:
+    """:func:`_interp_sqrt_loglog` of every element of ``kib``, step for step (the same bits)."""
+    import numpy as np
+
+    keys = np.array(sorted(table), dtype=float)
+    values = np.array([table[k] for k in sorted(table)], dtype=float)
+    logs = np.array([math.log(v) for v in values.tolist()])
+    kib = np.asarray(kib, dtype=float)
+    out = np.empty_like(kib)
+    low, high = kib <= keys[0], kib >= keys[-1]
+    out[low] = values[0] * np.sqrt(kib[low] / keys[0])
+    out[high] = values[-1] * np.sqrt(kib[high] / keys[-1])
+    inside = ~(low | high)
+    if inside.any():
+        x = kib[inside]
+        i = np.searchsorted(keys, x, side="left")
+        k0, k1 = keys[i - 1], keys[i]
+        on_key = x == k1
+        t = _each(math.log, x / k0) / _each(math.log, k1 / k0)
+        between = _each(math.exp, logs[i - 1] + t * (logs[i] - logs[i - 1]))
+        out[inside] = np.where(on_key, values[i], between)
+    return out
+
+
+def _each(fn: Callable[[float], float], x: np.ndarray) -> np.ndarray:
+    """``fn`` (a ``math`` function) of every element of ``x``."""
+    import numpy as np
+
+    return np.fromiter(map(fn, x.tolist()), dtype=float, count=x.size)

@@ -26,7 +26,7 @@ import numpy as np
 
 from dse import Technology
 from dse_snn.columns import Columns
-from dse_snn.lookup import per_value, per_width
+from dse_snn.lookup import per_width
 from dse_snn.modes import Mode
 
 
@@ -60,15 +60,15 @@ class Pricing:
     """The technology's energies for a group of design points that share a Mode; per-layer actions by
     :meth:`actions`.
 
-    SRAM energy per bit is looked up once per distinct memory size; a word of w bits costs w
+    SRAM energy per bit is the technology's per design (:meth:`Technology.sram_read_energies`); a word of w bits costs w
     times that, and a write ``sram_write_factor`` times a read (the Technology's own rules).
     A table looked up by bit width is looked up once per array of widths (layers share them).
     """
 
     def __init__(self, p: Columns, mode: Mode, tech: Technology) -> None:
         self.p, self.mode, self.tech = p, mode, tech
-        self.weight_bit = per_value(lambda size: tech.sram_read_energy(size, 1.0), p["weight_sram_kib"] * 8192.0)
-        self.state_bit = per_value(lambda size: tech.sram_read_energy(size, 1.0), p["state_sram_kib"] * 8192.0)
+        self.weight_bit = tech.sram_read_energies(p["weight_sram_kib"] * 8192.0)
+        self.state_bit = tech.sram_read_energies(p["state_sram_kib"] * 8192.0)
         self._tables: dict[tuple[str, int], tuple[object, np.ndarray | float]] = {}
         # the widths or energies a cached value was worked out from are kept: their ids stay theirs
         self._energies: dict[tuple[object, ...], tuple[object, np.ndarray | float]] = {}

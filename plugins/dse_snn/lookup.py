@@ -2,8 +2,10 @@
 
 A technology's energies and areas are scalar functions with logarithms inside; numpy's
 vectorised logarithms can differ from ``math``'s in the last bit, so the tables are called
-as they are: once per distinct memory size (``per_value``) or bit width (``per_width``).
-The one-at-a-time and batch paths get the same bits.
+as they are: once per distinct value (``per_value``) or bit width (``per_width``). (SRAM
+energies per bit, which every design has its own of when sizes are continuous, come whole
+from :meth:`dse.Technology.sram_read_energies`, with the same bits.) The one-at-a-time and
+batch paths get the same bits.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ from dse_systolic.designs import Designs
 from dse_systolic.geometry import LayerShape, Widths
 from dse_systolic.layer import Group, LayerArrays, evaluate_layer
 from dse_systolic.params import PARTITIONS
-from dse_systolic.rates import lookup, widths
+from dse_systolic.rates import widths
 from dse_systolic.traffic import input_from_dram, output_to_dram
 
 Value = np.ndarray | float  # per design, or one number for all
@@ -112,7 +112,8 @@ def chip(group: Group, cores: int, shapes: Sequence[LayerShape], technology: Tec
     core_group = replace(group, designs=per_core, weights_resident=np.zeros(len(d), dtype=bool))
     weight_bits = sum(s.weights * widths(s, d).weight for s in shapes if s.weights)
     bank = d.global_buffer_bits / cores  # one bank per core port (pJ per bit of a bank this size)
-    read, write = (lookup(energy, bank, 1) for energy in (technology.sram_read_energy, technology.sram_write_energy))
+    read = technology.sram_read_energies(bank)
+    write = technology.sram_write_factor * read
     area = cores * group.rates.area_mm2 + technology.sram_area(d.global_buffer_bits)
     return Chip(cores, core_group, replace(d, ifmap_bits=d.global_buffer_bits, ofmap_bits=d.global_buffer_bits),
                 d.weights_resident & (weight_bits <= d.global_buffer_bits), read, write, area)

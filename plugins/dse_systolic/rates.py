@@ -118,11 +118,10 @@ def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: T
 
 
 def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np.ndarray]:
-    """Read and write energy per bit of banks of ``bank_bits`` (pJ/bit)."""
-    distinct, inverse = np.unique(bank_bits, return_inverse=True)
-    read = np.array([technology.sram_read_energy(bits, 1.0) for bits in distinct.tolist()])
-    write = np.array([technology.sram_write_energy(bits, 1.0) for bits in distinct.tolist()])
-    return read[inverse], write[inverse]
+    """Read and write energy per bit of banks of ``bank_bits`` (pJ/bit); a write costs
+    ``sram_write_factor`` times a read, the Technology's own rule."""
+    read = technology.sram_read_energies(bank_bits)
+    return read, technology.sram_write_factor * read
 
 
 def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np.ndarray:

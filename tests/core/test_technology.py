@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dse.plugin.manager import make_plugins
 from dse.schema.scaling import factors
@@ -57,3 +60,13 @@ def test_node_scaling_uses_stillmaker_factors() -> None:
 def test_leakage_units(tech) -> None:
     # 1 mm² for 1 ms at 7.23 mW/mm² = 7.23 µJ = 7.23e6 pJ
     assert tech.leakage_energy(1.0, 1e-3) == pytest.approx(0.81 / 0.112 * 1e6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=1e-3, max_value=1e6), min_size=1, max_size=50))
+def test_sram_energies_of_an_array_are_the_scalar_ones_bit_for_bit(sizes_kib: list[float]) -> None:
+    # the batch paths look every design's SRAM up at once: the same bits as one at a time,
+    # table points, both extrapolations and the log-log segments between them included
+    tech = make_plugins().technology("horowitz45")
+    sizes = np.array(sizes_kib + [float(k) for k in tech.sram_read_pj_per_bit]) * 8192.0
+    assert tech.sram_read_energies(sizes).tolist() == [tech.sram_read_energy(s, 1.0) for s in sizes.tolist()]
