@@ -7,12 +7,12 @@ from typing import Any
 
 import polars as pl
 import pytest
+from dse_hybrid.boundaries import fed_operands, sources
 from dse_systolic.layer import COMPONENTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dse import Backend, Workload
-from dse_hybrid.boundaries import fed_operands, sources
 from tests.hybrid.test_hybrid_engines import HYBRID, MIXED, PLUGINS, TECH
 
 #: Terms of a hybrid layer's energy: an engine's components (the systolic's 12 at most), a
