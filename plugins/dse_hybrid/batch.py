@@ -107,25 +107,28 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
                   technology: Technology, choices: list[HybridParams], rows_of: np.ndarray, assigned: Assignments,
                   feeds: list[tuple[int | None, ...]]) -> LayerBatch:
     """The engine's per-layer costs of every row that runs a layer on it (NaN elsewhere), one call per
-    (backend, view)."""
+    backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
     fed = [fed_operands(a, feeds) for a in assigned.engines] if engine == "ann" else []
-    calls: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}
-    call_of = np.full(len(choices) + 1, -1)  # the last: invalid rows (rows_of -1)
-    for index, hp in enumerate(choices):
+    backends: dict[str, int] = {}
+    views: dict[tuple[tuple[int, int], ...], int] = {}
+    backend_of, view_of = np.full(len(choices) + 1, -1), np.zeros(len(choices) + 1, dtype=np.int64)
+    for index, hp in enumerate(choices):  # the last entries: invalid rows (rows_of -1)
         a = assigned.of_choice[index]
         if engine not in assigned.engines[a]:
             continue
-        key = (hp.ann_backend, fed[a]) if engine == "ann" else (hp.snn_backend, ())
-        call_of[index] = calls.setdefault(key, len(calls))
+        backend_of[index] = backends.setdefault(hp.ann_backend if engine == "ann" else hp.snn_backend, len(backends))
+        if engine == "ann":
+            view_of[index] = views.setdefault(fed[a], len(views))
     n = params.height
-    out = _empty(n, len(workload.layers))
-    if not calls:
+    out = LayerBatch.empty(n, len(workload.layers))
+    if not backends:
         return out
-    frame, row_call = _engine_frame(params, engine), call_of[rows_of]
-    for (backend, operands), call in calls.items():
-        view = workload if engine == "snn" else ann_view(workload, operands)
-        rows = np.flatnonzero(row_call == call)
-        part = engine_named(backend).layer_batch(view, frame if len(rows) == n else frame[rows], technology)
+    frame, row_backend = _engine_frame(params, engine), backend_of[rows_of]
+    seen = [ann_view(workload, operands) for operands in views] if engine == "ann" else [workload]
+    for backend, call in backends.items():
+        rows = np.flatnonzero(row_backend == call)
+        part = engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if len(rows) == n
+                                                       else frame[rows], technology)
         if len(rows) == n:
             return part
         out.patch(rows, part)
@@ -141,11 +144,6 @@ def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
     if not columns:
         return pl.DataFrame({"_": np.zeros(params.height)}).drop("_")
     return params.select(pl.col(c).alias(c[len(prefix):]) for c in columns)
-
-
-def _empty(n: int, layers: int) -> LayerBatch:
-    return LayerBatch(np.full((n, layers), np.nan), np.full((n, layers), np.nan), *np.full((3, n), np.nan),
-                      np.zeros(n, dtype=bool), [None] * n)
 
 
 def _conversions(workload: Workload, choices: list[HybridParams], assigned: Assignments,
