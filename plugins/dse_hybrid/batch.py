@@ -7,10 +7,11 @@ engines but numbers of their own (clocks, areas): which tensors cross, so the co
 (dse_hybrid.boundaries.conversion, computed once per assignment and encoding options, exactly as
 ``HybridBackend.cost`` computes them for one design), and the ANN engine's view. The SNN engine
 sees the workload as it is, so it is asked once for every row that runs a layer on it; the ANN
-engine sees one workload per set of operands it reads from the SNN engine (``ann_view``), so it
-is asked once per such view (an ANN-first split has a single view whatever the split). Both
-answer with their per-layer costs (``Backend.layer_batch``, vectorised by the built-in engines),
-and the hybrid's arithmetic (the idle engine's leakage, busy time per engine, area) runs on
+engine sees one workload per set of operands it reads from the SNN engine (``ann_view``: an
+ANN-first split has a single view whatever the split), and is asked once for all its rows, each
+on its view (``Backend.layer_batch_views``: the systolic engine takes the numbers views differ
+in per design, in one vectorised pass). Both answer with their per-layer costs, and the
+hybrid's arithmetic (the idle engine's leakage, busy time per engine, area) runs on
 (layers x designs) arrays, with the operations and in the order of ``HybridBackend.cost``. A
 row that fails anywhere goes through ``cost`` for its own error message.
 """
