@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dse.plugin.discovery import entry_points, path_key, read_cache, write_cache
+from dse.plugin.discovery import file_stamps, path_key, read_cache, source_files, stamps_hold, write_cache
 
 if TYPE_CHECKING:
     from typer.core import TyperCommand
@@ -46,23 +45,10 @@ def _key() -> str:
     return json.dumps([path_key(), [os.environ.get(s, "") for s in _SWITCHES]])
 
 
-def _stamps(files: list[str]) -> dict[str, int]:
-    stamps = {}
-    for path in files:
-        try:
-            stamps[path] = os.stat(path).st_mtime_ns
-        except OSError:
-            stamps[path] = -1
-    return stamps
-
-
 def load_index() -> CommandIndex | None:
     """The remembered index if it still holds (module docstring), else None."""
     payload = read_cache(FILE, _key())
-    if not isinstance(payload, dict):
-        return None
-    files = payload.get("files", {})
-    if not isinstance(files, dict) or _stamps(list(files)) != files:
+    if not isinstance(payload, dict) or not stamps_hold(payload.get("files")):
         return None
     return CommandIndex(payload["commands"])
 
@@ -76,9 +62,4 @@ def save_index(group: Any, plugins: Plugins) -> None:
         panel = getattr(command, "rich_help_panel", None)  # typer leaves a placeholder on sub-apps
         commands[name] = {"help": command.help, "short_help": command.short_help, "hidden": command.hidden,
                           "panel": panel if isinstance(panel, str) else None}
-    packages = {"dse"} | {ep.top_package for ep in entry_points()}
-    files = sorted({
-        str(module.__file__) for name, module in list(sys.modules.items())
-        if name.split(".")[0] in packages and getattr(module, "__file__", None)
-    })
-    write_cache(FILE, _key(), {"commands": commands, "files": _stamps(files)})
+    write_cache(FILE, _key(), {"commands": commands, "files": file_stamps(source_files())})

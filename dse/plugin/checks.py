@@ -2,7 +2,8 @@
 
 Registrations are checked when they are registered (an object of the right base class, not
 the class itself; a name; a pydantic ``Params`` model whose JSON Schema can be built, so that
-one bad backend never breaks `dse schema` for everyone). Values returned later (a ``Cost``,
+one bad backend never breaks `dse schema` for everyone; a model that passed is remembered
+between runs, :mod:`dse.plugin.schema_cache`). Values returned later (a ``Cost``,
 a batch frame, an ``Accuracy``) are checked by the code that receives them with
 :func:`check_cost` and :func:`batch_problems`. Every refusal is one line for
 :class:`PluginError`, which names the plugin and its version.
@@ -11,30 +12,41 @@ a batch frame, an ``Accuracy``) are checked by the code that receives them with
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from dse.errors import DseInputError, one_line, short
+
+if TYPE_CHECKING:
+    from dse.plugin.schema_cache import SchemaChecks
 
 
 class PluginError(DseInputError):
     """A plugin handed dse something it promised not to: one line naming the plugin."""
 
 
-def _params_model(kind: str, item: Any) -> str | None:
+def _params_model(kind: str, item: Any, schemas: SchemaChecks | None) -> str | None:
     params = getattr(item, "Params", None)
     if not (isinstance(params, type) and issubclass(params, BaseModel)):
         return f"{kind} '{item.name}': Params is {short(params)}, not a pydantic model class"
+    if schemas is not None and schemas.known(params):
+        return None
     try:
         params.model_json_schema()
     except Exception as error:  # noqa: BLE001 - any failure here would break `dse schema`
         return f"{kind} '{item.name}': Params has no JSON Schema ({type(error).__name__}: {one_line(str(error), 120)})"
+    if schemas is not None:
+        schemas.remember(params)
     return None
 
 
-def registration_problem(kind: str, base: type, item: Any) -> str | None:
-    """Why ``item`` cannot be registered as a ``kind`` (an instance of ``base``), or None."""
+def registration_problem(kind: str, base: type, item: Any, schemas: SchemaChecks | None = None) -> str | None:
+    """Why ``item`` cannot be registered as a ``kind`` (an instance of ``base``), or None.
+
+    ``schemas``: the Params models whose JSON Schema an earlier run built from the same
+    sources (dse.plugin.schema_cache), not built again; those built here are added to it.
+    """
     if isinstance(item, type):
         return f"registered the class {item.__name__} as a {kind}; register an instance: {item.__name__}()"
     if not isinstance(item, base):
@@ -43,7 +55,7 @@ def registration_problem(kind: str, base: type, item: Any) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return f"registered a {kind} whose name is {short(name)}; expected a non-empty string"
     if kind in ("backend", "accuracy model"):
-        return _params_model(kind, item)
+        return _params_model(kind, item, schemas)
     if kind == "workload loader":
         for attr in ("suffixes", "schemes"):
             values = getattr(item, attr, ())

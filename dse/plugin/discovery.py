@@ -15,11 +15,12 @@ the command line tells it not to when there are none (:func:`quiet_pydantic_plug
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
 import sys
+import zlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -60,22 +61,25 @@ def cache_dir() -> Path:
 
 
 def path_slot(name: str) -> str:
-    """``name`` made specific to this ``sys.path`` (``python -c`` and a console script differ)."""
+    """``name`` made specific to this ``sys.path`` (``python -c`` and a console script differ).
+
+    A CRC names the file, not its validity (the key inside says whether it holds): zlib is
+    loaded already, hashlib would cost its own import (OpenSSL) at every start.
+    """
     stem, _, suffix = name.rpartition(".")
-    digest = hashlib.sha256(json.dumps(sys.path).encode()).hexdigest()[:12]
-    return f"{stem}-{digest}.{suffix}"
+    return f"{stem}-{zlib.crc32(json.dumps(sys.path).encode()):08x}.{suffix}"
 
 
 def path_key() -> str:
-    """A hash of ``sys.path`` and each entry's modification time (ns; -1 if missing)."""
+    """The Python version, ``sys.path`` and each entry's modification time (ns; -1 if missing),
+    as JSON text: compared whole, so no two environments share a key."""
     stamps = []
     for entry in sys.path:
         try:
             stamps.append((entry, os.stat(entry or ".").st_mtime_ns))
         except OSError:
             stamps.append((entry, -1))
-    text = json.dumps([sys.version, stamps])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return json.dumps([sys.version, stamps])
 
 
 def read_cache(name: str, key: str) -> Any:
@@ -97,6 +101,31 @@ def write_cache(name: str, key: str, payload: Any) -> None:
         write_bytes_atomic(json.dumps({"key": key, "payload": payload}).encode(), cache_dir() / path_slot(name))
     except OSError:
         pass
+
+
+def file_stamps(files: Iterable[str]) -> dict[str, int]:
+    """Each file's modification time (ns; -1 if missing): what a cache built from sources keeps."""
+    stamps = {}
+    for path in files:
+        try:
+            stamps[path] = os.stat(path).st_mtime_ns
+        except OSError:
+            stamps[path] = -1
+    return stamps
+
+
+def stamps_hold(stamps: object) -> bool:
+    """Whether ``stamps`` (as :func:`file_stamps` made them) still describe the files."""
+    return isinstance(stamps, dict) and file_stamps(list(stamps)) == stamps
+
+
+def source_files() -> list[str]:
+    """The files of the loaded modules of ``dse`` and of every plugin package (entry points)."""
+    packages = {"dse"} | {ep.top_package for ep in entry_points()}
+    return sorted({
+        str(module.__file__) for name, module in list(sys.modules.items())
+        if name.split(".")[0] in packages and getattr(module, "__file__", None)
+    })
 
 
 def _scan() -> tuple[list[EntryPointRecord], bool]:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pluggy
 
@@ -29,6 +29,9 @@ from dse.plugin.checks import PluginError, registration_problem
 from dse.plugin.types import AccuracyModel, Backend, WorkloadLoader
 from dse.schema.preset import Preset
 from dse.schema.technology import Technology
+
+if TYPE_CHECKING:
+    from dse.plugin.schema_cache import SchemaChecks
 
 T = TypeVar("T")
 
@@ -244,7 +247,10 @@ class Plugins:
         Built-in plugins load first, so their names cannot be taken over unless the user
         names the later plugin in ``DSE_PLUGIN_OVERRIDES``.
         """
+        from dse.plugin.schema_cache import SchemaChecks
+
         overrides = _names("DSE_PLUGIN_OVERRIDES")
+        schemas = SchemaChecks.load()
         for name, plugin in list(self.pm.list_name_plugin()):
             if plugin is None or self.info.get(name, PluginInfo(name, "", "", "")).status != "loaded":
                 continue
@@ -253,7 +259,7 @@ class Plugins:
                 for hook_name, registry, base in _targets(self):
                     for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                         if impl.plugin is plugin:
-                            impl.function(register=_stager(staged, registry, base))
+                            impl.function(register=_stager(staged, registry, base, schemas))
                 problem = self._collision(name, staged, name in overrides)
             except Exception as error:
                 if _strict():
@@ -267,6 +273,7 @@ class Plugins:
                 continue
             for registry, key, item in staged:
                 registry.put(key, item, name)
+        schemas.save()
         for key, backend in self.backends.items():
             try:
                 backend.attach(self)
@@ -298,12 +305,12 @@ def _targets(plugins: Plugins) -> list[tuple[str, Registry[Any], type]]:
 
 
 def _stager(staged: list[tuple[Registry[Any], str, Any]], registry: Registry[Any],
-            base: type) -> Callable[[Any], None]:
+            base: type, schemas: SchemaChecks) -> Callable[[Any], None]:
     """The ``register`` callable handed to a plugin: checks the item, keeps it until the
     plugin's registration is known to be whole."""
 
     def register(item: Any) -> None:
-        problem = registration_problem(registry.kind, base, item)
+        problem = registration_problem(registry.kind, base, item, schemas)
         if problem:
             raise PluginError(problem)
         staged.append((registry, item.name, item))

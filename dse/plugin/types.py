@@ -155,7 +155,7 @@ def unflatten(row: Mapping[str, Any]) -> dict[str, Any]:
 class Accuracy(BaseModel):
     """What an accuracy model returns for one set of knobs."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     value: float = Field(ge=0.0, le=1.0, description="task accuracy (fraction correct)")
     source: str = Field(description="where the value came from (table row citation, trained run, cache)")

@@ -37,7 +37,7 @@ def _sum_maps(maps: Iterable[Mapping[str, float]]) -> dict[str, float]:
 class LayerCost(BaseModel):
     """The cost of one layer over a whole inference (all time steps)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str
     kind: str
@@ -59,7 +59,7 @@ class LayerCost(BaseModel):
 class Cost(BaseModel):
     """The cost of a workload on one design point."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     layers: tuple[LayerCost, ...]
     latency_cycles: float = Field(ge=0.0, description="cycles per inference")

@@ -159,7 +159,7 @@ class _ShapedLayer(_LayerBase):
     in_shape_: tuple[PositiveInt, ...] | None = Field(
         None, alias="in_shape", description="input shape; filled from the previous layer when omitted"
     )
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, serialize_by_alias=True)
 
     @property
     def in_shape(self) -> Shape:

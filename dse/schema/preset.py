@@ -15,7 +15,7 @@ from dse.schema.architecture import Architecture
 class Preset(BaseModel):
     """A named chip: its architecture, its source, and which parameters were read or fitted."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9.-]*$", description="preset name, e.g. loihi")
     description: str = Field(min_length=1, description="the chip in one line: maker, node, organisation")

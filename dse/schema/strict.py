@@ -30,7 +30,7 @@ def _plain_types(annotation: Any) -> set[Any]:
 class StrictNumbers(BaseModel):
     """Frozen, no extra fields; a number field refuses ``true``/``false`` and integers beyond int64."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

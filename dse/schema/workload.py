@@ -15,10 +15,10 @@ to write residual and branched networks (ResNet downsample paths) as a list.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Annotated, Literal, TypeVar
 
-import numpy as np
 from pydantic import Field, PositiveInt, model_validator
 
 from dse.schema.layer_base import (
@@ -123,10 +123,13 @@ class Conv2dLayer(_LayerBase):
 
     def expected_active_outputs(self, density: float) -> float:
         """As the base class, with each output's own fan-in (fewer taps at padded borders)."""
-        rows, cols = self.valid_taps()
-        taps = np.outer(np.asarray(rows, dtype=float), np.asarray(cols, dtype=float))
-        idle = float(np.sum((1.0 - density) ** (self.channels_per_group * taps)))
-        return self.out_channels * (len(rows) * len(cols) - idle)
+        # Outputs with the same taps share one term; math.fsum rounds the sum once (pure Python:
+        # no numpy to import for the schema, issue 17).
+        row_taps, col_taps = self.valid_taps()
+        rows, cols = Counter(row_taps), Counter(col_taps)
+        idle = math.fsum(n_row * n_col * (1.0 - density) ** float(self.channels_per_group * row * col)
+                         for row, n_row in rows.items() for col, n_col in cols.items())
+        return self.out_channels * (rows.total() * cols.total() - idle)
 
 
 class DenseLayer(_LayerBase):

@@ -28,7 +28,6 @@ from dse import (
     ModelUnavailable,
     Workload,
     install_hint,
-    installed_versions,
 )
 from dse_accuracy.knobs import Knobs, resolve_knobs
 
@@ -44,7 +43,7 @@ DIGITS_CLASSES = 10
 class DigitsProxyParams(BaseModel):
     """Parameters of the ``digits-proxy`` accuracy model."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     epochs: int = Field(40, ge=1, le=1000, description="training epochs (accuracy_digits.md: 40)")
     batch_size: int = Field(64, ge=1, le=1347, description="samples per batch (accuracy_digits.md: 64)")
@@ -121,6 +120,8 @@ def _key_payload(sizes: tuple[int, ...], knobs: Knobs, params: DigitsProxyParams
 def framework_versions() -> dict[str, str | None]:
     """Installed versions of the training frameworks (None: not installed), read from the
     package metadata so that a cache hit imports neither."""
+    from dse import installed_versions  # dse.results.provenance: subprocess, platform, hashlib
+
     return installed_versions(TRAIN_DISTRIBUTIONS)
 
 

@@ -60,7 +60,7 @@ Kind = Literal["ann", "snn", "hybrid"]
 class Knobs(BaseModel):
     """One resolved, canonical knob set (see the module docstring for each knob)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Kind
     timesteps: int = Field(ge=1, le=4096, description="time steps per inference")

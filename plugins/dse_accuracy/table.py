@@ -41,7 +41,7 @@ Row = dict[str, Any]
 class TableParams(BaseModel):
     """Parameters of the ``table`` accuracy model."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     path: str | None = Field(
         None, description="CSV or Parquet file of knob columns + accuracy; default: the table shipped "

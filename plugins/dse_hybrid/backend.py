@@ -44,20 +44,19 @@ from dse import (
     Backend,
     Cost,
     DseInputError,
-    LayerBatch,
     LayerCost,
     NestedParamsError,
     Plugins,
     Technology,
     Workload,
-    in_chunks,
 )
-from dse_hybrid.batch import hybrid_layer_batch
 from dse_hybrid.boundaries import ann_view, conversion, fed_operands, sources
 from dse_hybrid.params import HybridParams
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from dse import LayerBatch
 
 
 class HybridBackend(Backend):
@@ -114,11 +113,15 @@ class HybridBackend(Backend):
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         """Many designs, each layer's engine a column (dse_hybrid.batch), chunk by chunk; ``cost``
         row by row."""
+        from dse import in_chunks
+
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
                          by=("ann_backend", "snn_backend", "order", "split_after"))  # rows of one ANN view
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
-        """Energy and cycles per layer of many designs (dse_hybrid.batch)."""
+        """Energy and cycles per layer of many designs (dse_hybrid.batch, imported on first use)."""
+        from dse_hybrid.batch import hybrid_layer_batch
+
         return hybrid_layer_batch(self, self._engine, workload, params, technology)
 
     def _engine_costs(self, workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]],

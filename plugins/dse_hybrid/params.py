@@ -12,7 +12,7 @@ Engine = Literal["ann", "snn"]
 class HybridParams(BaseModel):
     """A hybrid chip: an ANN engine and an SNN engine, each a registered backend."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     ann_backend: str = Field("systolic", description="registered backend that runs ANN layers")
     snn_backend: str = Field("snn", description="registered backend that runs SNN layers")

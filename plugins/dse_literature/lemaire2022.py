@@ -31,7 +31,7 @@ from dse_literature.common import PerLayerBackend, empty, vector_operands
 class LemaireParams(BaseModel):
     """Lemaire et al.'s constants: operations (pJ), the SRAM fit, the spike FIFO."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     e_add_pj: float = Field(0.1, gt=0, description="add (pJ): 32-bit integer, Horowitz 2014")
     e_mul_pj: float = Field(3.1, gt=0, description="multiply (pJ): 32-bit integer, Horowitz 2014")

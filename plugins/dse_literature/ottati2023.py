@@ -33,7 +33,7 @@ from dse_literature.common import PerLayerBackend, empty, vector_operands
 class OttatiParams(BaseModel):
     """The paper's constants (pJ) and a clock for the one-event-per-cycle latency."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     e_add_pj: float = Field(0.03, gt=0, description="8-bit add (pJ), Horowitz 2014")
     e_mul_pj: float = Field(0.2, gt=0, description="8-bit multiply (pJ), Horowitz 2014")

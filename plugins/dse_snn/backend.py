@@ -5,25 +5,25 @@ potentials sit in a separate state SRAM; spikes travel between cores as address 
 a mesh. The model is in dse_snn.model (counts, energy, latency, area) and dse_snn.mapping
 (layers onto cores, what does not fit); both work on arrays of design points, grouped by the
 choices that change the formulas (dse_snn.modes), so ``cost`` and ``cost_batch`` share one code
-path and agree exactly.
+path and agree exactly. The backend imports them when it first costs a design, so registering
+it imports only its ``Params`` (issue 17).
 """
 
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from dse import Backend, Cost, LayerBatch, LayerCost, Technology, Workload, in_chunks
-from dse_snn import columns
-from dse_snn.layers import layer_stats
-from dse_snn.model import Evaluation, evaluate
-from dse_snn.modes import MODE_COLUMNS
+from dse import Backend, Cost, LayerCost, Technology, Workload
 from dse_snn.params import SnnParams
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from dse import LayerBatch
+    from dse_snn.columns import Leaf
+    from dse_snn.model import Evaluation
 
 
 class SnnBackend(Backend):
@@ -31,10 +31,18 @@ class SnnBackend(Backend):
     description = "crossbar-free digital SNN accelerator: event-driven cores, weight and state SRAMs, mesh NoC"
     Params = SnnParams
 
-    def __init__(self) -> None:
-        self._leaves = columns.leaves(SnnParams)
+    @cached_property
+    def _leaves(self) -> tuple[Leaf, ...]:
+        """The Params fields as model columns (dse_snn.columns), made on first use."""
+        from dse_snn import columns
+
+        return columns.leaves(SnnParams)
 
     def cost(self, workload: Workload, params: SnnParams, technology: Technology) -> Cost:  # type: ignore[override]
+        from dse_snn import columns
+        from dse_snn.layers import layer_stats
+        from dse_snn.model import evaluate
+
         run = evaluate(layer_stats(workload), workload.timesteps, columns.from_models([params], self._leaves),
                        technology)
         layers = tuple(_layer_cost(layer, arrays) for layer, arrays in zip(workload.layers, run.layers, strict=True))
@@ -50,12 +58,21 @@ class SnnBackend(Backend):
     def cost_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> pl.DataFrame:
         """Many design points, vectorised chunk by chunk (dse.in_chunks), designs of one Mode in the same
         chunks (dse_snn.modes: a chunk is costed one group of designs at a time)."""
+        from dse import in_chunks
+        from dse_snn.modes import MODE_COLUMNS
+
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params, by=MODE_COLUMNS)
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many design points in one vectorised pass; rows the fast
         check rejects, or whose cost is not finite, go through ``cost`` (for its own message)."""
+        import numpy as np
         import polars as pl
+
+        from dse import LayerBatch
+        from dse_snn import columns
+        from dse_snn.layers import layer_stats
+        from dse_snn.model import evaluate
 
         cols, rejected = columns.from_frame(params, self._leaves)
         run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True)

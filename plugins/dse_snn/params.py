@@ -25,7 +25,7 @@ class EnergyModel(BaseModel):
     to run a paper's constants on this backend's counts (Ottati 2023, Lemaire 2022, Loihi).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
     weight_read_pj: Pj = Field(None, ge=0, description="one weight-word read from the weight SRAM (pJ)")
     bias_read_pj: Pj = Field(None, ge=0, description="one bias read from the weight SRAM (pJ)")
@@ -61,7 +61,7 @@ class EnergyModel(BaseModel):
 class SnnParams(BaseModel):
     """A crossbar-free digital SNN accelerator: cores of PEs with weight SRAM, state SRAM and a mesh router."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
     cores: int = Field(16, ge=1, le=65536, description="cores on the chip")
     pes_per_core: int = Field(16, ge=1, le=4096, description="synaptic events processed in parallel per core")

@@ -38,7 +38,7 @@ class SystolicParams(BaseModel):
     ``Bandwidth: 10`` one-byte words), and TPU v1's 700 MHz clock (Jouppi et al., ISCA 2017).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     rows: int = Field(32, ge=1, le=_MAX_PES_PER_SIDE, description="PE array rows (PEs)")
     cols: int = Field(32, ge=1, le=_MAX_PES_PER_SIDE, description="PE array columns (PEs)")

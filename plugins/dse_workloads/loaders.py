@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from dse import Plugins, Workload, WorkloadLoader
-from dse_workloads.loaded import Loaded
+
+if TYPE_CHECKING:  # imported by the readers, when a loader first reads (registering stays cheap)
+    from dse_workloads.loaded import Loaded
 
 
 class ReadingLoader(WorkloadLoader):

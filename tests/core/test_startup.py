@@ -1,4 +1,4 @@
-"""Start-up: `dse --help` from the remembered command index, entry points from the cache."""
+"""Start-up: `dse --help` from the remembered command index, entry points and Params checks from the cache."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+import dse
 from dse.cli import command_index
 from dse.plugin import discovery
+from dse.plugin.manager import make_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
 # runs the console entry point, then says which heavy modules that run imported
@@ -20,7 +25,8 @@ PROBE = (
     "from dse.cli.app import main\n"
     "try:\n    main()\nexcept SystemExit:\n    pass\n"
     "print('LOADED', sorted(m for m in ('pydantic', 'numpy', 'polars', 'optuna', 'typer.rich_utils', "
-    "'dse_literature.plugin') if m in sys.modules))\n"
+    "'dse_literature.plugin', 'dse_systolic.evaluation', 'dse_snn.model', 'dse_hybrid.batch') "
+    "if m in sys.modules))\n"
 )
 
 
@@ -49,6 +55,8 @@ def test_a_core_command_runs_from_the_index_and_a_plugin_command_loads_plugins(t
     # examples/workloads/paper-cnn.yaml on the paper's SNN: 189.4 nJ (README, published 189.48 nJ)
     assert abs(json.loads(out)["totals"]["energy_pj"] / 1000 - 189.4) < 0.1
     assert "polars" not in loaded and "optuna" not in loaded
+    # the paper's SNN is a literature backend: no other backend's model, and no numpy (issue 17)
+    assert not {"numpy", "dse_systolic.evaluation", "dse_snn.model", "dse_hybrid.batch"} & set(loaded)
     out, loaded = _run(tmp_path, "zoo", "list")
     assert "resnet18-imagenet" in out and "dse_literature.plugin" in loaded
 
@@ -58,7 +66,7 @@ def test_the_index_is_dropped_when_a_source_file_changes(tmp_path: Path, monkeyp
     source = tmp_path / "mod.py"
     source.write_text("")
     key = command_index._key()
-    discovery.write_cache(command_index.FILE, key, {"commands": {}, "files": command_index._stamps([str(source)])})
+    discovery.write_cache(command_index.FILE, key, {"commands": {}, "files": discovery.file_stamps([str(source)])})
     assert command_index.load_index() is not None
     os.utime(source, ns=(0, 0))
     assert command_index.load_index() is None
@@ -72,3 +80,40 @@ def test_a_cache_written_for_another_environment_is_not_used(tmp_path: Path, mon
     assert "ghost" not in names and "literature" in names
     discovery.write_cache("entry-points.json", discovery.path_key(), fake)
     assert [ep.name for ep in discovery.entry_points()] == ["ghost"]
+
+
+class _TestParams(BaseModel):
+    rows: int = 1
+
+
+class _TestBackend(dse.Backend):
+    name = "test-only"
+    Params = _TestParams
+
+    def cost(self, workload: dse.Workload, params: BaseModel, technology: dse.Technology) -> dse.Cost:
+        raise NotImplementedError
+
+
+class _TestPlugin:
+    @dse.hookimpl
+    def dse_register_backends(self, register: Callable[[dse.Backend], None]) -> None:
+        register(_TestBackend())
+
+
+def test_a_warm_start_builds_no_json_schema_but_a_test_defined_model_is_checked_each_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSE_CACHE_DIR", str(tmp_path))
+    cold = make_plugins(extra=[_TestPlugin()])
+    built: list[str] = []
+    real = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        built.append(cls.__qualname__)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(BaseModel, "model_json_schema", classmethod(counting))
+    warm = make_plugins(extra=[_TestPlugin()])
+    assert warm.backends.names() == cold.backends.names()
+    assert {"snn", "systolic", "hybrid", "test-only"} <= set(warm.backends.names())
+    # only the model this test module defines (outside dse and the plugin packages) is built again
+    assert built == ["_TestParams"]

@@ -34,6 +34,14 @@ def test_padding_taps_are_not_connections() -> None:
     assert layer.connections == 7 * 7  # (2+3+2)^2 = 49
 
 
+def test_expected_active_outputs_count_each_outputs_own_taps() -> None:
+    # the layer above at input density 0.5: fan-ins 4 (4 corners), 6 (4 edges), 9 (centre);
+    # idle = 4·0.5^4 + 4·0.5^6 + 0.5^9 = 0.25 + 0.0625 + 0.001953125 = 0.314453125 (exact in binary)
+    layer = wl({"name": "c", "kind": "conv2d", "in_channels": 1, "out_channels": 2, "in_height": 3,
+                "in_width": 3, "kernel": 3, "padding": 1}).layers[0]
+    assert layer.expected_active_outputs(0.5) == 2 * (9 - 0.314453125)
+
+
 def test_grouped_conv_counts() -> None:
     # depthwise 32 channels, 3x3, stride 2, pad 1, 16x16 -> 8x8; fan-in 9 per output
     layer = wl({"name": "dw", "kind": "conv2d", "in_channels": 32, "out_channels": 32, "in_height": 16,

@@ -161,6 +161,27 @@ def test_a_broken_plugin_is_one_line_and_everything_else_works(case: str, tmp_pa
             assert {"systolic", "snn", "hybrid"} <= tags
 
 
+def test_a_params_model_that_loses_its_json_schema_is_reported_after_a_warm_run(tmp_path: Path) -> None:
+    # the first run builds P's JSON Schema and remembers it (dse.plugin.schema_cache); editing
+    # the plugin so that P has none (a callable field) must fail the plugin on the next run
+    source = tmp_path / "site" / "schema_mod.py"
+    site = add_distribution(tmp_path / "site", "schemaful", "1.0", {"schemaful": "schema_mod"},
+                            {"schema_mod": _backend_plugin("schemaful")})
+    env = {"DSE_CACHE_DIR": str(tmp_path / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}  # sys.path dirs keep their times
+    first = run_dse(site, "plugins", "--json", cwd=tmp_path, env=env)
+    assert (first.code, first.stderr) == (0, "")
+    remembered = json.loads(next((tmp_path / "cache" / "startup").glob("schema-checks-*.json")).read_text())
+    assert "schema_mod:P" in remembered["payload"]["passed"]
+    source.write_text(source.read_text().replace("scale: float = 1.0", "scale: Callable[[], float] = float")
+                      .replace("import dse\n", "import dse\nfrom collections.abc import Callable\n", 1))
+    second = run_dse(site, "plugins", "--json", cwd=tmp_path, env=env)
+    assert second.code == 0 and len(second.err_lines) == 1
+    assert second.err_lines[0].startswith(
+        "dse: warning: 1 plugin failed and skipped (see `dse plugins`): plugin 'schemaful' (schemaful 1.0): "
+        "PluginError: backend 'schemaful': Params has no JSON Schema (PydanticInvalidForJsonSchema: Cannot "
+        "generate a JsonSchema for core_schema.CallableSchema")
+
+
 def test_several_failed_plugins_are_one_line(tmp_path: Path) -> None:
     site = add_distribution(tmp_path / "site", "one", "1", {"one": "one_mod"}, {"one_mod": "raise ValueError('a')"})
     add_distribution(site, "two", "2", {"two": "two_mod"}, {"two_mod": "import sys\nsys.exit('b')"})
