@@ -95,6 +95,13 @@ class LayerBatch:
     memory_fits: np.ndarray  # (designs,) bool
     error: list[str | None]  # (designs,) None where the design was costed
 
+    @classmethod
+    def empty(cls, n: int, layers: int) -> LayerBatch:
+        """``n`` designs of ``layers`` layers, all NaN, none fitting, none failed: to be patched."""
+        nan = np.full((2, n, layers), np.nan)
+        totals = np.full((3, n), np.nan)  # cycles, clock, area
+        return cls(nan[0], nan[1], totals[0], totals[1], totals[2], np.zeros(n, dtype=bool), [None] * n)
+
     def total_energy(self) -> np.ndarray:
         """Energy per inference of each design (pJ): its layers' energies added left to right."""
         total = np.zeros(self.energy_pj.shape[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,7 @@ __all__ = ["BATCH_COLUMNS", "Accuracy", "AccuracyModel", "Backend", "BatchRow", 
            "failed_row", "totals_row", "unflatten"]
 
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
 
     from dse.plugin.batching import LayerBatch
@@ -92,6 +93,28 @@ class Backend(ABC):
             cycles[i] = [layer.latency_cycles for layer in cost.layers]
             totals[:, i] = (cost.latency_cycles, cost.clock_mhz, cost.area_mm2, cost.memory_fits)
         return LayerBatch(energy, cycles, totals[0], totals[1], totals[2], totals[3] == 1.0, error)
+
+    def layer_batch_views(self, views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
+                          technology: Technology) -> LayerBatch:
+        """:meth:`layer_batch` of many designs, design i on the workload ``views[view[i]]``.
+
+        The views are one network seen in different ways (the same layers, some numbers
+        changed: the operand densities and widths a hybrid's ANN engine reads from its SNN
+        engine). This default calls :meth:`layer_batch` once per view; a backend whose
+        arithmetic takes those numbers per design overrides it with one vectorised pass.
+        """
+        import numpy as np
+
+        from dse.plugin.batching import LayerBatch
+
+        if len(views) == 1:
+            return self.layer_batch(views[0], params, technology)
+        out = LayerBatch.empty(params.height, len(views[0].layers))
+        for index, workload in enumerate(views):
+            rows = np.flatnonzero(view == index)
+            if len(rows):
+                out.patch(rows, self.layer_batch(workload, params[rows], technology))
+        return out
 
     def _cost_row(self, workload: Workload, raw: dict[str, Any], technology: Technology) -> BatchRow:
         try:

@@ -50,7 +50,7 @@ from dse import (
     Technology,
     Workload,
 )
-from dse_hybrid.boundaries import ann_view, conversion, sources
+from dse_hybrid.boundaries import ann_view, conversion, fed_operands, sources
 from dse_hybrid.params import HybridParams
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class HybridBackend(Backend):
         out: dict[str, Cost] = {}
         if "ann" in engines:
             ann = self._engine(params.ann_backend)
-            out["ann"] = ann.cost(ann_view(workload, engines, sources), ann.parse_params(params.ann), technology)
+            out["ann"] = ann.cost(ann_view(workload, fed_operands(engines, sources)), ann.parse_params(params.ann), technology)
         if "snn" in engines:
             snn = self._engine(params.snn_backend)
             out["snn"] = snn.cost(workload, snn.parse_params(params.snn), technology)

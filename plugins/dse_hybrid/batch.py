@@ -1,16 +1,19 @@
 """The hybrid's batch path: each layer's engine a column, the engines asked once per view.
 
 Each distinct set of hybrid-level parameters (every column but the engines' ``ann.*`` and
-``snn.*``) is validated once, giving every row its per-layer engine choice (a designs x layers
-boolean matrix) and its options (encoding, memory, schedule, converter lanes, LFSR width,
-shared-memory overhead) as columns. The SNN engine sees the workload as it is, so it is asked
-once for every row that runs a layer on it; the ANN engine sees one workload per set of layers
-that follow an SNN layer (``ann_view``), so it is asked once per such view (an ANN-first split
-has a single view whatever the split). Both answer with their per-layer costs
-(``Backend.layer_batch``, vectorised by the built-in engines), and the hybrid's arithmetic (the
-conversion lines, the idle engine's leakage, busy time per engine, area) runs over all rows at
-once, with the functions and in the order of ``HybridBackend.cost``. A row that fails anywhere
-goes through ``cost`` for its own error message.
+``snn.*``) is validated once, giving its engine assignment (the engine of every layer) and its
+options. Designs that share an assignment share everything the hybrid adds between its
+engines but numbers of their own (clocks, areas): which tensors cross, so the conversion lines
+(dse_hybrid.boundaries.conversion, computed once per assignment and encoding options, exactly as
+``HybridBackend.cost`` computes them for one design), and the ANN engine's view. The SNN engine
+sees the workload as it is, so it is asked once for every row that runs a layer on it; the ANN
+engine sees one workload per set of operands it reads from the SNN engine (``ann_view``: an
+ANN-first split has a single view whatever the split), and is asked once for all its rows, each
+on its view (``Backend.layer_batch_views``: the systolic engine takes the numbers views differ
+in per design, in one vectorised pass). Both answer with their per-layer costs, and the
+hybrid's arithmetic (the idle engine's leakage, busy time per engine, area) runs on
+(layers x designs) arrays, with the operations and in the order of ``HybridBackend.cost``. A
+row that fails anywhere goes through ``cost`` for its own error message.
 """
 
 from __future__ import annotations
@@ -22,23 +25,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dse import Backend, LayerBatch, Technology, Workload, unflatten
-from dse_hybrid.boundaries import ann_view, conversion, sources
+from dse_hybrid.boundaries import ann_view, conversion, fed_operands, sources
 from dse_hybrid.params import HybridParams
 
 if TYPE_CHECKING:
     import polars as pl
 
 ENGINE_PREFIXES = ("ann.", "snn.")
+#: A layer's conversion: the engine it runs on, and the (operand, producing layer) pairs that cross.
+Crossing = tuple[str, list[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
-class Options:
-    """Conversion options of many designs (dse_hybrid.boundaries.conversion takes them as it takes
-    one HybridParams)."""
+class Assignments:
+    """The distinct engine assignments of a batch's parameter sets."""
 
-    encoding: str
-    lfsr_bits: np.ndarray
-    converter_lanes: np.ndarray
+    engines: list[tuple[str, ...]]  # each assignment: the engine of every layer
+    of_choice: np.ndarray  # (parameter sets,): index into ``engines``
+    snn: np.ndarray  # (assignments, layers) bool: the layer runs on the SNN engine
 
 
 def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], workload: Workload,
@@ -48,22 +52,21 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
     rows_of, choices = _validated(params, names)
     if not choices:  # no valid row: each goes through cost() for its message
         return Backend.layer_batch(hybrid, workload, params, technology)
-    failed = rows_of < 0
-    snn = np.array([[e == "snn" for e in hp.engines(names)] for hp in choices]).reshape(len(choices), len(names))
-    spiking = snn[np.maximum(rows_of, 0)]  # (designs, layers): the layer runs on the SNN engine
+    failed, kept = rows_of < 0, np.maximum(rows_of, 0)
+    assigned = _assignments(choices, names)
+    spiking = assigned.snn.T[:, assigned.of_choice[kept]]  # (layers, designs): the layer runs on the SNN engine
     feeds = sources(workload)
-    batches: dict[str, LayerBatch] = {}
-    for engine in ("ann", "snn"):
-        out = _empty(n, len(names))
-        for backend, view, rows in _engine_calls(engine, workload, choices, rows_of, snn, feeds):
-            out.patch(rows, engine_named(backend).layer_batch(view, _engine_frame(params[rows], engine), technology))
-        batches[engine] = out
-    has_snn, has_ann = spiking.any(axis=1), ~spiking.all(axis=1)
+    batches = {engine: _engine_batch(engine, engine_named, workload, params, technology, choices, rows_of, assigned,
+                                     feeds) for engine in ("ann", "snn")}
+    has_snn, has_ann = spiking.any(axis=0), ~spiking.all(axis=0)
     for engine, uses in (("ann", has_ann), ("snn", has_snn)):
-        failed |= uses & np.array([e is not None for e in batches[engine].error])
-    column = {name: np.array([getattr(hp, name) for hp in choices])[np.maximum(rows_of, 0)]
-              for name in ("encoding", "memory", "schedule", "converter_lanes", "lfsr_bits", "shared_overhead")}
-    out = _combine(workload, spiking, has_ann, has_snn, column, batches["ann"], batches["snn"], technology)
+        if batches[engine].error.count(None) < n:
+            failed |= uses & np.array([e is not None for e in batches[engine].error])
+    extra_pj, extra_cycles = _conversions(workload, choices, assigned, feeds, technology)
+    column = {name: np.array([getattr(hp, name) for hp in choices])[kept]
+              for name in ("memory", "schedule", "shared_overhead")}
+    out = _combine(spiking, has_ann, has_snn, column, extra_pj[:, kept], extra_cycles[:, kept],
+                   batches["ann"], batches["snn"], technology)
     if failed.any():
         rows = np.flatnonzero(failed)
         out.patch(rows, Backend.layer_batch(hybrid, workload, params[rows], technology))
@@ -93,24 +96,43 @@ def _validated(params: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, list
     return rows_of, choices
 
 
-def _engine_calls(engine: str, workload: Workload, choices: list[HybridParams], rows_of: np.ndarray,
-                  snn: np.ndarray, feeds: list[tuple[int | None, ...]]) -> list[tuple[str, Workload, np.ndarray]]:
-    """(backend, the workload as it sees it, rows) for every call the engine needs."""
-    calls: dict[tuple[str, tuple[tuple[int, int], ...]], list[int]] = {}
-    for index, hp in enumerate(choices):
-        on = snn[index] if engine == "snn" else ~snn[index]
-        if not on.any():
+def _assignments(choices: list[HybridParams], names: list[str]) -> Assignments:
+    index: dict[tuple[str, ...], int] = {}
+    of_choice = np.array([index.setdefault(tuple(hp.engines(names)), len(index)) for hp in choices])
+    engines = list(index)
+    snn = np.array([[e == "snn" for e in a] for a in engines], dtype=bool).reshape(len(engines), len(names))
+    return Assignments(engines, of_choice, snn)
+
+
+def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload: Workload, params: pl.DataFrame,
+                  technology: Technology, choices: list[HybridParams], rows_of: np.ndarray, assigned: Assignments,
+                  feeds: list[tuple[int | None, ...]]) -> LayerBatch:
+    """The engine's per-layer costs of every row that runs a layer on it (NaN elsewhere), one call per
+    backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
+    fed = [fed_operands(a, feeds) for a in assigned.engines] if engine == "ann" else []
+    backends: dict[str, int] = {}
+    views: dict[tuple[tuple[int, int], ...], int] = {}
+    backend_of, view_of = np.full(len(choices) + 1, -1), np.zeros(len(choices) + 1, dtype=np.int64)
+    for index, hp in enumerate(choices):  # the last entries: invalid rows (rows_of -1)
+        a = assigned.of_choice[index]
+        if engine not in assigned.engines[a]:
             continue
-        # the ANN engine's view differs only in the operands it reads from the SNN engine (ann_view)
-        fed = () if engine == "snn" else tuple((j, k) for j, srcs in enumerate(feeds) if on[j]
-                                                for k, f in enumerate(srcs) if f is not None and snn[index, f])
-        calls.setdefault((hp.ann_backend if engine == "ann" else hp.snn_backend, fed), []).append(index)
-    out = []
-    for (backend, _), indices in calls.items():
-        # ann_view depends on the engines only through the layers it changes: any row's will do
-        view = workload if engine == "snn" else \
-            ann_view(workload, ["snn" if on else "ann" for on in snn[indices[0]]], feeds)
-        out.append((backend, view, np.flatnonzero(np.isin(rows_of, indices))))
+        backend_of[index] = backends.setdefault(hp.ann_backend if engine == "ann" else hp.snn_backend, len(backends))
+        if engine == "ann":
+            view_of[index] = views.setdefault(fed[a], len(views))
+    n = params.height
+    out = LayerBatch.empty(n, len(workload.layers))
+    if not backends:
+        return out
+    frame, row_backend = _engine_frame(params, engine), backend_of[rows_of]
+    seen = [ann_view(workload, operands) for operands in views] if engine == "ann" else [workload]
+    for backend, call in backends.items():
+        rows = np.flatnonzero(row_backend == call)
+        part = engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if len(rows) == n
+                                                       else frame[rows], technology)
+        if len(rows) == n:
+            return part
+        out.patch(rows, part)
     return out
 
 
@@ -125,69 +147,64 @@ def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
     return params.select(pl.col(c).alias(c[len(prefix):]) for c in columns)
 
 
-def _empty(n: int, layers: int) -> LayerBatch:
-    return LayerBatch(np.full((n, layers), np.nan), np.full((n, layers), np.nan), *np.full((3, n), np.nan),
-                      np.zeros(n, dtype=bool), [None] * n)
+def _conversions(workload: Workload, choices: list[HybridParams], assigned: Assignments,
+                 feeds: list[tuple[int | None, ...]], technology: Technology) -> tuple[np.ndarray, np.ndarray]:
+    """Conversion energy (pJ) and cycles of every layer (rows) for every parameter set (columns), 0 where
+    no tensor crosses: dse_hybrid.boundaries.conversion, once per assignment and conversion options."""
+    layers = len(workload.layers)
+    crossings: list[list[tuple[int, Crossing]]] = [_crossings(a, feeds) for a in assigned.engines]
+    pj, cycles = np.zeros((layers, len(choices))), np.zeros((layers, len(choices)))
+    done: dict[tuple[int, str, int, int], int] = {}
+    for index, hp in enumerate(choices):
+        a = int(assigned.of_choice[index])
+        key = (a, hp.encoding, hp.lfsr_bits, hp.converter_lanes)
+        if key in done:
+            pj[:, index], cycles[:, index] = pj[:, done[key]], cycles[:, done[key]]
+            continue
+        done[key] = index
+        for layer, (engine, pairs) in crossings[a]:
+            lines, spent = conversion(workload, layer, pairs, engine, hp, technology)
+            pj[layer, index], cycles[layer, index] = sum(lines.values()), spent
+    return pj, cycles
 
 
-def _combine(workload: Workload, spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray,
-             column: dict[str, np.ndarray], ann: LayerBatch, snn: LayerBatch, technology: Technology) -> LayerBatch:
-    """The hybrid's layers, busy time, area and totals of every row (as ``HybridBackend.cost``)."""
-    n, layers = spiking.shape
+def _crossings(engines: tuple[str, ...], feeds: list[tuple[int | None, ...]]) -> list[tuple[int, Crossing]]:
+    """The layers some tensor reaches from the other engine, with their engine and crossing operands."""
+    out = []
+    for index, engine in enumerate(engines):
+        pairs = [(operand, source) for operand, source in enumerate(feeds[index])
+                 if source is not None and engines[source] != engine]
+        if pairs:
+            out.append((index, (engine, pairs)))
+    return out
+
+
+def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, column: dict[str, np.ndarray],
+             extra_pj: np.ndarray, extra_cycles: np.ndarray, ann: LayerBatch, snn: LayerBatch,
+             technology: Technology) -> LayerBatch:
+    """The hybrid's layers, busy time, area and totals of every row (as ``HybridBackend.cost``), on
+    (layers, designs) arrays."""
     both = has_ann & has_snn
     clock = np.where(has_ann, ann.clock_mhz, snn.clock_mhz)
     shared = both & (column["memory"] == "shared")
     area = np.where(shared, np.maximum(ann.area_mm2, snn.area_mm2) * (1 + column["shared_overhead"]),
                     np.where(both, ann.area_mm2 + snn.area_mm2, np.where(has_ann, ann.area_mm2, snn.area_mm2)))
+    own_clock = np.where(spiking, snn.clock_mhz, ann.clock_mhz)
+    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T) / (own_clock * 1e6)
+    seconds += extra_cycles / (clock * 1e6)
+    energy = np.where(spiking, snn.energy_pj.T, ann.energy_pj.T)
+    energy += extra_pj
     idle_leaks = both & ~shared
-    rate = column["encoding"] == "rate"
-    options = {encoding: Options(encoding, column["lfsr_bits"], column["converter_lanes"]) for encoding in ("rate", "direct")}
-    feeds = sources(workload)
-    energy, cycles = np.empty((layers, n)), np.empty((layers, n))
-    busy = {"ann": np.zeros(n), "snn": np.zeros(n)}
-    for j in range(layers):
-        on_snn = spiking[:, j]
-        own_clock = np.where(on_snn, snn.clock_mhz, ann.clock_mhz)
-        seconds = np.where(on_snn, snn.latency_cycles[:, j], ann.latency_cycles[:, j]) / (own_clock * 1e6)
-        extra_pj, extra_cycles = _boundary(workload, j, feeds[j], spiking, rate, options, technology)
-        seconds = seconds + extra_cycles / (clock * 1e6)
-        busy["snn"] += np.where(on_snn, seconds, 0.0)
-        busy["ann"] += np.where(on_snn, 0.0, seconds)
-        energy[j] = np.where(on_snn, snn.energy_pj[:, j], ann.energy_pj[:, j]) + extra_pj
-        idle_area = np.where(on_snn, ann.area_mm2, snn.area_mm2)
-        energy[j] += np.where(idle_leaks, technology.leakage_energy(idle_area, seconds), 0.0)
-        cycles[j] = seconds * clock * 1e6
+    if idle_leaks.any():
+        idle_area = np.where(spiking, ann.area_mm2, snn.area_mm2)
+        energy += np.where(idle_leaks, technology.leakage_energy(idle_area, seconds), 0.0)  # type: ignore[arg-type]
+    busy = {"ann": np.zeros(len(clock)), "snn": np.zeros(len(clock))}
+    for on_snn, layer_seconds in zip(spiking, seconds, strict=True):  # in layer order, as cost() adds them
+        busy["snn"] += np.where(on_snn, layer_seconds, 0.0)
+        busy["ann"] += np.where(on_snn, 0.0, layer_seconds)
+    cycles = seconds * clock * 1e6
     pipelined = column["schedule"] == "pipelined"
-    seconds = np.where(pipelined, np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
-    total = np.where(both, seconds * clock * 1e6, np.where(has_ann, ann.total_cycles, snn.total_cycles))
+    total_seconds = np.where(pipelined, np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
+    total = np.where(both, total_seconds * clock * 1e6, np.where(has_ann, ann.total_cycles, snn.total_cycles))
     fits = (~has_ann | ann.memory_fits) & (~has_snn | snn.memory_fits)
-    return LayerBatch(energy.T, cycles.T, total, clock, area, fits, [None] * n)
-
-
-def _boundary(workload: Workload, index: int, feeds: tuple[int | None, ...], spiking: np.ndarray,
-              rate: np.ndarray, options: dict[str, Options],
-              technology: Technology) -> tuple[np.ndarray | float, np.ndarray | float]:
-    """Conversion energy (pJ) and cycles of the tensors reaching layer ``index`` from the other
-    engine, on every row (0 where none crosses), from dse_hybrid.boundaries.conversion."""
-    on_snn = spiking[:, index]
-    crossing = np.zeros(len(on_snn), dtype=np.int64)  # bit k: operand k comes from the other engine
-    for operand, source in enumerate(feeds):
-        if source is not None:
-            crossing |= (spiking[:, source] != on_snn).astype(np.int64) << operand
-    pj: np.ndarray | float = 0.0
-    cycles: np.ndarray | float = 0.0
-    for engine, on in (("snn", on_snn), ("ann", ~on_snn)):
-        for pattern in np.unique(crossing[on]).tolist():
-            if not pattern:
-                continue
-            rows = on & (crossing == pattern)
-            pairs = [(k, source) for k, source in enumerate(feeds) if pattern >> k & 1 and source is not None]
-            lines, spent = conversion(workload, index, pairs, engine, options["rate"], technology)
-            if engine == "snn":  # the encoding is the row's: rate, or direct (analog operands)
-                direct, _ = conversion(workload, index, pairs, engine, options["direct"], technology)
-                pj = np.where(rows, np.where(rate, sum(lines.values()), sum(direct.values())), pj)
-                cycles = np.where(rows & rate, spent, cycles)
-            else:
-                pj = np.where(rows, sum(lines.values()), pj)
-                cycles = np.where(rows, spent, cycles)
-    return pj, cycles
+    return LayerBatch(energy.T, cycles.T, total, clock, area, fits, [None] * len(clock))

@@ -4,6 +4,7 @@ and the cost of converting values at an engine boundary (the model: dse_hybrid.b
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any, Protocol
 
 from dse import Technology, Workload
@@ -36,21 +37,27 @@ def counter_bits(timesteps: int) -> int:
     return max(1, math.ceil(math.log2(timesteps + 1)))
 
 
-def ann_view(workload: Workload, engines: list[str], sources: list[tuple[int | None, ...]]) -> Workload:
-    """The workload as the ANN engine sees it: one pass, and spike counts as operands read from an SNN layer."""
+def fed_operands(engines: list[str] | tuple[str, ...],
+                 sources: list[tuple[int | None, ...]]) -> tuple[tuple[int, int], ...]:
+    """The (layer, operand) pairs where an ANN layer reads a tensor produced by an SNN layer:
+    all that tells the ANN engine's view of one assignment from another's (ann_view)."""
+    return tuple((index, operand) for index, srcs in enumerate(sources) if engines[index] == "ann"
+                 for operand, source in enumerate(srcs) if source is not None and engines[source] == "snn")
+
+
+@lru_cache(maxsize=128)
+def ann_view(workload: Workload, fed: tuple[tuple[int, int], ...]) -> Workload:
+    """The workload as the ANN engine sees it: one pass, and spike counts as the operands ``fed``
+    (fed_operands) read from an SNN layer (cached: a batch asks for a few views, chunk after chunk)."""
     T = workload.timesteps
     data = workload.model_dump(by_alias=True)
     data["timesteps"] = 1
-    for index, layer in enumerate(data["layers"]):
-        if engines[index] != "ann":
-            continue
-        for operand, source in enumerate(sources[index]):
-            if source is None or engines[source] != "snn":
-                continue
-            key = "input_density" if operand == 0 else "other_density"
-            if layer.get(key) is not None:  # an add's skip tensor carries no density of its own
-                layer[key] = 1 - (1 - layer[key]) ** T  # a count is non-zero if any step spiked
-            layer["activation_bits"] = counter_bits(T)
+    for index, operand in fed:
+        layer = data["layers"][index]
+        key = "input_density" if operand == 0 else "other_density"
+        if layer.get(key) is not None:  # an add's skip tensor carries no density of its own
+            layer[key] = 1 - (1 - layer[key]) ** T  # a count is non-zero if any step spiked
+        layer["activation_bits"] = counter_bits(T)
     return Workload.model_validate(data)
 
 

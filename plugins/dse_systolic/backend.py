@@ -13,6 +13,9 @@ from dse import Backend, Cost, Technology, Workload
 from dse_systolic.params import SystolicParams
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
     import polars as pl
 
     from dse import LayerBatch
@@ -41,3 +44,12 @@ class SystolicBackend(Backend):
         from dse_systolic.evaluation import layer_batch
 
         return layer_batch(workload, params, technology)
+
+    def layer_batch_views(self, views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
+                          technology: Technology) -> LayerBatch:
+        """``layer_batch`` of row i on ``views[view[i]]`` in one vectorised pass when the views differ only
+        in numbers the model takes per design (dse_systolic.geometry.merged_shapes); else view by view."""
+        from dse_systolic.evaluation import layer_batch_views
+
+        return layer_batch_views(views, view, params, technology) or \
+            super().layer_batch_views(views, view, params, technology)

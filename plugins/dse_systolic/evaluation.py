@@ -22,7 +22,7 @@ totals within the bound of plain summation (dse.plugin.batching).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ import numpy as np
 from dse import Cost, LayerBatch, LayerCost, Technology, Workload
 from dse_systolic.cores import Chip, chip, cores_of, evaluate_layer_on_cores
 from dse_systolic.designs import Designs, designs_from_frame, designs_from_params
-from dse_systolic.geometry import LayerShape, layer_shapes
+from dse_systolic.geometry import LayerShape, layer_shapes, merged_shapes
 from dse_systolic.layer import Group, LayerArrays, evaluate_layer
 from dse_systolic.params import DATAFLOWS, SystolicParams
 from dse_systolic.rates import rates, widths
@@ -71,10 +71,10 @@ def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, sc
     return Evaluation(group, shapes, technology, c, c.area_mm2, c.resident)
 
 
-def evaluate_designs(workload: Workload, d: Designs,
+def evaluate_designs(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], d: Designs,
                      technology: Technology) -> list[tuple[np.ndarray, Evaluation]]:
-    """``workload`` on every design, as (indices into ``d``, evaluation) per group of designs."""
-    shapes = layer_shapes(workload)
+    """Every design on its layers (``shapes_of``: the shapes of the designs at some indices into ``d``),
+    as (indices into ``d``, evaluation) per group of designs."""
     groups = []
     for dataflow in range(len(DATAFLOWS)):
         for scalesim in (False, True):
@@ -84,7 +84,8 @@ def evaluate_designs(workload: Workload, d: Designs,
             same = d if len(index) == len(d) else d.take(index)
             for part, cores in cores_of(same):
                 designs = same if len(part) == len(same) else same.take(part)
-                groups.append((index[part], evaluate_group(shapes, designs, dataflow, scalesim, cores, technology)))
+                rows = index[part]
+                groups.append((rows, evaluate_group(shapes_of(rows), designs, dataflow, scalesim, cores, technology)))
     return groups
 
 
@@ -110,12 +111,29 @@ def cost(workload: Workload, params: SystolicParams, technology: Technology) -> 
 
 def layer_batch(workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
     """Energy and cycles per layer of every row of ``params``, vectorised (best in chunks)."""
+    shapes = layer_shapes(workload)
+    return _layer_batch(lambda keep: shapes, len(shapes), params, technology)
+
+
+def layer_batch_views(views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
+                      technology: Technology) -> LayerBatch | None:
+    """``layer_batch`` of row i on ``views[view[i]]`` in one pass; None when the views differ in more
+    than the numbers the model takes per design (geometry.merged_shapes)."""
+    merged = merged_shapes([layer_shapes(workload) for workload in views])
+    if merged is None:
+        return None
+    return _layer_batch(lambda keep: merged(view[keep]), len(views[0].layers), params, technology)
+
+
+def _layer_batch(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], layers: int, params: pl.DataFrame,
+                 technology: Technology) -> LayerBatch:
+    """``layer_batch`` with the layer shapes of the rows at some indices of ``params`` (``shapes_of``)."""
     d, keep, errors = designs_from_frame(params)
-    n, layers = params.height, len(workload.layers)
+    n = params.height
     energy, cycles = np.full((layers, n), np.nan), np.full((layers, n), np.nan)
     totals = np.full((3, n), np.nan)  # cycles, clock, area
     fits = np.zeros(n, dtype=bool)
-    for index, ev in evaluate_designs(workload, d, technology):
+    for index, ev in evaluate_designs(lambda index: shapes_of(keep[index]), d, technology):
         rows, group = keep[index], np.empty((2, layers, len(index)))  # energy, cycles of the group
         fit = np.ones(len(index), dtype=bool)
         for j, layer in enumerate(ev.layers()):

@@ -24,7 +24,8 @@ design's override).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -52,9 +53,9 @@ class LayerShape:
     name: str
     kind_name: str
     kind: Kind
-    weight_bits: int
-    activation_bits: int
-    input_density: float
+    weight_bits: Bits  # an array over designs only in merged views (merged_shapes)
+    activation_bits: Bits
+    input_density: float | np.ndarray
     groups: int = 1
     pixels: int = 0  # Npx: output pixels of one group
     scalesim_pixels: int = 0  # Npx as SCALE-Sim counts it (see scalesim_outputs)
@@ -97,6 +98,34 @@ def layer_shapes(workload: Workload) -> tuple[LayerShape, ...]:
                tuple(words[name] for name in names))
         for layer, names in zip(workload.layers, sources, strict=True)
     )
+
+
+#: The numbers views of one network may differ in (a hybrid's ANN engine reads spike counts: other
+#: densities and widths, dse_hybrid.boundaries.ann_view), each taken per design by the model: the
+#: widths through rates.widths (arrays where designs override them), the density by layer._gemm's
+#: arithmetic alone.
+PER_DESIGN_FIELDS = frozenset({"weight_bits", "activation_bits", "input_density"})
+
+
+def merged_shapes(views: Sequence[tuple[LayerShape, ...]]) -> Callable[[np.ndarray], tuple[LayerShape, ...]] | None:
+    """The shapes of designs that each see one of ``views`` (by index): a layer the views agree on is
+    shared, a number they differ in (PER_DESIGN_FIELDS) becomes an array over the designs. None when
+    the views differ in anything else."""
+    first = views[0]
+    if any(len(shapes) != len(first) for shapes in views):
+        return None
+    varying: list[dict[str, np.ndarray]] = []
+    for index, shape in enumerate(first):
+        names = {f.name for other in views[1:] if other[index] != shape for f in fields(shape)
+                 if getattr(other[index], f.name) != getattr(shape, f.name)}
+        if not names <= PER_DESIGN_FIELDS:
+            return None
+        varying.append({name: np.array([getattr(shapes[index], name) for shapes in views]) for name in sorted(names)})
+
+    def shapes_of(view: np.ndarray) -> tuple[LayerShape, ...]:
+        return tuple(replace(shape, **{name: values[view] for name, values in numbers.items()}) if numbers else shape
+                     for shape, numbers in zip(first, varying, strict=True))
+    return shapes_of
 
 
 def scalesim_outputs(layer: Conv2dLayer) -> int:

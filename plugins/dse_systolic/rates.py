@@ -42,9 +42,18 @@ def lookup(fn: Callable[..., float], *keys: np.ndarray | int) -> np.ndarray | fl
     if len(arrays) == 1:
         distinct, inverse = np.unique(arrays[0], return_inverse=True)
         return np.array([fn(v) for v in distinct.tolist()], dtype=np.float64)[inverse]
-    stacked = np.stack(arrays, axis=1)
-    distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return np.array([fn(*row) for row in distinct.tolist()], dtype=np.float64)[inverse.reshape(-1)]
+    # each key's distinct values, then one mixed-radix code per design (a row-wise np.unique sorts rows
+    # as bytes: several times slower)
+    columns = [np.unique(a, return_inverse=True) for a in arrays]
+    code = np.zeros(len(arrays[0]), dtype=np.int64)
+    for values, inverse in columns:
+        code = code * len(values) + inverse.reshape(-1)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    keys = []
+    for values, _ in reversed(columns):
+        keys.append(values[distinct % len(values)].tolist())
+        distinct = distinct // len(values)
+    return np.array([fn(*key) for key in zip(*reversed(keys), strict=True)], dtype=np.float64)[inverse.reshape(-1)]
 
 
 def widths(shape: LayerShape, d: Designs) -> Widths:

@@ -7,11 +7,12 @@ from typing import Any
 
 import polars as pl
 import pytest
+from dse_hybrid.boundaries import fed_operands, sources
 from dse_systolic.layer import COMPONENTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dse import Backend
+from dse import Backend, Workload
 from tests.hybrid.test_hybrid_engines import HYBRID, MIXED, PLUGINS, TECH
 
 #: Terms of a hybrid layer's energy: an engine's components (the systolic's 12 at most), a
@@ -89,3 +90,39 @@ def test_a_bad_row_fails_alone_with_the_message_of_cost() -> None:
     assert out["error"][0] is None and out["error"].to_list()[1:] == loop["error"].to_list()[1:]
     assert "beyond the last layer" in out["error"][1] and "NestedParamsError" in out["error"][2]
     assert_matches(out.row(0), loop.row(0))
+
+
+#: A residual block: ``add`` reads conv2's output and, as its second operand, conv1's (skip_from), so a
+#: split between them makes both operands cross, and every snn_first split is its own ANN view.
+RESIDUAL = Workload.model_validate({"name": "residual", "timesteps": 4, "layers": [
+    {"name": "conv1", "kind": "conv2d", "in_channels": 2, "out_channels": 8, "in_height": 8, "in_width": 8,
+     "kernel": 3, "padding": 1, "input_density": 1.0},
+    {"name": "conv2", "kind": "conv2d", "in_channels": 8, "out_channels": 8, "in_height": 8, "in_width": 8,
+     "kernel": 3, "padding": 1, "input_density": 0.4},
+    {"name": "add", "kind": "add", "skip_from": "conv1"},
+    {"name": "fc", "kind": "dense", "in_features": 512, "out_features": 10, "input_density": 0.3}]})
+
+
+def test_fed_operands_name_the_ann_layers_reading_spikes() -> None:
+    # conv1 on the SNN chip, the rest on the array: conv2 reads conv1 (operand 0), add reads conv2
+    # (on the array) and conv1 (operand 1, the skip); fc reads add.
+    feeds = sources(RESIDUAL)
+    assert feeds == [(None,), (0,), (1, 0), (2,)]
+    assert fed_operands(("snn", "ann", "ann", "ann"), feeds) == ((1, 0), (2, 1))
+    assert fed_operands(("ann", "ann", "snn", "snn"), feeds) == ()
+
+
+def test_every_split_and_order_of_a_residual_block_equals_cost() -> None:
+    # one batch holding every assignment: the ANN engine is asked once per view, the conversions
+    # once per assignment and options; each row must still be the design costed on its own
+    rows = [{"split_after": k, "order": order, "encoding": encoding, "memory": memory, "schedule": schedule,
+             "ann.rows": 8, "ann.cols": 16, "snn.cores": 4}
+            for k in range(len(RESIDUAL.layers) + 1) for order in ("ann_first", "snn_first")
+            for encoding in ("rate", "direct") for memory in ("separate", "shared")
+            for schedule in ("sequential", "pipelined")]
+    frame = pl.DataFrame(rows)
+    out = HYBRID.cost_batch(RESIDUAL, frame, TECH)
+    loop = Backend.cost_batch(HYBRID, RESIDUAL, frame, TECH)
+    assert out["error"].null_count() == out.height
+    for got, want in zip(out.iter_rows(), loop.iter_rows(), strict=True):
+        assert_matches(got, want)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import polars as pl
 from dse_systolic.layer import COMPONENTS
 from hypothesis import given, settings
@@ -137,3 +138,29 @@ def test_an_unknown_column_fails_only_the_rows_that_set_it() -> None:
 def test_an_empty_frame_gives_an_empty_result() -> None:
     out = BACKEND.cost_batch(WORKLOADS[0], pl.DataFrame({"rows": []}, schema={"rows": pl.Int64}), TECH)
     assert out.height == 0 and out.columns == list(BATCH_COLUMNS)
+
+
+def _view(w, layer: str, **changes: Any):
+    """``w`` with the numbers of one layer changed, as a hybrid's ANN engine sees a layer fed spike counts."""
+    data = w.model_dump(by_alias=True)
+    data["layers"] = [{**spec, **changes} if spec["name"] == layer else spec for spec in data["layers"]]
+    return type(w).model_validate(data)
+
+
+@settings(max_examples=25, deadline=None)
+@given(designs=st.lists(design, min_size=1, max_size=12), which=st.sampled_from(range(len(WORKLOADS))),
+       seed=st.integers(0, 2**16))
+def test_views_in_one_pass_equal_one_layer_batch_per_view(designs: list[dict[str, Any]], which: int,
+                                                          seed: int) -> None:
+    # the views differ in a layer's width and density (ann_view's counter_bits(4) = 3 bits, 1 - (1 - d)^4);
+    # merged, those numbers are arrays over the designs: every number must be the one its own view gives
+    w = WORKLOADS[which]
+    first, last = w.layers[0].name, w.layers[-1].name
+    views = (w, _view(w, first, activation_bits=3, input_density=1 - 0.7**4), _view(w, last, activation_bits=3))
+    view = np.random.default_rng(seed).integers(0, len(views), len(designs))
+    frame = pl.DataFrame(designs)
+    got = BACKEND.layer_batch_views(views, view, frame, TECH)
+    want = Backend.layer_batch_views(BACKEND, views, view, frame, TECH)
+    for name in ("energy_pj", "latency_cycles", "total_cycles", "clock_mhz", "area_mm2", "memory_fits"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    assert got.error == want.error
