@@ -158,7 +158,7 @@ class BackendSpace(_Frozen):
     """One candidate backend: its parameter distributions and its own knobs."""
 
     backend: str = Field(min_length=1, description="registered backend name (see `dse plugins`)")
-    technology: str | None = Field(None, description="technology for this backend; default: the space's")
+    technology: str | None = Field(None, min_length=1, description="technology for this backend; default: the space's")
     params: dict[str, Distribution] = Field(
         default_factory=dict, description="parameter -> distribution or fixed value (nested: dotted names)"
     )
@@ -246,7 +246,7 @@ class SearchSpace(_Frozen):
     description: str = Field("", description="what this space asks")
     workload: str = Field(min_length=1, description="workload file (relative to the space file) or zoo:NAME")
     technology: str | None = Field(
-        None, description="registered technology (NAME or NAME@<node>nm); default: the installation's default "
+        None, min_length=1, description="registered technology (NAME or NAME@<node>nm); default: the installation's default "
         "technology (see `dse plugins`)"
     )
     objectives: dict[Metric, Direction] = Field(
@@ -317,7 +317,7 @@ class SearchSpace(_Frozen):
     def technology_for(self, index: int) -> str:
         """The technology of backend ``index``: its own, else the space's (filled with the
         installation's default when the space is loaded through its plugins)."""
-        name = self.backends[index].technology or self.technology
+        name = self.backends[index].technology if self.backends[index].technology is not None else self.technology
         if name is None:
             raise ValueError(f"backends[{index}]: no technology (load the space with dse.inputs.space.read_space)")
         return name

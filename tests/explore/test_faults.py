@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from dse.errors import DseInputError
 from dse.evaluation.batch import BlockEvaluator
 from dse.inputs.space import read_space
 from dse.plugin.manager import Plugins
@@ -69,3 +71,11 @@ def test_a_bad_knob_value_fails_its_points(tmp_path: Path, toy_plugins: Plugins)
     frame = evaluator.evaluate(pl.DataFrame({"x": [1.0], "y": [1.0], "knob:density.nonesuch": [0.3]})).frame
     assert frame["error"][0] == ("knobs: ValueError: knob 'density.nonesuch' names no layer of 'tiny-mlp' "
                                  "(layers: fc1, fc2)")
+
+
+def test_an_empty_technology_name_is_one_line_naming_the_field(tmp_path: Path, toy_plugins: Plugins) -> None:
+    # found by the fuzz test: '' is not "no technology" (the default), it names none
+    space = toy_space()
+    space["backends"][0]["technology"] = ""
+    with pytest.raises(DseInputError, match=r"space\.yaml: backends\[0\]\.technology: String should have at least 1 character \(got ''\)"):
+        read_space(write_space(tmp_path, space), toy_plugins)
