@@ -86,8 +86,13 @@ class Technology(StrictNumbers):
     def sram_read_energies(self, size_bits: np.ndarray) -> np.ndarray:
         """:meth:`sram_read_energy` of a one-bit word for every element of ``size_bits`` (pJ/bit),
         with the same bits: numpy for the arithmetic, ``math``'s logarithm and exponential per
-        element (numpy's vectorised ones differ in the last bit), no Python call per element."""
-        return _interp_sqrt_loglog_array(self.sram_read_pj_per_bit, size_bits / 8192.0)
+        element (numpy's vectorised ones differ in the last bit), no Python call per element;
+        each distinct size once (a search over SRAM macros has a few)."""
+        import numpy as np
+
+        distinct, inverse = np.unique(size_bits, return_inverse=True)
+        energies = _interp_sqrt_loglog_array(self.sram_read_pj_per_bit, distinct / 8192.0)
+        return energies[inverse.reshape(np.shape(size_bits))]
 
     def sram_write_energy(self, size_bits: float, word_bits: float) -> float:
         """One write of a ``word_bits`` word to an SRAM of ``size_bits`` (pJ)."""
