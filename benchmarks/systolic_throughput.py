@@ -10,7 +10,10 @@ prints layer-evaluations per CPU-second, counting only the 21 GEMM layers and co
 layer, beside :func:`closed_form`: the same per-layer counts (SCALE-Sim's folds and compute
 cycles, SRAM accesses, DRAM words with a fits-or-refetch rule, vector-unit cycles) and the
 energy, latency and area they give, written as bare numpy over arrays of designs (no
-validation, no frames, one dataflow formula per ``np.where``). The two take turns; the
+validation, no frames, one dataflow formula per ``np.where``). Its registers are one
+flip-flop price per bit (it predates per-operand register prices, ``weight_register_words``
+and the output-stationary accumulator write), so its energy is a few percent off dse's,
+printed, and it does less work than dse: the ratio errs on dse's side. The two take turns; the
 ratio of their times is printed beside the target of issue 17 (1.5x). Then the same designs
 with 1 to 16 cores each (dse_systolic.cores: every layer split over them both ways), the peak memory of one
 ``cost_batch`` of ``--memory-designs`` designs in a fresh process, beside its 200 MB
