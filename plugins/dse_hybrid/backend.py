@@ -115,10 +115,8 @@ class HybridBackend(Backend):
         row by row."""
         from dse import in_chunks
 
-        # rows of one ANN view (an ANN-first split has one) together, then the systolic engine's groups
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
-                         by=("ann_backend", "snn_backend", "order", "ann.dataflow", "ann.latency_model", "ann.cores",
-                             "split_after"))
+                         by=("ann_backend", "snn_backend", "order", "split_after"))  # rows of one ANN view
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many designs (dse_hybrid.batch, imported on first use)."""

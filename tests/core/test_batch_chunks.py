@@ -38,22 +38,6 @@ def test_chunks_keep_every_row_in_its_place(xs: list[tuple[float, int]], rows: i
     assert out["error"].to_list() == [None if g else "g is 0" for g in frame["g"]]
 
 
-def test_chunks_follow_the_key_columns_in_order_first_column_first() -> None:
-    # (a, b) sorted by a, then b, ties in their given order, by hand: (0, 1) of x = 1 and of x = 5,
-    # (0, 2) x = 3, (1, 0) x = 2, (1, 2) of x = 0 and of x = 4; in chunks of 2
-    frame = pl.DataFrame({"a": [1, 0, 1, 0, 1, 0], "b": [2, 1, 0, 2, 2, 1], "x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
-                          "g": [1] * 6})
-    seen: list[list[float]] = []
-
-    def block(part: pl.DataFrame) -> pl.DataFrame:
-        seen.append(part["x"].to_list())
-        return echo(part)
-
-    out = in_chunks(block, frame, 2, by=("a", "b", "absent"))
-    assert seen == [[1.0, 5.0], [3.0, 2.0], [0.0, 4.0]]
-    assert out["energy_pj"].to_list() == frame["x"].to_list()
-
-
 def random_frame(backend: str, n: int) -> pl.DataFrame:
     rng = np.random.default_rng(0)
     if backend == "systolic":
