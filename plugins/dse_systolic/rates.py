@@ -36,6 +36,7 @@ def lookup(fn: Callable[..., float], *keys: np.ndarray | int) -> np.ndarray | fl
     Keys are arrays over the designs, or plain numbers shared by all; each array's values are
     numbered (_numbered), and the numbers combined into one mixed-radix code per design before
     looking for the distinct keys (a row-wise np.unique sorts rows as bytes: several times slower).
+    The model passes at most three keys, so a code stays below TABLE_SPAN³ = 2⁴⁸ (no int64 overflow).
     """
     if not any(isinstance(k, np.ndarray) for k in keys):
         return fn(*keys)
