@@ -113,6 +113,8 @@ class LayerBatch:
         """Overwrite the designs at ``rows`` (in order) with the designs of ``other``, in place."""
         for name in ("energy_pj", "latency_cycles", "total_cycles", "clock_mhz", "area_mm2", "memory_fits"):
             getattr(self, name)[rows] = getattr(other, name)
+        if other.error.count(None) == len(other.error) and self.error.count(None) == len(self.error):
+            return  # no message to write or to clear
         for row, error in zip(rows.tolist(), other.error, strict=True):
             self.error[row] = error
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -85,15 +86,28 @@ def _validated(params: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, list
     choices: list[HybridParams] = []
     for group in groups.iter_rows(named=True):
         rows = np.asarray(group.pop("_row"), dtype=np.int64)
+        key = (tuple(group.items()), tuple(names))
         try:
-            hp: HybridParams | None = HybridParams.model_validate(unflatten(group))
-            hp.engines(names)  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - these rows go through cost() for its own message
-            hp = None
+            hp = _parsed(*key)
+        except TypeError:  # a value that cannot be hashed (a list): validated, not cached
+            hp = _parsed.__wrapped__(*key)
         if hp is not None:
             rows_of[rows] = len(choices)
             choices.append(hp)
     return rows_of, choices
+
+
+@lru_cache(maxsize=4096)
+def _parsed(items: tuple[tuple[str, Any], ...], names: tuple[str, ...]) -> HybridParams | None:
+    """The hybrid-level parameters ``items`` (column, value) validated, with a valid assignment of the
+    layers ``names``; None when invalid (cached: chunk after chunk, and call after call of a search,
+    a batch repeats the same few hundred sets)."""
+    try:
+        hp = HybridParams.model_validate(unflatten(dict(items)))
+        hp.engines(list(names))
+    except Exception:  # noqa: BLE001 - these rows go through cost() for its own message
+        return None
+    return hp
 
 
 def _assignments(choices: list[HybridParams], names: list[str]) -> Assignments:
@@ -189,8 +203,8 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     shared = both & (column["memory"] == "shared")
     area = np.where(shared, np.maximum(ann.area_mm2, snn.area_mm2) * (1 + column["shared_overhead"]),
                     np.where(both, ann.area_mm2 + snn.area_mm2, np.where(has_ann, ann.area_mm2, snn.area_mm2)))
-    own_clock = np.where(spiking, snn.clock_mhz, ann.clock_mhz)
-    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T) / (own_clock * 1e6)
+    own_hz = np.where(spiking, snn.clock_mhz * 1e6, ann.clock_mhz * 1e6)
+    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T) / own_hz
     seconds += extra_cycles / (clock * 1e6)
     energy = np.where(spiking, snn.energy_pj.T, ann.energy_pj.T)
     energy += extra_pj

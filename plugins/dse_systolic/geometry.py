@@ -111,6 +111,22 @@ def merged_shapes(views: Sequence[tuple[LayerShape, ...]]) -> Callable[[np.ndarr
     """The shapes of designs that each see one of ``views`` (by index): a layer the views agree on is
     shared, a number they differ in (PER_DESIGN_FIELDS) becomes an array over the designs. None when
     the views differ in anything else."""
+    varying = _varying(tuple(views))
+    if varying is None:
+        return None
+    first = views[0]
+
+    def shapes_of(view: np.ndarray) -> tuple[LayerShape, ...]:
+        return tuple(replace(shape, **{name: values[view] for name, values in numbers.items()}) if numbers else shape
+                     for shape, numbers in zip(first, varying, strict=True))
+    return shapes_of
+
+
+@lru_cache(maxsize=64)
+def _varying(views: tuple[tuple[LayerShape, ...], ...]) -> tuple[dict[str, np.ndarray], ...] | None:
+    """Per layer, each number the views differ in and its value in every view; None when they differ
+    in more than PER_DESIGN_FIELDS (cached: a batch asks once per chunk, with the shapes layer_shapes
+    cached, so a repeated question is told by identity)."""
     first = views[0]
     if any(len(shapes) != len(first) for shapes in views):
         return None
@@ -121,11 +137,7 @@ def merged_shapes(views: Sequence[tuple[LayerShape, ...]]) -> Callable[[np.ndarr
         if not names <= PER_DESIGN_FIELDS:
             return None
         varying.append({name: np.array([getattr(shapes[index], name) for shapes in views]) for name in sorted(names)})
-
-    def shapes_of(view: np.ndarray) -> tuple[LayerShape, ...]:
-        return tuple(replace(shape, **{name: values[view] for name, values in numbers.items()}) if numbers else shape
-                     for shape, numbers in zip(first, varying, strict=True))
-    return shapes_of
+    return tuple(varying)
 
 
 def scalesim_outputs(layer: Conv2dLayer) -> int:

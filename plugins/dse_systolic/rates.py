@@ -33,27 +33,55 @@ from dse_systolic.mapping import IS
 def lookup(fn: Callable[..., float], *keys: np.ndarray | int) -> np.ndarray | float:
     """``fn(*key)`` for every design, evaluated once per distinct key.
 
-    Keys are arrays over the designs, or plain numbers shared by all; integer keys of
-    several arrays are combined into one before looking for the distinct ones.
+    Keys are arrays over the designs, or plain numbers shared by all; each array's values are
+    numbered (_numbered), and the numbers combined into one mixed-radix code per design before
+    looking for the distinct keys (a row-wise np.unique sorts rows as bytes: several times slower).
+    The model passes at most three keys, so a code stays below TABLE_SPAN³ = 2⁴⁸ (no int64 overflow).
     """
     if not any(isinstance(k, np.ndarray) for k in keys):
         return fn(*keys)
-    arrays = [np.broadcast_to(k, np.shape(next(a for a in keys if isinstance(a, np.ndarray)))) for k in keys]
-    if len(arrays) == 1:
-        distinct, inverse = np.unique(arrays[0], return_inverse=True)
-        return np.array([fn(v) for v in distinct.tolist()], dtype=np.float64)[inverse]
-    # each key's distinct values, then one mixed-radix code per design (a row-wise np.unique sorts rows
-    # as bytes: several times slower)
-    columns = [np.unique(a, return_inverse=True) for a in arrays]
-    code = np.zeros(len(arrays[0]), dtype=np.int64)
-    for values, inverse in columns:
-        code = code * len(values) + inverse.reshape(-1)
-    distinct, inverse = np.unique(code, return_inverse=True)
-    keys = []
-    for values, _ in reversed(columns):
-        keys.append(values[distinct % len(values)].tolist())
-        distinct = distinct // len(values)
-    return np.array([fn(*key) for key in zip(*reversed(keys), strict=True)], dtype=np.float64)[inverse.reshape(-1)]
+    n = next(k for k in keys if isinstance(k, np.ndarray)).size
+    columns = [_numbered(np.broadcast_to(k, n)) if isinstance(k, np.ndarray) else (np.asarray([k]), None)
+               for k in keys]
+    code = np.zeros(n, dtype=np.int64)
+    for values, number in columns:
+        if number is not None:
+            code = code * len(values) + number
+    distinct, inverse = _distinct(code)
+    chosen = []
+    for values, number in reversed(columns):
+        chosen.append(values[distinct % len(values) if number is not None else np.zeros_like(distinct)].tolist())
+        if number is not None:
+            distinct = distinct // len(values)
+    return np.array([fn(*key) for key in zip(*reversed(chosen), strict=True)], dtype=np.float64)[inverse]
+
+
+#: Integer keys spanning fewer values than this are numbered by their offset from the smallest (a
+#: table of that length, O(n)), rather than by np.unique's sort (O(n log n)): widths span a few dozen
+#: bits, and the codes of a few of them their product.
+TABLE_SPAN = 1 << 16
+
+
+def _numbered(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate values of ``key`` (every value it takes among them) and each design's index into them."""
+    if key.size and key.dtype.kind in "iu":
+        low, high = int(key.min()), int(key.max())
+        if high - low < TABLE_SPAN:
+            return np.arange(low, high + 1), key - low
+    return _distinct(key)
+
+
+def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``key`` in increasing order, and each design's index among them (as np.unique)."""
+    if key.size and key.dtype.kind in "iu":
+        low, high = int(key.min()), int(key.max())
+        if high - low < TABLE_SPAN:
+            offset = key - low
+            present = np.zeros(high - low + 1, dtype=bool)
+            present[offset] = True
+            return np.flatnonzero(present) + low, (np.cumsum(present) - 1)[offset]
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
 
 def widths(shape: LayerShape, d: Designs) -> Widths:
