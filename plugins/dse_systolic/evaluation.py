@@ -119,10 +119,28 @@ def layer_batch_views(views: Sequence[Workload], view: np.ndarray, params: pl.Da
                       technology: Technology) -> LayerBatch | None:
     """``layer_batch`` of row i on ``views[view[i]]`` in one pass; None when the views differ in more
     than the numbers the model takes per design (geometry.merged_shapes)."""
-    merged = merged_shapes([layer_shapes(workload) for workload in views])
+    merged = _merged(tuple(views))
     if merged is None:
         return None
     return _layer_batch(lambda keep: merged(view[keep]), len(views[0].layers), params, technology)
+
+
+#: merged_shapes of recent view lists, by the identity of their workloads (each entry keeps its views
+#: alive, so an id is not reused while it is here): a batch passes the same views chunk after chunk,
+#: and hashing some thirty workloads and their shapes per chunk (layer_shapes' and merged_shapes'
+#: caches) costs more than the merge
+_MERGED: dict[tuple[int, ...], tuple[tuple[Workload, ...], Callable[[np.ndarray], tuple[LayerShape, ...]] | None]] = {}
+_MERGED_SIZE = 64  # as geometry._varying's cache: a batch's view lists, several batches over
+
+
+def _merged(views: tuple[Workload, ...]) -> Callable[[np.ndarray], tuple[LayerShape, ...]] | None:
+    """merged_shapes of the shapes of ``views``, cached by the workloads' identity (_MERGED)."""
+    key = tuple(map(id, views))
+    if key not in _MERGED:
+        if len(_MERGED) >= _MERGED_SIZE:
+            _MERGED.clear()
+        _MERGED[key] = (views, merged_shapes([layer_shapes(workload) for workload in views]))
+    return _MERGED[key][1]
 
 
 def _layer_batch(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], layers: int, params: pl.DataFrame,

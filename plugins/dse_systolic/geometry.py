@@ -44,6 +44,19 @@ class Widths:
     weight: Bits
     activation: Bits
     accumulator: Bits
+    # in merged views (merged_shapes) with no design overriding a width: the widths of each view, and
+    # each design's view (the arrays above are these gathered), so that a function of the widths
+    # (rates.width_lookup) is evaluated per view, not over the designs
+    by_view: tuple[Widths, np.ndarray] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Views:
+    """Where a merged shape's per-design numbers come from (merged_shapes): each number's value in
+    every view, and each design's view (an index into them)."""
+
+    values: dict[str, np.ndarray]
+    index: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class LayerShape:
     row_stride: int = 1
     row_span: int = 1  # input rows one output row reads: the kernel's dilated height
     in_row_words: int = 0  # input words of one input row of one group
+    views: Views | None = None  # merged views only: the per-view values behind the per-design numbers
 
 
 @lru_cache(maxsize=256)
@@ -117,7 +131,8 @@ def merged_shapes(views: Sequence[tuple[LayerShape, ...]]) -> Callable[[np.ndarr
     first = views[0]
 
     def shapes_of(view: np.ndarray) -> tuple[LayerShape, ...]:
-        return tuple(replace(shape, **{name: values[view] for name, values in numbers.items()}) if numbers else shape
+        return tuple(replace(shape, **{name: values[view] for name, values in numbers.items()},
+                             views=Views(numbers, view)) if numbers else shape
                      for shape, numbers in zip(first, varying, strict=True))
     return shapes_of
 

@@ -56,7 +56,7 @@ from dse import Technology
 from dse_systolic.designs import Designs
 from dse_systolic.geometry import LayerShape, Widths
 from dse_systolic.mapping import IS, OS, WS, Count, Folding, fold, spatial
-from dse_systolic.rates import Rates, RegisterRates, lookup, widths
+from dse_systolic.rates import Rates, RegisterRates, width_lookup, widths
 from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_traffic
 
 #: I-BERT evaluates exp and GELU as a second-order polynomial a(x + b)² + c after a shift
@@ -175,7 +175,7 @@ def _staged_operand(shape: LayerShape, t: Traffic) -> Count:
 def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology,
                 nonzero: float) -> np.ndarray:
     """MACs x MAC energy; with zero gating, a zero-activation MAC costs its 1-bit flag instead."""
-    mac = lookup(technology.mac_energy, w.weight, w.activation, w.accumulator)
+    mac = width_lookup(technology.mac_energy, w, "weight", "activation", "accumulator")
     gate = np.minimum(technology.register_energy(1), mac)
     saved = (shape.macs - nonzero) * (mac - gate) * d.zero_gating
     return shape.macs * mac - saved  # never above the ungated energy, even after rounding
@@ -266,10 +266,10 @@ def _vector_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technol
     """Adds, multiplies and nonlinear evaluations at activation width (pJ). A nonlinear evaluation
     costs ``nonlinear_pj``, or I-BERT's second-order polynomial a(x + b)² + c: two adds and two
     multiplies (Kim et al., ICML 2021; docs/references/transformers.md)."""
-    add = lookup(technology.add_energy, w.activation)
+    add = width_lookup(technology.add_energy, w, "activation")
     energy = (shape.vector_ops - shape.vector_muls - shape.vector_nonlinear) * add
     if shape.vector_muls or shape.vector_nonlinear:
-        mul = lookup(technology.mul_energy, w.activation, w.activation)
+        mul = width_lookup(technology.mul_energy, w, "activation", "activation")
         polynomial = NONLINEAR_ADDS * add + NONLINEAR_MULS * mul
         nonlinear = np.where(d.nonlinear_pj > 0, d.nonlinear_pj, polynomial)
         energy = energy + shape.vector_muls * mul + shape.vector_nonlinear * nonlinear

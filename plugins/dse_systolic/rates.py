@@ -85,11 +85,38 @@ def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def widths(shape: LayerShape, d: Designs) -> Widths:
-    """The layer's widths, or arrays where some design overrides them (bits)."""
+    """The layer's widths, or arrays where some design overrides them or, in merged views, where the
+    designs see views of other widths (bits)."""
     activation = _override(d.activation_bits, shape.activation_bits)
     # a matmul's stationary operand is an activation: it takes the activation width
     weight = activation if shape.activation_operand else _override(d.weight_bits, shape.weight_bits)
-    return Widths(weight, activation, _override(d.accumulator_bits, weight + activation))
+    total = weight + activation
+    accumulator = _override(d.accumulator_bits, total)
+    views = shape.views
+    own = activation is shape.activation_bits and accumulator is total and \
+        (shape.activation_operand or weight is shape.weight_bits)  # no design overrides a width
+    if views is None or not own or not isinstance(activation, np.ndarray) and not isinstance(weight, np.ndarray):
+        return Widths(weight, activation, accumulator)
+    # each design's widths are its view's (the same sum, per view)
+    per_activation = views.values.get("activation_bits", activation)
+    per_weight = per_activation if shape.activation_operand else views.values.get("weight_bits", weight)
+    return Widths(weight, activation, accumulator,
+                  (Widths(per_weight, per_activation, per_weight + per_activation), views.index))
+
+
+def width_lookup(fn: Callable[..., float], w: Widths, *names: str) -> np.ndarray | float:
+    """``lookup`` of ``fn`` on the widths ``names`` (fields of Widths) of every design; in merged views,
+    ``fn`` of each view's widths (once per distinct key) gathered by the designs' views: the same
+    values, without numbering keys over the designs."""
+    if w.by_view is None:
+        return lookup(fn, *(getattr(w, name) for name in names))
+    per_view, view = w.by_view
+    count = max(np.size(getattr(per_view, name)) for name in names)
+    columns = [value.tolist() if isinstance(value, np.ndarray) else [value] * count
+               for value in (getattr(per_view, name) for name in names)]
+    table: dict[tuple[int, ...], float] = {}
+    values = [table[key] if key in table else table.setdefault(key, fn(*key)) for key in zip(*columns, strict=True)]
+    return np.array(values, dtype=np.float64)[view]
 
 
 def _override(given: np.ndarray, default: Bits) -> Bits:
@@ -163,24 +190,39 @@ def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np
 
 def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np.ndarray:
     """Chip area of every design (mm²)."""
-    all_widths = [widths(shape, d) for shape in shapes]
-    weight = _widest([w.weight for w in all_widths], len(d))
-    activation = _widest([w.activation for w in all_widths], len(d))
-    accumulator = _widest([w.accumulator for w in all_widths], len(d))
+    w = _widest([widths(shape, d) for shape in shapes], len(d))
     pe = (
-        lookup(technology.mul_area, weight, activation)
-        + lookup(technology.add_area, accumulator)
-        + technology.register_area(weight * d.weight_register_words + activation + accumulator)
+        width_lookup(technology.mul_area, w, "weight", "activation")
+        + width_lookup(technology.add_area, w, "accumulator")
+        + technology.register_area(w.weight * d.weight_register_words + w.activation + w.accumulator)
     )
-    vector_unit = d.vector_lanes * lookup(technology.add_area, activation)
+    vector_unit = d.vector_lanes * width_lookup(technology.add_area, w, "activation")
     if any(shape.vector_muls or shape.vector_nonlinear for shape in shapes):  # a multiplier per lane
-        vector_unit = vector_unit + d.vector_lanes * lookup(technology.mul_area, activation, activation)
+        vector_unit = vector_unit + d.vector_lanes * width_lookup(technology.mul_area, w, "activation", "activation")
     srams = technology.sram_area(d.ifmap_bits + d.filter_bits + d.ofmap_bits + d.accumulator_bits_sram)
     return d.rows * d.cols * pe + vector_unit + srams
 
 
-def _widest(values: list[Bits], n: int) -> Bits:
-    """The widest width over the layers, per design."""
+WIDTHS = ("weight", "activation", "accumulator")
+
+
+def _widest(layers: list[Widths], n: int) -> Widths:
+    """The widest width of each operand over the layers, per design; in merged views, where only views
+    set widths apart, per view and gathered by the designs' views (the same maxima)."""
+    views = [w.by_view for w in layers if w.by_view is not None]
+    index = views[0][1] if views else None
+    if index is None or any(view is not index for _, view in views) or \
+            any(isinstance(getattr(w, name), np.ndarray) for w in layers if w.by_view is None for name in WIDTHS):
+        return Widths(*(_max([getattr(w, name) for w in layers], n) for name in WIDTHS))
+    count = max(np.size(getattr(per_view, name)) for per_view, _ in views for name in WIDTHS)
+    per_view = [w.by_view[0] if w.by_view is not None else w for w in layers]
+    widest = Widths(*(_max([getattr(w, name) for w in per_view], count) for name in WIDTHS))
+    gathered = (getattr(widest, name) for name in WIDTHS)
+    return Widths(*(value[index] if isinstance(value, np.ndarray) else value for value in gathered), (widest, index))
+
+
+def _max(values: list[Bits], n: int) -> Bits:
+    """The largest of ``values`` (numbers, or arrays of length ``n``), element-wise."""
     if not any(isinstance(v, np.ndarray) for v in values):
         return max(values)
     return np.maximum.reduce([np.broadcast_to(v, n) for v in values])
