@@ -64,10 +64,11 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
         if batches[engine].error.count(None) < n:
             failed |= uses & np.array([e is not None for e in batches[engine].error])
     extra_pj, extra_cycles = _conversions(workload, choices, assigned, feeds, technology)
-    column = {name: np.array([getattr(hp, name) for hp in choices])[kept]
-              for name in ("memory", "schedule", "shared_overhead")}
-    out = _combine(spiking, has_ann, has_snn, column, extra_pj[:, kept], extra_cycles[:, kept],
-                   batches["ann"], batches["snn"], technology)
+    column = {name: np.array([getattr(hp, name) == value for hp in choices])[kept]
+              for name, value in (("memory", "shared"), ("schedule", "pipelined"))}
+    column["shared_overhead"] = np.array([hp.shared_overhead for hp in choices])[kept]
+    out = _combine(spiking, has_ann, has_snn, column, (extra_pj, extra_cycles, kept), batches["ann"], batches["snn"],
+                   technology)
     if failed.any():
         rows = np.flatnonzero(failed)
         out.patch(rows, Backend.layer_batch(hybrid, workload, params[rows], technology))
@@ -194,20 +195,25 @@ def _crossings(engines: tuple[str, ...], feeds: list[tuple[int | None, ...]]) ->
 
 
 def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, column: dict[str, np.ndarray],
-             extra_pj: np.ndarray, extra_cycles: np.ndarray, ann: LayerBatch, snn: LayerBatch,
+             extra: tuple[np.ndarray, np.ndarray, np.ndarray], ann: LayerBatch, snn: LayerBatch,
              technology: Technology) -> LayerBatch:
     """The hybrid's layers, busy time, area and totals of every row (as ``HybridBackend.cost``), on
-    (layers, designs) arrays."""
+    (layers, designs) arrays. ``column``: per row, whether memory is shared and the schedule pipelined
+    (bool), and the shared-memory overhead; ``extra``: conversion energy (pJ) and cycles of every layer
+    per parameter set (_conversions), and each row's parameter set. A layer no tensor reaches across
+    is left as it is where ``cost`` adds a conversion of 0 (_crossed): the same numbers."""
+    extra_pj, extra_cycles, kept = extra
     both = has_ann & has_snn
     clock = np.where(has_ann, ann.clock_mhz, snn.clock_mhz)
-    shared = both & (column["memory"] == "shared")
+    shared = both & column["memory"]
     area = np.where(shared, np.maximum(ann.area_mm2, snn.area_mm2) * (1 + column["shared_overhead"]),
                     np.where(both, ann.area_mm2 + snn.area_mm2, np.where(has_ann, ann.area_mm2, snn.area_mm2)))
-    own_hz = np.where(spiking, snn.clock_mhz * 1e6, ann.clock_mhz * 1e6)
-    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T) / own_hz
-    seconds += extra_cycles / (clock * 1e6)
+    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T)
+    seconds /= np.where(spiking, snn.clock_mhz * 1e6, ann.clock_mhz * 1e6)  # each layer at its engine's clock
     energy = np.where(spiking, snn.energy_pj.T, ann.energy_pj.T)
-    energy += extra_pj
+    layer, row, choice = _crossed(extra_pj, extra_cycles, kept)
+    seconds[layer, row] += extra_cycles[layer, choice] / (clock[row] * 1e6)  # conversions, at the chip's clock
+    energy[layer, row] += extra_pj[layer, choice]
     idle_leaks = both & ~shared
     if idle_leaks.any():
         idle_area = np.where(spiking, ann.area_mm2, snn.area_mm2)
@@ -216,9 +222,23 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     for on_snn, layer_seconds in zip(spiking, seconds, strict=True):  # in layer order, as cost() adds them
         busy["snn"] += np.where(on_snn, layer_seconds, 0.0)
         busy["ann"] += np.where(on_snn, 0.0, layer_seconds)
-    cycles = seconds * clock * 1e6
-    pipelined = column["schedule"] == "pipelined"
-    total_seconds = np.where(pipelined, np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
+    total_seconds = np.where(column["schedule"], np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
     total = np.where(both, total_seconds * clock * 1e6, np.where(has_ann, ann.total_cycles, snn.total_cycles))
+    cycles = seconds  # seconds x clock x 1e6, in place: seconds are not needed past here
+    cycles *= clock
+    cycles *= 1e6
     fits = (~has_ann | ann.memory_fits) & (~has_snn | snn.memory_fits)
     return LayerBatch(energy.T, cycles.T, total, clock, area, fits, [None] * len(clock))
+
+
+def _crossed(extra_pj: np.ndarray, extra_cycles: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The (layer, row) pairs of the rows' conversions, each with its row's parameter set: where
+    ``extra_pj`` or ``extra_cycles`` (layers x parameter sets) are not 0 for the row's set ``kept``. A
+    row crosses at a few layers, so the conversions are added there, not over (layers x rows)."""
+    choice_of, layer_of = np.nonzero(((extra_pj != 0) | (extra_cycles != 0)).T)  # by parameter set, then layer
+    per_choice = np.bincount(choice_of, minlength=extra_pj.shape[1])  # pairs of each set
+    counts = per_choice[kept]  # of each row
+    row = np.repeat(np.arange(len(kept)), counts)
+    rank = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)  # each pair's place in its row
+    pair = (np.cumsum(per_choice) - per_choice)[kept[row]] + rank  # into the sets' pairs
+    return layer_of[pair], row, kept[row]
