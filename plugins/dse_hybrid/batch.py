@@ -50,11 +50,11 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
                        params: pl.DataFrame, technology: Technology) -> LayerBatch:
     """``hybrid.layer_batch``: ``engine_named`` finds a registered backend; failed rows through ``cost``."""
     n, names = params.height, [layer.name for layer in workload.layers]
-    rows_of, choices = _validated(params, names)
+    rows_of, choices, engines = _validated(params, names)
     if not choices:  # no valid row: each goes through cost() for its message
         return Backend.layer_batch(hybrid, workload, params, technology)
     failed, kept = rows_of < 0, np.maximum(rows_of, 0)
-    assigned = _assignments(choices, names)
+    assigned = _assignments(engines, len(names))
     spiking = assigned.snn.T[:, assigned.of_choice[kept]]  # (layers, designs): the layer runs on the SNN engine
     feeds = sources(workload)
     batches = {engine: _engine_batch(engine, engine_named, workload, params, technology, choices, rows_of, assigned,
@@ -75,47 +75,51 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
     return out
 
 
-def _validated(params: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, list[HybridParams]]:
-    """Each row's index into the distinct valid hybrid-level parameter sets (-1: invalid), and the sets."""
+def _validated(params: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, list[HybridParams], list[tuple[str, ...]]]:
+    """Each row's index into the distinct valid hybrid-level parameter sets (-1: invalid), the sets, and
+    each set's engine of every layer."""
     import polars as pl
 
     own = [c for c in params.columns if not c.startswith(ENGINE_PREFIXES)]
     rows_of = np.full(params.height, -1)
     if not own:
-        return np.zeros(params.height, dtype=np.int64), [HybridParams()]
+        return np.zeros(params.height, dtype=np.int64), [HybridParams()], [tuple(HybridParams().engines(names))]
     groups = params.select(own).with_row_index("_row").group_by(own, maintain_order=True).agg(pl.col("_row"))
     choices: list[HybridParams] = []
+    engines: list[tuple[str, ...]] = []
     for group in groups.iter_rows(named=True):
         rows = np.asarray(group.pop("_row"), dtype=np.int64)
         key = (tuple(group.items()), tuple(names))
         try:
-            hp = _parsed(*key)
+            parsed = _parsed(*key)
         except TypeError:  # a value that cannot be hashed (a list): validated, not cached
-            hp = _parsed.__wrapped__(*key)
-        if hp is not None:
+            parsed = _parsed.__wrapped__(*key)
+        if parsed is not None:
             rows_of[rows] = len(choices)
-            choices.append(hp)
-    return rows_of, choices
+            choices.append(parsed[0])
+            engines.append(parsed[1])
+    return rows_of, choices, engines
 
 
 @lru_cache(maxsize=4096)
-def _parsed(items: tuple[tuple[str, Any], ...], names: tuple[str, ...]) -> HybridParams | None:
-    """The hybrid-level parameters ``items`` (column, value) validated, with a valid assignment of the
+def _parsed(items: tuple[tuple[str, Any], ...], names: tuple[str, ...]) -> tuple[HybridParams, tuple[str, ...]] | None:
+    """The hybrid-level parameters ``items`` (column, value) validated, and their engine of each of the
     layers ``names``; None when invalid (cached: chunk after chunk, and call after call of a search,
     a batch repeats the same few hundred sets)."""
     try:
         hp = HybridParams.model_validate(unflatten(dict(items)))
-        hp.engines(list(names))
+        engines = tuple(hp.engines(list(names)))
     except Exception:  # noqa: BLE001 - these rows go through cost() for its own message
         return None
-    return hp
+    return hp, engines
 
 
-def _assignments(choices: list[HybridParams], names: list[str]) -> Assignments:
+def _assignments(of_set: list[tuple[str, ...]], layers: int) -> Assignments:
+    """The distinct assignments among ``of_set`` (each parameter set's engine of every layer)."""
     index: dict[tuple[str, ...], int] = {}
-    of_choice = np.array([index.setdefault(tuple(hp.engines(names)), len(index)) for hp in choices])
+    of_choice = np.array([index.setdefault(a, len(index)) for a in of_set])
     engines = list(index)
-    snn = np.array([[e == "snn" for e in a] for a in engines], dtype=bool).reshape(len(engines), len(names))
+    snn = np.array([[e == "snn" for e in a] for a in engines], dtype=bool).reshape(len(engines), layers)
     return Assignments(engines, of_choice, snn)
 
 
@@ -168,19 +172,15 @@ def _conversions(workload: Workload, choices: list[HybridParams], assigned: Assi
     no tensor crosses: dse_hybrid.boundaries.conversion, once per assignment and conversion options."""
     layers = len(workload.layers)
     crossings: list[list[tuple[int, Crossing]]] = [_crossings(a, feeds) for a in assigned.engines]
+    first: dict[tuple[int, str, int, int], int] = {}  # each assignment and options: its first parameter set
+    key_of = np.array([first.setdefault((int(a), hp.encoding, hp.lfsr_bits, hp.converter_lanes), index)
+                       for index, (a, hp) in enumerate(zip(assigned.of_choice, choices, strict=True))])
     pj, cycles = np.zeros((layers, len(choices))), np.zeros((layers, len(choices)))
-    done: dict[tuple[int, str, int, int], int] = {}
-    for index, hp in enumerate(choices):
-        a = int(assigned.of_choice[index])
-        key = (a, hp.encoding, hp.lfsr_bits, hp.converter_lanes)
-        if key in done:
-            pj[:, index], cycles[:, index] = pj[:, done[key]], cycles[:, done[key]]
-            continue
-        done[key] = index
+    for (a, *_), index in first.items():
         for layer, (engine, pairs) in crossings[a]:
-            lines, spent = conversion(workload, layer, pairs, engine, hp, technology)
+            lines, spent = conversion(workload, layer, pairs, engine, choices[index], technology)
             pj[layer, index], cycles[layer, index] = sum(lines.values()), spent
-    return pj, cycles
+    return pj[:, key_of], cycles[:, key_of]
 
 
 def _crossings(engines: tuple[str, ...], feeds: list[tuple[int | None, ...]]) -> list[tuple[int, Crossing]]:
