@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
+from dse_hybrid.batch import _crossed
 from dse_hybrid.boundaries import fed_operands, sources
 from dse_systolic.layer import COMPONENTS
 from hypothesis import given, settings
@@ -126,3 +128,14 @@ def test_every_split_and_order_of_a_residual_block_equals_cost() -> None:
     assert out["error"].null_count() == out.height
     for got, want in zip(out.iter_rows(), loop.iter_rows(), strict=True):
         assert_matches(got, want)
+
+
+def test_conversions_are_added_at_the_layers_each_row_crosses() -> None:
+    # three layers, two parameter sets: set 0 converts at layer 1 (energy only), set 1 at layers 0
+    # (cycles only) and 2; rows use sets 1, 0, 1
+    pj = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 7.0]])
+    cycles = np.array([[0.0, 3.0], [0.0, 0.0], [0.0, 2.0]])
+    layer, row, choice = _crossed(pj, cycles, np.array([1, 0, 1]))
+    assert layer.tolist() == [0, 2, 1, 0, 2]
+    assert row.tolist() == [0, 0, 1, 2, 2]
+    assert choice.tolist() == [1, 1, 0, 1, 1]
