@@ -203,7 +203,7 @@ def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np
     return d.rows * d.cols * pe + vector_unit + srams
 
 
-WIDTHS = ("weight", "activation", "accumulator")
+WIDTHS = ("weight", "activation", "accumulator")  # the operand fields of geometry.Widths
 
 
 def _widest(layers: list[Widths], n: int) -> Widths:
