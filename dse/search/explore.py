@@ -513,9 +513,8 @@ def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload
         parts = _trial_parts(Path(folder), config, space, workload, store, study_ids)
         table = pl.scan_parquet(parts) if parts else trials_frame([]).lazy()
         summary = summarize(table, space.directions)
-        mixed = sorted(table.select(pl.col("plugin_versions").drop_nulls().unique()).collect()
-                       .to_series().to_list())
-        if len(mixed) > 1:  # resumed with --allow-version-mix: every file says so
+        mixed = _version_mix(table)
+        if mixed:  # resumed with --allow-version-mix: every file says so
             meta[VERSION_MIX_KEY] = json.dumps(mixed)
             result.version_mix = mixed
         path = write_parquet_atomic(mark_front(table, summary.front), config.out / "trials.parquet", meta)
@@ -526,6 +525,13 @@ def _write_outputs(config: ExploreConfig, space: SearchSpace, workload: Workload
     result.front_size = summary.front.height
     result.hypervolume = summary.hypervolume
     result.reference = summary.reference
+
+
+def _version_mix(table: pl.LazyFrame) -> list[str]:
+    """The plugin releases of the sub-studies costed by more than one (each backend has its own)."""
+    versions = table.select("study", "plugin_versions").drop_nulls().unique().collect()
+    mixed = versions.filter(pl.len().over("study") > 1)
+    return sorted(mixed["plugin_versions"].to_list())
 
 
 def _trial_parts(folder: Path, config: ExploreConfig, space: SearchSpace, workload: Workload, store: Store,

@@ -16,6 +16,7 @@ import yaml
 
 from dse.inputs.space import load_space, space_header
 from dse.plugin.manager import Plugins
+from dse.results.front_files import VERSION_MIX_KEY
 from dse.search.explore import ExploreConfig, explore
 
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
@@ -69,3 +70,5 @@ def test_to_spike_or_not_runs_with_a_stand_in_accuracy_model(toy_plugins: Plugin
     marked = [design in designs for design in trials.select("backend", "params_json", "knobs_json").iter_rows()]
     assert trials["pareto"].to_list() == marked and any(marked)
     assert not list((tmp_path / "out").glob(".trials-*"))  # the parts are gone
+    # three backends, each its own plugin releases, one release each: no mix to report
+    assert result.version_mix == [] and VERSION_MIX_KEY not in pl.read_parquet_metadata(tmp_path / "out" / "trials.parquet")
