@@ -57,17 +57,16 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
     assigned = _assignments(engines, len(names))
     spiking = assigned.snn.T[:, assigned.of_choice[kept]]  # (layers, designs): the layer runs on the SNN engine
     feeds = sources(workload)
-    batches = {engine: _engine_batch(engine, engine_named, workload, params, technology, choices, rows_of, assigned,
-                                     feeds) for engine in ("ann", "snn")}
+    spread = {engine: _spread(_engine_batch(engine, engine_named, workload, params, technology, choices, rows_of,
+                                            assigned, feeds), n, len(names)) for engine in ("ann", "snn")}
     has_snn, has_ann = spiking.any(axis=0), ~spiking.all(axis=0)
     for engine, uses in (("ann", has_ann), ("snn", has_snn)):
-        if batches[engine].error.count(None) < n:
-            failed |= uses & np.array([e is not None for e in batches[engine].error])
+        failed |= uses & spread[engine].failed
     extra_pj, extra_cycles = _conversions(workload, choices, assigned, feeds, technology)
     column = {name: np.array([getattr(hp, name) == value for hp in choices])[kept]
               for name, value in (("memory", "shared"), ("schedule", "pipelined"))}
     column["shared_overhead"] = np.array([hp.shared_overhead for hp in choices])[kept]
-    out = _combine(spiking, has_ann, has_snn, column, (extra_pj, extra_cycles, kept), batches["ann"], batches["snn"],
+    out = _combine(spiking, has_ann, has_snn, column, (extra_pj, extra_cycles, kept), spread["ann"], spread["snn"],
                    technology)
     if failed.any():
         rows = np.flatnonzero(failed)
@@ -125,9 +124,9 @@ def _assignments(of_set: list[tuple[str, ...]], layers: int) -> Assignments:
 
 def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload: Workload, params: pl.DataFrame,
                   technology: Technology, choices: list[HybridParams], rows_of: np.ndarray, assigned: Assignments,
-                  feeds: list[tuple[int | None, ...]]) -> LayerBatch:
-    """The engine's per-layer costs of every row that runs a layer on it (NaN elsewhere), one call per
-    backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
+                  feeds: list[tuple[int | None, ...]]) -> list[tuple[np.ndarray, LayerBatch]]:
+    """The engine's per-layer costs of the rows that run a layer on it, each with its rows, one call
+    per backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
     fed = [fed_operands(a, feeds) for a in assigned.engines] if engine == "ann" else []
     backends: dict[str, int] = {}
     views: dict[tuple[tuple[int, int], ...], int] = {}
@@ -139,20 +138,53 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
         backend_of[index] = backends.setdefault(hp.ann_backend if engine == "ann" else hp.snn_backend, len(backends))
         if engine == "ann":
             view_of[index] = views.setdefault(fed[a], len(views))
-    n = params.height
-    out = LayerBatch.empty(n, len(workload.layers))
     if not backends:
-        return out
-    frame, row_backend = _engine_frame(params, engine), backend_of[rows_of]
+        return []
+    n, frame, row_backend = params.height, _engine_frame(params, engine), backend_of[rows_of]
     seen = [ann_view(workload, operands) for operands in views] if engine == "ann" else [workload]
+    parts = []
     for backend, call in backends.items():
         rows = np.flatnonzero(row_backend == call)
-        part = engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if len(rows) == n
-                                                       else frame[rows], technology)
-        if len(rows) == n:
-            return part
-        out.patch(rows, part)
-    return out
+        parts.append((rows, engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if
+                                                                    len(rows) == n else frame[rows], technology)))
+    return parts
+
+
+@dataclass(frozen=True)
+class Spread:
+    """An engine's costs of every row of a batch (NaN where it ran no layer), the per-layer arrays
+    (layers, designs), so that a layer's designs are contiguous."""
+
+    energy_pj: np.ndarray  # (layers, designs): each layer's breakdown summed (pJ)
+    seconds: np.ndarray  # (layers, designs): each layer's busy time at the engine's clock (s)
+    total_cycles: np.ndarray  # (designs,)
+    clock_mhz: np.ndarray  # (designs,) MHz
+    area_mm2: np.ndarray  # (designs,) mm²
+    memory_fits: np.ndarray  # (designs,) bool
+    failed: np.ndarray  # (designs,) bool: the engine gave an error
+
+
+def _spread(parts: list[tuple[np.ndarray, LayerBatch]], n: int, layers: int) -> Spread:
+    """The engine's ``parts`` (rows, their costs) at their rows of a batch of ``n`` designs: a part of
+    every row is used as it is (its per-layer arrays are the engine's (layers, designs) arrays)."""
+    if len(parts) == 1 and len(parts[0][0]) == n:
+        part = parts[0][1]
+        return Spread(part.energy_pj.T, part.latency_cycles.T / (part.clock_mhz * 1e6), part.total_cycles,
+                      part.clock_mhz, part.area_mm2, part.memory_fits, _failed(part.error))
+    grid, totals = np.full((2, layers, n), np.nan), np.full((3, n), np.nan)  # energy, seconds; cycles, clock, area
+    fits, failed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for rows, part in parts:
+        grid[0][:, rows] = part.energy_pj.T
+        grid[1][:, rows] = part.latency_cycles.T / (part.clock_mhz * 1e6)
+        totals[:, rows] = (part.total_cycles, part.clock_mhz, part.area_mm2)
+        fits[rows], failed[rows] = part.memory_fits, _failed(part.error)
+    return Spread(grid[0], grid[1], totals[0], totals[1], totals[2], fits, failed)
+
+
+def _failed(errors: list[str | None]) -> np.ndarray:
+    """Whether each design has an error."""
+    return np.zeros(len(errors), dtype=bool) if errors.count(None) == len(errors) else \
+        np.array([e is not None for e in errors], dtype=bool)
 
 
 def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
@@ -195,33 +227,34 @@ def _crossings(engines: tuple[str, ...], feeds: list[tuple[int | None, ...]]) ->
 
 
 def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, column: dict[str, np.ndarray],
-             extra: tuple[np.ndarray, np.ndarray, np.ndarray], ann: LayerBatch, snn: LayerBatch,
+             extra: tuple[np.ndarray, np.ndarray, np.ndarray], ann: Spread, snn: Spread,
              technology: Technology) -> LayerBatch:
     """The hybrid's layers, busy time, area and totals of every row (as ``HybridBackend.cost``), on
     (layers, designs) arrays. ``column``: per row, whether memory is shared and the schedule pipelined
     (bool), and the shared-memory overhead; ``extra``: conversion energy (pJ) and cycles of every layer
     per parameter set (_conversions), and each row's parameter set. A layer no tensor reaches across
-    is left as it is where ``cost`` adds a conversion of 0 (_crossed): the same numbers."""
+    is left as it is where ``cost`` adds a conversion of 0 (_crossed): the same numbers. The engines'
+    arrays (_spread: fresh for this batch) are written over in place."""
     extra_pj, extra_cycles, kept = extra
     both = has_ann & has_snn
     clock = np.where(has_ann, ann.clock_mhz, snn.clock_mhz)
     shared = both & column["memory"]
     area = np.where(shared, np.maximum(ann.area_mm2, snn.area_mm2) * (1 + column["shared_overhead"]),
                     np.where(both, ann.area_mm2 + snn.area_mm2, np.where(has_ann, ann.area_mm2, snn.area_mm2)))
-    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T)
-    seconds /= np.where(spiking, snn.clock_mhz * 1e6, ann.clock_mhz * 1e6)  # each layer at its engine's clock
-    energy = np.where(spiking, snn.energy_pj.T, ann.energy_pj.T)
+    seconds, energy = ann.seconds, ann.energy_pj  # each layer at its engine's clock
+    np.copyto(seconds, snn.seconds, where=spiking)
+    np.copyto(energy, snn.energy_pj, where=spiking)
     layer, row, choice = _crossed(extra_pj, extra_cycles, kept)
     seconds[layer, row] += extra_cycles[layer, choice] / (clock[row] * 1e6)  # conversions, at the chip's clock
     energy[layer, row] += extra_pj[layer, choice]
-    idle_leaks = both & ~shared
-    if idle_leaks.any():
-        idle_area = np.where(spiking, ann.area_mm2, snn.area_mm2)
-        energy += np.where(idle_leaks, technology.leakage_energy(idle_area, seconds), 0.0)  # type: ignore[arg-type]
+    idle_leaks = np.flatnonzero(both & ~shared)
+    if len(idle_leaks):
+        idle_area = np.where(spiking[:, idle_leaks], ann.area_mm2[idle_leaks], snn.area_mm2[idle_leaks])
+        energy[:, idle_leaks] += technology.leakage_energy(idle_area, seconds[:, idle_leaks])  # type: ignore[arg-type]
     busy = {"ann": np.zeros(len(clock)), "snn": np.zeros(len(clock))}
-    for on_snn, layer_seconds in zip(spiking, seconds, strict=True):  # in layer order, as cost() adds them
-        busy["snn"] += np.where(on_snn, layer_seconds, 0.0)
-        busy["ann"] += np.where(on_snn, 0.0, layer_seconds)
+    for engine, on_engine in (("snn", spiking), ("ann", ~spiking)):
+        for layer_seconds in np.where(on_engine, seconds, 0.0):  # in layer order, as cost() adds them
+            busy[engine] += layer_seconds
     total_seconds = np.where(column["schedule"], np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
     total = np.where(both, total_seconds * clock * 1e6, np.where(has_ann, ann.total_cycles, snn.total_cycles))
     cycles = seconds  # seconds x clock x 1e6, in place: seconds are not needed past here
