@@ -55,11 +55,13 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
         return Backend.layer_batch(hybrid, workload, params, technology)
     failed, kept = rows_of < 0, np.maximum(rows_of, 0)
     assigned = _assignments(engines, len(names))
-    spiking = assigned.snn.T[:, assigned.of_choice[kept]]  # (layers, designs): the layer runs on the SNN engine
+    of_row = assigned.of_choice[kept]  # each row's assignment
+    # (layers, designs): all bits set where the layer runs on the SNN engine (_overwrite's mask)
+    spiking = np.negative(assigned.snn.T.astype(np.uint64)).take(of_row, axis=1)
     feeds = sources(workload)
     spread = {engine: _spread(_engine_batch(engine, engine_named, workload, params, technology, choices, rows_of,
                                             assigned, feeds), n, len(names)) for engine in ("ann", "snn")}
-    has_snn, has_ann = spiking.any(axis=0), ~spiking.all(axis=0)
+    has_snn, has_ann = assigned.snn.any(axis=1)[of_row], ~assigned.snn.all(axis=1)[of_row]
     for engine, uses in (("ann", has_ann), ("snn", has_snn)):
         failed |= uses & spread[engine].failed
     extra_pj, extra_cycles = _conversions(workload, choices, assigned, feeds, technology)
@@ -152,8 +154,9 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
 
 @dataclass(frozen=True)
 class Spread:
-    """An engine's costs of every row of a batch (NaN where it ran no layer), the per-layer arrays
-    (layers, designs), so that a layer's designs are contiguous."""
+    """An engine's costs at every row of a batch, the per-layer arrays (layers, designs), so that a
+    layer's designs are contiguous. A row that runs no layer on the engine holds some other row's
+    numbers, or NaN: read only the rows that use the engine."""
 
     energy_pj: np.ndarray  # (layers, designs): each layer's breakdown summed (pJ)
     seconds: np.ndarray  # (layers, designs): each layer's busy time at the engine's clock (s)
@@ -165,12 +168,22 @@ class Spread:
 
 
 def _spread(parts: list[tuple[np.ndarray, LayerBatch]], n: int, layers: int) -> Spread:
-    """The engine's ``parts`` (rows, their costs) at their rows of a batch of ``n`` designs: a part of
-    every row is used as it is (its per-layer arrays are the engine's (layers, designs) arrays)."""
-    if len(parts) == 1 and len(parts[0][0]) == n:
+    """The engine's ``parts`` (rows, their costs) at their rows of a batch of ``n`` designs: one part is
+    gathered (every row takes the numbers of a row of the part: its own where it has one), several
+    written to their rows of NaN arrays."""
+    if len(parts) == 1 and len(parts[0][0]) == n:  # every row: the engine's arrays as they are
         part = parts[0][1]
         return Spread(part.energy_pj.T, part.latency_cycles.T / (part.clock_mhz * 1e6), part.total_cycles,
                       part.clock_mhz, part.area_mm2, part.memory_fits, _failed(part.error))
+    if len(parts) == 1:
+        rows, part = parts[0]
+        at = np.zeros(n, dtype=np.int64)
+        at[rows] = np.arange(len(rows))
+        clock = part.clock_mhz.take(at)
+        seconds = part.latency_cycles.T.take(at, axis=1)
+        seconds /= clock * 1e6
+        return Spread(part.energy_pj.T.take(at, axis=1), seconds, part.total_cycles.take(at), clock,
+                      part.area_mm2.take(at), part.memory_fits.take(at), _failed(part.error).take(at))
     grid, totals = np.full((2, layers, n), np.nan), np.full((3, n), np.nan)  # energy, seconds; cycles, clock, area
     fits, failed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for rows, part in parts:
@@ -230,7 +243,8 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
              extra: tuple[np.ndarray, np.ndarray, np.ndarray], ann: Spread, snn: Spread,
              technology: Technology) -> LayerBatch:
     """The hybrid's layers, busy time, area and totals of every row (as ``HybridBackend.cost``), on
-    (layers, designs) arrays. ``column``: per row, whether memory is shared and the schedule pipelined
+    (layers, designs) arrays. ``spiking`` (layers, designs): all bits set where the layer runs on the
+    SNN engine, none elsewhere (_overwrite's mask). ``column``: per row, whether memory is shared and the schedule pipelined
     (bool), and the shared-memory overhead; ``extra``: conversion energy (pJ) and cycles of every layer
     per parameter set (_conversions), and each row's parameter set. A layer no tensor reaches across
     is left as it is where ``cost`` adds a conversion of 0 (_crossed): the same numbers. The engines'
@@ -242,19 +256,21 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     area = np.where(shared, np.maximum(ann.area_mm2, snn.area_mm2) * (1 + column["shared_overhead"]),
                     np.where(both, ann.area_mm2 + snn.area_mm2, np.where(has_ann, ann.area_mm2, snn.area_mm2)))
     seconds, energy = ann.seconds, ann.energy_pj  # each layer at its engine's clock
-    np.copyto(seconds, snn.seconds, where=spiking)
-    np.copyto(energy, snn.energy_pj, where=spiking)
+    _overwrite(seconds, spiking, snn.seconds)
+    _overwrite(energy, spiking, snn.energy_pj)
     layer, row, choice = _crossed(extra_pj, extra_cycles, kept)
     seconds[layer, row] += extra_cycles[layer, choice] / (clock[row] * 1e6)  # conversions, at the chip's clock
     energy[layer, row] += extra_pj[layer, choice]
-    idle_leaks = np.flatnonzero(both & ~shared)
-    if len(idle_leaks):
-        idle_area = np.where(spiking[:, idle_leaks], ann.area_mm2[idle_leaks], snn.area_mm2[idle_leaks])
-        energy[:, idle_leaks] += technology.leakage_energy(idle_area, seconds[:, idle_leaks])  # type: ignore[arg-type]
-    busy = {"ann": np.zeros(len(clock)), "snn": np.zeros(len(clock))}
-    for engine, on_engine in (("snn", spiking), ("ann", ~spiking)):
-        for layer_seconds in np.where(on_engine, seconds, 0.0):  # in layer order, as cost() adds them
-            busy[engine] += layer_seconds
+    idle_leaks = both & ~shared
+    if idle_leaks.any():  # the idle engine's leakage where it counts, else + 0 (as cost)
+        leak = technology.leakage_energy(_chosen(spiking, ann.area_mm2, snn.area_mm2), seconds)  # type: ignore[arg-type]
+        leak.view(np.uint64)[...] &= np.negative(idle_leaks.astype(np.uint64))
+        energy += leak
+    # each layer's seconds where it runs on the engine, else 0, summed over the layers in order (a
+    # reduction over the first axis of a C-ordered array adds row after row), as cost() adds them
+    on_snn = np.bitwise_and(seconds.view(np.uint64), spiking)
+    on_ann = np.bitwise_xor(seconds.view(np.uint64), on_snn)
+    busy = {engine: on.view(np.float64).sum(axis=0) for engine, on in (("ann", on_ann), ("snn", on_snn))}
     total_seconds = np.where(column["schedule"], np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
     total = np.where(both, total_seconds * clock * 1e6, np.where(has_ann, ann.total_cycles, snn.total_cycles))
     cycles = seconds  # seconds x clock x 1e6, in place: seconds are not needed past here
@@ -262,6 +278,22 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     cycles *= 1e6
     fits = (~has_ann | ann.memory_fits) & (~has_snn | snn.memory_fits)
     return LayerBatch(energy.T, cycles.T, total, clock, area, fits, [None] * len(clock))
+
+
+def _overwrite(out: np.ndarray, mask: np.ndarray, values: np.ndarray) -> None:
+    """``np.copyto(out, values, where=mask != 0)`` for float64 ``out`` and ``values``, bit for bit, where
+    ``mask`` (uint64) has all bits set or none: out's bits take values' bits under the mask. No branch
+    per element, so it is several times faster than copyto or np.where on a mask that changes from design
+    to design (the layers of a hybrid)."""
+    bits = out.view(np.uint64)
+    bits ^= (bits ^ values.view(np.uint64)) & mask
+
+
+def _chosen(mask: np.ndarray, one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``np.where(mask != 0, one, other)`` for float64 ``one`` and ``other`` (broadcast to ``mask``),
+    bit for bit, by _overwrite's masking."""
+    other_bits = other.view(np.uint64)
+    return ((other_bits ^ one.view(np.uint64)) & mask ^ other_bits).view(np.float64)
 
 
 def _crossed(extra_pj: np.ndarray, extra_cycles: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, ...]:
