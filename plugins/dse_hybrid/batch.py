@@ -211,20 +211,38 @@ def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
     return params.select(pl.col(c).alias(c[len(prefix):]) for c in columns)
 
 
+#: Conversion (layer, energy in pJ, cycles) of recent (workload, technology) pairs, by assignment and
+#: conversion options: a batch asks for the same few hundred chunk after chunk. Keyed by the
+#: technology's identity (frozen, but not hashable: it holds dicts); each entry keeps it alive, so its id is not reused
+#: while the entry is here.
+_CONVERTED: dict[tuple[Workload, int], tuple[Technology, dict[tuple[Any, ...], list[tuple[int, Any, Any]]]]] = {}
+_CONVERTED_SIZE = 8  # a search's workloads and technologies at a time
+
+
 def _conversions(workload: Workload, choices: list[HybridParams], assigned: Assignments,
                  feeds: list[tuple[int | None, ...]], technology: Technology) -> tuple[np.ndarray, np.ndarray]:
     """Conversion energy (pJ) and cycles of every layer (rows) for every parameter set (columns), 0 where
-    no tensor crosses: dse_hybrid.boundaries.conversion, once per assignment and conversion options."""
+    no tensor crosses: dse_hybrid.boundaries.conversion, once per assignment and conversion options
+    (_CONVERTED)."""
     layers = len(workload.layers)
-    crossings: list[list[tuple[int, Crossing]]] = [_crossings(a, feeds) for a in assigned.engines]
+    if (workload, id(technology)) not in _CONVERTED:
+        if len(_CONVERTED) >= _CONVERTED_SIZE:
+            _CONVERTED.clear()
+        _CONVERTED[workload, id(technology)] = (technology, {})
+    converted = _CONVERTED[workload, id(technology)][1]
     first: dict[tuple[int, str, int, int], int] = {}  # each assignment and options: its first parameter set
     key_of = np.array([first.setdefault((int(a), hp.encoding, hp.lfsr_bits, hp.converter_lanes), index)
                        for index, (a, hp) in enumerate(zip(assigned.of_choice, choices, strict=True))])
     pj, cycles = np.zeros((layers, len(choices))), np.zeros((layers, len(choices)))
-    for (a, *_), index in first.items():
-        for layer, (engine, pairs) in crossings[a]:
-            lines, spent = conversion(workload, layer, pairs, engine, choices[index], technology)
-            pj[layer, index], cycles[layer, index] = sum(lines.values()), spent
+    for (a, *options), index in first.items():
+        key = (assigned.engines[a], *options)
+        if key not in converted:
+            converted[key] = []
+            for layer, (engine, pairs) in _crossings(assigned.engines[a], feeds):
+                lines, spent = conversion(workload, layer, pairs, engine, choices[index], technology)
+                converted[key].append((layer, sum(lines.values()), spent))
+        for layer, layer_pj, spent in converted[key]:
+            pj[layer, index], cycles[layer, index] = layer_pj, spent
     return pj[:, key_of], cycles[:, key_of]
 
 
