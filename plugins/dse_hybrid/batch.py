@@ -213,8 +213,8 @@ def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
 
 #: Conversion (layer, energy in pJ, cycles) of recent (workload, technology) pairs, by assignment and
 #: conversion options: a batch asks for the same few hundred chunk after chunk. Keyed by the
-#: technology's identity (frozen, but not hashable: it holds dicts); each entry keeps it alive, so its id is not reused
-#: while the entry is here.
+#: technology's identity (frozen, but not hashable: it holds dicts); each entry keeps it alive, so
+#: its id is not reused while the entry is here.
 _CONVERTED: dict[tuple[Workload, int], tuple[Technology, dict[tuple[Any, ...], list[tuple[int, Any, Any]]]]] = {}
 _CONVERTED_SIZE = 8  # a search's workloads and technologies at a time
 
