@@ -82,23 +82,25 @@ def _validated(params: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, list
     import polars as pl
 
     own = [c for c in params.columns if not c.startswith(ENGINE_PREFIXES)]
-    rows_of = np.full(params.height, -1)
     if not own:
         return np.zeros(params.height, dtype=np.int64), [HybridParams()], [tuple(HybridParams().engines(names))]
-    groups = params.select(own).with_row_index("_row").group_by(own, maintain_order=True).agg(pl.col("_row"))
+    # each row's group: the first row of its values (a window, not lists of rows per group)
+    first = params.select(own).with_row_index("_row").select(pl.col("_row").min().over(own)).to_series().to_numpy()
+    leaders = np.flatnonzero(first == np.arange(params.height))  # in order of first appearance
+    choice_of = np.full(params.height, -1)  # of each group's first row
     choices: list[HybridParams] = []
     engines: list[tuple[str, ...]] = []
-    for group in groups.iter_rows(named=True):
-        rows = np.asarray(group.pop("_row"), dtype=np.int64)
+    for leader, group in zip(leaders.tolist(), params[leaders].select(own).iter_rows(named=True), strict=True):
         key = (tuple(group.items()), tuple(names))
         try:
             parsed = _parsed(*key)
         except TypeError:  # a value that cannot be hashed (a list): validated, not cached
             parsed = _parsed.__wrapped__(*key)
         if parsed is not None:
-            rows_of[rows] = len(choices)
+            choice_of[leader] = len(choices)
             choices.append(parsed[0])
             engines.append(parsed[1])
+    rows_of = choice_of[first]
     return rows_of, choices, engines
 
 
