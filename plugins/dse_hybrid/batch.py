@@ -145,7 +145,7 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
     if not backends:
         return []
     n, frame, row_backend = params.height, _engine_frame(params, engine), backend_of[rows_of]
-    seen = [ann_view(workload, operands) for operands in views] if engine == "ann" else [workload]
+    seen = list(_ann_views(workload, tuple(views))) if engine == "ann" else [workload]
     parts = []
     for backend, call in backends.items():
         rows = np.flatnonzero(row_backend == call)
@@ -200,6 +200,13 @@ def _failed(errors: list[str | None]) -> np.ndarray:
     """Whether each design has an error."""
     return np.zeros(len(errors), dtype=bool) if errors.count(None) == len(errors) else \
         np.array([e is not None for e in errors], dtype=bool)
+
+
+@lru_cache(maxsize=64)
+def _ann_views(workload: Workload, operands: tuple[tuple[tuple[int, int], ...], ...]) -> tuple[Workload, ...]:
+    """``ann_view`` of each of ``operands`` (cached: a chunk asks for a few dozen views, and hashing the
+    workload once per chunk is cheaper than once per view)."""
+    return tuple(ann_view(workload, fed) for fed in operands)
 
 
 def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
