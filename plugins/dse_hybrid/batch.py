@@ -55,19 +55,20 @@ def hybrid_layer_batch(hybrid: Backend, engine_named: Callable[[str], Backend], 
         return Backend.layer_batch(hybrid, workload, params, technology)
     failed, kept = rows_of < 0, np.maximum(rows_of, 0)
     assigned = _assignments(engines, len(names))
-    spiking = assigned.snn.T[:, assigned.of_choice[kept]]  # (layers, designs): the layer runs on the SNN engine
+    of_row = assigned.of_choice[kept]  # each row's assignment
+    # (layers, designs): all bits set where the layer runs on the SNN engine (_overwrite's mask)
+    spiking = np.negative(assigned.snn.T.astype(np.uint64)).take(of_row, axis=1)
     feeds = sources(workload)
-    batches = {engine: _engine_batch(engine, engine_named, workload, params, technology, choices, rows_of, assigned,
-                                     feeds) for engine in ("ann", "snn")}
-    has_snn, has_ann = spiking.any(axis=0), ~spiking.all(axis=0)
+    spread = {engine: _spread(_engine_batch(engine, engine_named, workload, params, technology, choices, rows_of,
+                                            assigned, feeds), n, len(names)) for engine in ("ann", "snn")}
+    has_snn, has_ann = assigned.snn.any(axis=1)[of_row], ~assigned.snn.all(axis=1)[of_row]
     for engine, uses in (("ann", has_ann), ("snn", has_snn)):
-        if batches[engine].error.count(None) < n:
-            failed |= uses & np.array([e is not None for e in batches[engine].error])
+        failed |= uses & spread[engine].failed
     extra_pj, extra_cycles = _conversions(workload, choices, assigned, feeds, technology)
     column = {name: np.array([getattr(hp, name) == value for hp in choices])[kept]
               for name, value in (("memory", "shared"), ("schedule", "pipelined"))}
     column["shared_overhead"] = np.array([hp.shared_overhead for hp in choices])[kept]
-    out = _combine(spiking, has_ann, has_snn, column, (extra_pj, extra_cycles, kept), batches["ann"], batches["snn"],
+    out = _combine(spiking, has_ann, has_snn, column, (extra_pj, extra_cycles, kept), spread["ann"], spread["snn"],
                    technology)
     if failed.any():
         rows = np.flatnonzero(failed)
@@ -81,23 +82,25 @@ def _validated(params: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, list
     import polars as pl
 
     own = [c for c in params.columns if not c.startswith(ENGINE_PREFIXES)]
-    rows_of = np.full(params.height, -1)
     if not own:
         return np.zeros(params.height, dtype=np.int64), [HybridParams()], [tuple(HybridParams().engines(names))]
-    groups = params.select(own).with_row_index("_row").group_by(own, maintain_order=True).agg(pl.col("_row"))
+    # each row's group: the first row of its values (a window, not lists of rows per group)
+    first = params.select(own).with_row_index("_row").select(pl.col("_row").min().over(own)).to_series().to_numpy()
+    leaders = np.flatnonzero(first == np.arange(params.height))  # in order of first appearance
+    choice_of = np.full(params.height, -1)  # of each group's first row
     choices: list[HybridParams] = []
     engines: list[tuple[str, ...]] = []
-    for group in groups.iter_rows(named=True):
-        rows = np.asarray(group.pop("_row"), dtype=np.int64)
+    for leader, group in zip(leaders.tolist(), params[leaders].select(own).iter_rows(named=True), strict=True):
         key = (tuple(group.items()), tuple(names))
         try:
             parsed = _parsed(*key)
         except TypeError:  # a value that cannot be hashed (a list): validated, not cached
             parsed = _parsed.__wrapped__(*key)
         if parsed is not None:
-            rows_of[rows] = len(choices)
+            choice_of[leader] = len(choices)
             choices.append(parsed[0])
             engines.append(parsed[1])
+    rows_of = choice_of[first]
     return rows_of, choices, engines
 
 
@@ -125,9 +128,9 @@ def _assignments(of_set: list[tuple[str, ...]], layers: int) -> Assignments:
 
 def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload: Workload, params: pl.DataFrame,
                   technology: Technology, choices: list[HybridParams], rows_of: np.ndarray, assigned: Assignments,
-                  feeds: list[tuple[int | None, ...]]) -> LayerBatch:
-    """The engine's per-layer costs of every row that runs a layer on it (NaN elsewhere), one call per
-    backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
+                  feeds: list[tuple[int | None, ...]]) -> list[tuple[np.ndarray, LayerBatch]]:
+    """The engine's per-layer costs of the rows that run a layer on it, each with its rows, one call
+    per backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
     fed = [fed_operands(a, feeds) for a in assigned.engines] if engine == "ann" else []
     backends: dict[str, int] = {}
     views: dict[tuple[tuple[int, int], ...], int] = {}
@@ -139,20 +142,71 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
         backend_of[index] = backends.setdefault(hp.ann_backend if engine == "ann" else hp.snn_backend, len(backends))
         if engine == "ann":
             view_of[index] = views.setdefault(fed[a], len(views))
-    n = params.height
-    out = LayerBatch.empty(n, len(workload.layers))
     if not backends:
-        return out
-    frame, row_backend = _engine_frame(params, engine), backend_of[rows_of]
-    seen = [ann_view(workload, operands) for operands in views] if engine == "ann" else [workload]
+        return []
+    n, frame, row_backend = params.height, _engine_frame(params, engine), backend_of[rows_of]
+    seen = list(_ann_views(workload, tuple(views))) if engine == "ann" else [workload]
+    parts = []
     for backend, call in backends.items():
         rows = np.flatnonzero(row_backend == call)
-        part = engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if len(rows) == n
-                                                       else frame[rows], technology)
-        if len(rows) == n:
-            return part
-        out.patch(rows, part)
-    return out
+        parts.append((rows, engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if
+                                                                    len(rows) == n else frame[rows], technology)))
+    return parts
+
+
+@dataclass(frozen=True)
+class Spread:
+    """An engine's costs at every row of a batch, the per-layer arrays (layers, designs), so that a
+    layer's designs are contiguous. A row that runs no layer on the engine holds some other row's
+    numbers, or NaN: read only the rows that use the engine."""
+
+    energy_pj: np.ndarray  # (layers, designs): each layer's breakdown summed (pJ)
+    seconds: np.ndarray  # (layers, designs): each layer's busy time at the engine's clock (s)
+    total_cycles: np.ndarray  # (designs,)
+    clock_mhz: np.ndarray  # (designs,) MHz
+    area_mm2: np.ndarray  # (designs,) mm²
+    memory_fits: np.ndarray  # (designs,) bool
+    failed: np.ndarray  # (designs,) bool: the engine gave an error
+
+
+def _spread(parts: list[tuple[np.ndarray, LayerBatch]], n: int, layers: int) -> Spread:
+    """The engine's ``parts`` (rows, their costs) at their rows of a batch of ``n`` designs: one part is
+    gathered (every row takes the numbers of a row of the part: its own where it has one), several
+    written to their rows of NaN arrays."""
+    if len(parts) == 1 and len(parts[0][0]) == n:  # every row: the engine's arrays as they are
+        part = parts[0][1]
+        return Spread(part.energy_pj.T, part.latency_cycles.T / (part.clock_mhz * 1e6), part.total_cycles,
+                      part.clock_mhz, part.area_mm2, part.memory_fits, _failed(part.error))
+    if len(parts) == 1:
+        rows, part = parts[0]
+        at = np.zeros(n, dtype=np.int64)
+        at[rows] = np.arange(len(rows))
+        clock = part.clock_mhz.take(at)
+        seconds = part.latency_cycles.T.take(at, axis=1)
+        seconds /= clock * 1e6
+        return Spread(part.energy_pj.T.take(at, axis=1), seconds, part.total_cycles.take(at), clock,
+                      part.area_mm2.take(at), part.memory_fits.take(at), _failed(part.error).take(at))
+    grid, totals = np.full((2, layers, n), np.nan), np.full((3, n), np.nan)  # energy, seconds; cycles, clock, area
+    fits, failed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for rows, part in parts:
+        grid[0][:, rows] = part.energy_pj.T
+        grid[1][:, rows] = part.latency_cycles.T / (part.clock_mhz * 1e6)
+        totals[:, rows] = (part.total_cycles, part.clock_mhz, part.area_mm2)
+        fits[rows], failed[rows] = part.memory_fits, _failed(part.error)
+    return Spread(grid[0], grid[1], totals[0], totals[1], totals[2], fits, failed)
+
+
+def _failed(errors: list[str | None]) -> np.ndarray:
+    """Whether each design has an error."""
+    return np.zeros(len(errors), dtype=bool) if errors.count(None) == len(errors) else \
+        np.array([e is not None for e in errors], dtype=bool)
+
+
+@lru_cache(maxsize=64)
+def _ann_views(workload: Workload, operands: tuple[tuple[tuple[int, int], ...], ...]) -> tuple[Workload, ...]:
+    """``ann_view`` of each of ``operands`` (cached: a chunk asks for a few dozen views, and hashing the
+    workload once per chunk is cheaper than once per view)."""
+    return tuple(ann_view(workload, fed) for fed in operands)
 
 
 def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
@@ -166,20 +220,38 @@ def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
     return params.select(pl.col(c).alias(c[len(prefix):]) for c in columns)
 
 
+#: Conversion (layer, energy in pJ, cycles) of recent (workload, technology) pairs, by assignment and
+#: conversion options: a batch asks for the same few hundred chunk after chunk. Keyed by the
+#: technology's identity (frozen, but not hashable: it holds dicts); each entry keeps it alive, so
+#: its id is not reused while the entry is here.
+_CONVERTED: dict[tuple[Workload, int], tuple[Technology, dict[tuple[Any, ...], list[tuple[int, Any, Any]]]]] = {}
+_CONVERTED_SIZE = 8  # a search's workloads and technologies at a time
+
+
 def _conversions(workload: Workload, choices: list[HybridParams], assigned: Assignments,
                  feeds: list[tuple[int | None, ...]], technology: Technology) -> tuple[np.ndarray, np.ndarray]:
     """Conversion energy (pJ) and cycles of every layer (rows) for every parameter set (columns), 0 where
-    no tensor crosses: dse_hybrid.boundaries.conversion, once per assignment and conversion options."""
+    no tensor crosses: dse_hybrid.boundaries.conversion, once per assignment and conversion options
+    (_CONVERTED)."""
     layers = len(workload.layers)
-    crossings: list[list[tuple[int, Crossing]]] = [_crossings(a, feeds) for a in assigned.engines]
+    if (workload, id(technology)) not in _CONVERTED:
+        if len(_CONVERTED) >= _CONVERTED_SIZE:
+            _CONVERTED.clear()
+        _CONVERTED[workload, id(technology)] = (technology, {})
+    converted = _CONVERTED[workload, id(technology)][1]
     first: dict[tuple[int, str, int, int], int] = {}  # each assignment and options: its first parameter set
     key_of = np.array([first.setdefault((int(a), hp.encoding, hp.lfsr_bits, hp.converter_lanes), index)
                        for index, (a, hp) in enumerate(zip(assigned.of_choice, choices, strict=True))])
     pj, cycles = np.zeros((layers, len(choices))), np.zeros((layers, len(choices)))
-    for (a, *_), index in first.items():
-        for layer, (engine, pairs) in crossings[a]:
-            lines, spent = conversion(workload, layer, pairs, engine, choices[index], technology)
-            pj[layer, index], cycles[layer, index] = sum(lines.values()), spent
+    for (a, *options), index in first.items():
+        key = (assigned.engines[a], *options)
+        if key not in converted:
+            converted[key] = []
+            for layer, (engine, pairs) in _crossings(assigned.engines[a], feeds):
+                lines, spent = conversion(workload, layer, pairs, engine, choices[index], technology)
+                converted[key].append((layer, sum(lines.values()), spent))
+        for layer, layer_pj, spent in converted[key]:
+            pj[layer, index], cycles[layer, index] = layer_pj, spent
     return pj[:, key_of], cycles[:, key_of]
 
 
@@ -195,33 +267,37 @@ def _crossings(engines: tuple[str, ...], feeds: list[tuple[int | None, ...]]) ->
 
 
 def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, column: dict[str, np.ndarray],
-             extra: tuple[np.ndarray, np.ndarray, np.ndarray], ann: LayerBatch, snn: LayerBatch,
+             extra: tuple[np.ndarray, np.ndarray, np.ndarray], ann: Spread, snn: Spread,
              technology: Technology) -> LayerBatch:
     """The hybrid's layers, busy time, area and totals of every row (as ``HybridBackend.cost``), on
-    (layers, designs) arrays. ``column``: per row, whether memory is shared and the schedule pipelined
+    (layers, designs) arrays. ``spiking`` (layers, designs): all bits set where the layer runs on the
+    SNN engine, none elsewhere (_overwrite's mask). ``column``: per row, whether memory is shared and the schedule pipelined
     (bool), and the shared-memory overhead; ``extra``: conversion energy (pJ) and cycles of every layer
     per parameter set (_conversions), and each row's parameter set. A layer no tensor reaches across
-    is left as it is where ``cost`` adds a conversion of 0 (_crossed): the same numbers."""
+    is left as it is where ``cost`` adds a conversion of 0 (_crossed): the same numbers. The engines'
+    arrays (_spread: fresh for this batch) are written over in place."""
     extra_pj, extra_cycles, kept = extra
     both = has_ann & has_snn
     clock = np.where(has_ann, ann.clock_mhz, snn.clock_mhz)
     shared = both & column["memory"]
     area = np.where(shared, np.maximum(ann.area_mm2, snn.area_mm2) * (1 + column["shared_overhead"]),
                     np.where(both, ann.area_mm2 + snn.area_mm2, np.where(has_ann, ann.area_mm2, snn.area_mm2)))
-    seconds = np.where(spiking, snn.latency_cycles.T, ann.latency_cycles.T)
-    seconds /= np.where(spiking, snn.clock_mhz * 1e6, ann.clock_mhz * 1e6)  # each layer at its engine's clock
-    energy = np.where(spiking, snn.energy_pj.T, ann.energy_pj.T)
+    seconds, energy = ann.seconds, ann.energy_pj  # each layer at its engine's clock
+    _overwrite(seconds, spiking, snn.seconds)
+    _overwrite(energy, spiking, snn.energy_pj)
     layer, row, choice = _crossed(extra_pj, extra_cycles, kept)
     seconds[layer, row] += extra_cycles[layer, choice] / (clock[row] * 1e6)  # conversions, at the chip's clock
     energy[layer, row] += extra_pj[layer, choice]
     idle_leaks = both & ~shared
-    if idle_leaks.any():
-        idle_area = np.where(spiking, ann.area_mm2, snn.area_mm2)
-        energy += np.where(idle_leaks, technology.leakage_energy(idle_area, seconds), 0.0)  # type: ignore[arg-type]
-    busy = {"ann": np.zeros(len(clock)), "snn": np.zeros(len(clock))}
-    for on_snn, layer_seconds in zip(spiking, seconds, strict=True):  # in layer order, as cost() adds them
-        busy["snn"] += np.where(on_snn, layer_seconds, 0.0)
-        busy["ann"] += np.where(on_snn, 0.0, layer_seconds)
+    if idle_leaks.any():  # the idle engine's leakage where it counts, else + 0 (as cost)
+        leak = technology.leakage_energy(_chosen(spiking, ann.area_mm2, snn.area_mm2), seconds)  # type: ignore[arg-type]
+        leak.view(np.uint64)[...] &= np.negative(idle_leaks.astype(np.uint64))
+        energy += leak
+    # each layer's seconds where it runs on the engine, else 0, summed over the layers in order (a
+    # reduction over the first axis of a C-ordered array adds row after row), as cost() adds them
+    on_snn = np.bitwise_and(seconds.view(np.uint64), spiking)
+    on_ann = np.bitwise_xor(seconds.view(np.uint64), on_snn)
+    busy = {engine: on.view(np.float64).sum(axis=0) for engine, on in (("ann", on_ann), ("snn", on_snn))}
     total_seconds = np.where(column["schedule"], np.maximum(busy["ann"], busy["snn"]), busy["ann"] + busy["snn"])
     total = np.where(both, total_seconds * clock * 1e6, np.where(has_ann, ann.total_cycles, snn.total_cycles))
     cycles = seconds  # seconds x clock x 1e6, in place: seconds are not needed past here
@@ -229,6 +305,22 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     cycles *= 1e6
     fits = (~has_ann | ann.memory_fits) & (~has_snn | snn.memory_fits)
     return LayerBatch(energy.T, cycles.T, total, clock, area, fits, [None] * len(clock))
+
+
+def _overwrite(out: np.ndarray, mask: np.ndarray, values: np.ndarray) -> None:
+    """``np.copyto(out, values, where=mask != 0)`` for float64 ``out`` and ``values``, bit for bit, where
+    ``mask`` (uint64) has all bits set or none: out's bits take values' bits under the mask. No branch
+    per element, so it is several times faster than copyto or np.where on a mask that changes from design
+    to design (the layers of a hybrid)."""
+    bits = out.view(np.uint64)
+    bits ^= (bits ^ values.view(np.uint64)) & mask
+
+
+def _chosen(mask: np.ndarray, one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``np.where(mask != 0, one, other)`` for float64 ``one`` and ``other`` (broadcast to ``mask``),
+    bit for bit, by _overwrite's masking."""
+    other_bits = other.view(np.uint64)
+    return ((other_bits ^ one.view(np.uint64)) & mask ^ other_bits).view(np.float64)
 
 
 def _crossed(extra_pj: np.ndarray, extra_cycles: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from dse_hybrid.batch import _crossed
+from dse_hybrid.batch import _chosen, _crossed, _overwrite
 from dse_hybrid.boundaries import fed_operands, sources
 from dse_systolic.layer import COMPONENTS
 from hypothesis import given, settings
@@ -139,3 +139,19 @@ def test_conversions_are_added_at_the_layers_each_row_crosses() -> None:
     assert layer.tolist() == [0, 2, 1, 0, 2]
     assert row.tolist() == [0, 0, 1, 2, 2]
     assert choice.tolist() == [1, 1, 0, 1, 1]
+
+
+floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@given(st.lists(st.tuples(st.booleans(), floats, floats), min_size=1, max_size=40))
+def test_bit_mask_selects_equal_np_where_bit_for_bit(cells: list[tuple[bool, float, float]]) -> None:
+    """_chosen and _overwrite pick each element's bits as np.where and np.copyto do: NaN, -0.0 and
+    infinities included."""
+    where, one, other = (np.array(column) for column in zip(*cells, strict=True))
+    mask = np.negative(where.astype(np.uint64))
+    expected = np.where(where, one, other).view(np.uint64)
+    assert np.array_equal(_chosen(mask, one, other).view(np.uint64), expected)
+    out = other.copy()
+    _overwrite(out, mask, one)
+    assert np.array_equal(out.view(np.uint64), expected)
