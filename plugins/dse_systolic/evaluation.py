@@ -31,7 +31,7 @@ import numpy as np
 from dse import Cost, LayerBatch, LayerCost, Technology, Workload
 from dse_systolic.cores import Chip, chip, cores_of, evaluate_layer_on_cores
 from dse_systolic.designs import Designs, designs_from_frame, designs_from_params
-from dse_systolic.geometry import LayerShape, layer_shapes, merged_shapes
+from dse_systolic.geometry import LayerShape, Widths, layer_shapes, merged_shapes
 from dse_systolic.layer import Group, LayerArrays, evaluate_layer
 from dse_systolic.params import DATAFLOWS, SystolicParams
 from dse_systolic.rates import rates, widths
@@ -46,6 +46,7 @@ class Evaluation:
 
     group: Group
     shapes: tuple[LayerShape, ...]
+    widths: tuple[Widths, ...]  # widths(shape, group.designs) of each shape
     technology: Technology
     chip: Chip | None  # several cores and their global buffer; None: one array
     area_mm2: np.ndarray  # the chip's: all its cores and the global buffer
@@ -55,20 +56,22 @@ class Evaluation:
         """Each layer's results in turn, computed when asked for: a batch keeps one layer's arrays
         at a time, not (designs x layers x components)."""
         if self.chip is None:
-            return (evaluate_layer(shape, self.group, self.technology) for shape in self.shapes)
+            return (evaluate_layer(shape, self.group, self.technology, w)
+                    for shape, w in zip(self.shapes, self.widths, strict=True))
         return (evaluate_layer_on_cores(shape, self.group, self.chip, self.technology) for shape in self.shapes)
 
 
 def evaluate_group(shapes: tuple[LayerShape, ...], d: Designs, dataflow: int, scalesim: bool, cores: int,
                    technology: Technology) -> Evaluation:
     """Every layer on designs that share ``dataflow``, latency model and number of cores."""
-    weight_bits = sum(s.weights * widths(s, d).weight for s in shapes if s.weights)
+    layer_widths = tuple(widths(s, d) for s in shapes)  # once per layer: the model asks several times
+    weight_bits = sum(s.weights * w.weight for s, w in zip(shapes, layer_widths, strict=True) if s.weights)
     resident = d.weights_resident & (weight_bits <= d.filter_bits)
-    group = Group(d, dataflow, scalesim, rates(d, dataflow, shapes, technology), resident)
+    group = Group(d, dataflow, scalesim, rates(d, dataflow, shapes, layer_widths, technology), resident)
     if cores == 1:  # one array: its SRAMs talk to DRAM directly, no global buffer (dse_systolic.cores)
-        return Evaluation(group, shapes, technology, None, group.rates.area_mm2, resident)
+        return Evaluation(group, shapes, layer_widths, technology, None, group.rates.area_mm2, resident)
     c = chip(group, cores, shapes, technology)
-    return Evaluation(group, shapes, technology, c, c.area_mm2, c.resident)
+    return Evaluation(group, shapes, layer_widths, technology, c, c.area_mm2, c.resident)
 
 
 def evaluate_designs(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], d: Designs,

@@ -91,18 +91,19 @@ class LayerArrays:
     memory_fits: np.ndarray | bool
 
 
-def evaluate_layer(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
-    """The cost of ``shape`` on every design of ``group``."""
+def evaluate_layer(shape: LayerShape, group: Group, technology: Technology, w: Widths | None = None) -> LayerArrays:
+    """The cost of ``shape`` on every design of ``group`` (``w``: widths(shape, group.designs), when
+    already known)."""
+    if shape.kind == "free":
+        return LayerArrays({key: 0.0 for key in COMPONENTS}, 0.0, None, {}, True)
+    w = widths(shape, group.designs) if w is None else w
     if shape.kind == "gemm":
-        return _gemm(shape, group, technology)
-    if shape.kind == "vector":
-        return _vector(shape, group, technology)
-    return LayerArrays({key: 0.0 for key in COMPONENTS}, 0.0, None, {}, True)
+        return _gemm(shape, group, technology, w)
+    return _vector(shape, group, technology, w)
 
 
-def _gemm(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
+def _gemm(shape: LayerShape, group: Group, technology: Technology, w: Widths) -> LayerArrays:
     d, r, dataflow = group.designs, group.rates, group.dataflow
-    w = widths(shape, d)
     f = fold(shape, d, dataflow, group.scalesim, w)
     t = gemm_traffic(shape, f, w, d, dataflow, group.scalesim, group.weights_resident)
     busy = f.compute_cycles + f.refill_cycles
@@ -227,9 +228,8 @@ def _stationary_fits(shape: LayerShape, w: Widths, group: Group) -> np.ndarray:
     return tile * bits * 2 <= sram
 
 
-def _vector(shape: LayerShape, group: Group, technology: Technology) -> LayerArrays:
+def _vector(shape: LayerShape, group: Group, technology: Technology, w: Widths) -> LayerArrays:
     d, r = group.designs, group.rates
-    w = widths(shape, d)
     t = vector_traffic(shape, w, d)
     compute_cycles = np.ceil(shape.vector_ops / d.vector_lanes)
     stalls = 0.0 if group.scalesim else stall_cycles(t, compute_cycles, compute_cycles, d)

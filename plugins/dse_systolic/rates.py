@@ -166,8 +166,9 @@ class Rates:
     area_mm2: np.ndarray
 
 
-def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: Technology) -> Rates:
-    """Look the technology up for designs of one dataflow."""
+def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], layer_widths: Sequence[Widths],
+          technology: Technology) -> Rates:
+    """Look the technology up for designs of one dataflow (``layer_widths``: widths(shape, d) of each shape)."""
     row_banks, col_banks = (d.cols, d.rows) if dataflow == IS else (d.rows, d.cols)
     ifmap_read, ifmap_write = _sram(d.ifmap_bits / row_banks, technology)
     filter_read, filter_write = _sram(d.filter_bits / col_banks, technology)
@@ -178,7 +179,8 @@ def rates(d: Designs, dataflow: int, shapes: Sequence[LayerShape], technology: T
     else:
         accumulator_read = accumulator_write = np.zeros(len(d))
     return Rates(ifmap_read, ifmap_write, filter_read, filter_write, ofmap_read, ofmap_write,
-                 accumulator_read, accumulator_write, register_rates(d, technology), area(d, shapes, technology))
+                 accumulator_read, accumulator_write, register_rates(d, technology),
+                 area(d, shapes, layer_widths, technology))
 
 
 def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np.ndarray]:
@@ -188,9 +190,9 @@ def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np
     return read, technology.sram_write_factor * read
 
 
-def area(d: Designs, shapes: Sequence[LayerShape], technology: Technology) -> np.ndarray:
-    """Chip area of every design (mm²)."""
-    w = _widest([widths(shape, d) for shape in shapes], len(d))
+def area(d: Designs, shapes: Sequence[LayerShape], layer_widths: Sequence[Widths], technology: Technology) -> np.ndarray:
+    """Chip area of every design (mm²); ``layer_widths``: widths(shape, d) of each shape."""
+    w = _widest(list(layer_widths), len(d))
     pe = (
         width_lookup(technology.mul_area, w, "weight", "activation")
         + width_lookup(technology.add_area, w, "accumulator")
