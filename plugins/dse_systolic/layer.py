@@ -56,7 +56,7 @@ from dse import Technology
 from dse_systolic.designs import Designs
 from dse_systolic.geometry import LayerShape, Widths
 from dse_systolic.mapping import IS, OS, WS, Count, Folding, fold, spatial
-from dse_systolic.rates import Rates, RegisterRates, width_lookup, widths
+from dse_systolic.rates import Rates, RegisterRates, view_lookup, width_lookup, widths
 from dse_systolic.traffic import Traffic, gemm_traffic, stall_cycles, vector_traffic
 
 #: I-BERT evaluates exp and GELU as a second-order polynomial a(x + b)² + c after a shift
@@ -175,11 +175,16 @@ def _staged_operand(shape: LayerShape, t: Traffic) -> Count:
 
 def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology,
                 nonzero: float) -> np.ndarray:
-    """MACs x MAC energy; with zero gating, a zero-activation MAC costs its 1-bit flag instead."""
-    mac = width_lookup(technology.mac_energy, w, "weight", "activation", "accumulator")
+    """MACs x MAC energy; with zero gating, a zero-activation MAC costs its 1-bit flag instead. In
+    merged views, what depends only on the view is computed per view and gathered (the same values)."""
+    mac, view = view_lookup(technology.mac_energy, w, "weight", "activation", "accumulator")
+    if view is not None and shape.views is not None:
+        nonzero = shape.connections * shape.views.values.get("input_density", shape.input_density)
     gate = np.minimum(technology.register_energy(1), mac)
-    saved = (shape.macs - nonzero) * (mac - gate) * d.zero_gating
-    return shape.macs * mac - saved  # never above the ungated energy, even after rounding
+    ungated, saving = shape.macs * mac, (shape.macs - nonzero) * (mac - gate)
+    if view is not None:
+        ungated, saving = ungated[view], saving[view]
+    return ungated - saving * d.zero_gating  # never above the ungated energy, even after rounding
 
 
 @dataclass(frozen=True)

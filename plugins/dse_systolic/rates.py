@@ -108,15 +108,23 @@ def width_lookup(fn: Callable[..., float], w: Widths, *names: str) -> np.ndarray
     """``lookup`` of ``fn`` on the widths ``names`` (fields of Widths) of every design; in merged views,
     ``fn`` of each view's widths (once per distinct key) gathered by the designs' views: the same
     values, without numbering keys over the designs."""
+    values, view = view_lookup(fn, w, *names)
+    return values if view is None else values[view]
+
+
+def view_lookup(fn: Callable[..., float], w: Widths, *names: str) -> tuple[np.ndarray | float, np.ndarray | None]:
+    """width_lookup before the gather: in merged views, ``fn`` of each view's widths and each design's
+    view (so that arithmetic on the values can run per view, then be gathered: the same values);
+    otherwise the values per design and None."""
     if w.by_view is None:
-        return lookup(fn, *(getattr(w, name) for name in names))
+        return lookup(fn, *(getattr(w, name) for name in names)), None
     per_view, view = w.by_view
-    count = max(np.size(getattr(per_view, name)) for name in names)
-    columns = [value.tolist() if isinstance(value, np.ndarray) else [value] * count
-               for value in (getattr(per_view, name) for name in names)]
+    keys = [getattr(per_view, name) for name in names]
+    count = max(np.size(key) for key in keys)
+    columns = [key.tolist() if isinstance(key, np.ndarray) else [key] * count for key in keys]
     table: dict[tuple[int, ...], float] = {}
     values = [table[key] if key in table else table.setdefault(key, fn(*key)) for key in zip(*columns, strict=True)]
-    return np.array(values, dtype=np.float64)[view]
+    return np.array(values, dtype=np.float64), view
 
 
 def _override(given: np.ndarray, default: Bits) -> Bits:
