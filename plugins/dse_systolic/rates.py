@@ -233,6 +233,9 @@ def _widest(layers: list[Widths], n: int) -> Widths:
 
 def _max(values: list[Bits], n: int) -> Bits:
     """The largest of ``values`` (numbers, or arrays of length ``n``), element-wise."""
-    if not any(isinstance(v, np.ndarray) for v in values):
+    arrays = [v for v in values if isinstance(v, np.ndarray)]
+    if not arrays:
         return max(values)
-    return np.maximum.reduce([np.broadcast_to(v, n) for v in values])
+    numbers = [v for v in values if not isinstance(v, np.ndarray)]
+    widest = np.stack([np.broadcast_to(v, n) for v in arrays]).max(axis=0)
+    return np.maximum(widest, max(numbers)) if numbers else widest  # the numbers once, not each broadcast
