@@ -120,7 +120,7 @@ def view_lookup(fn: Callable[..., float], w: Widths, *names: str) -> tuple[np.nd
         return lookup(fn, *(getattr(w, name) for name in names)), None
     per_view, view = w.by_view
     keys = [getattr(per_view, name) for name in names]
-    count = max(np.size(key) for key in keys)
+    count = max(len(key) if isinstance(key, np.ndarray) else 1 for key in keys)  # np.size: slower
     columns = [key.tolist() if isinstance(key, np.ndarray) else [key] * count for key in keys]
     table: dict[tuple[int, ...], float] = {}
     values = [table[key] if key in table else table.setdefault(key, fn(*key)) for key in zip(*columns, strict=True)]
@@ -200,7 +200,7 @@ def _sram(bank_bits: np.ndarray, technology: Technology) -> tuple[np.ndarray, np
 
 def area(d: Designs, shapes: Sequence[LayerShape], layer_widths: Sequence[Widths], technology: Technology) -> np.ndarray:
     """Chip area of every design (mm²); ``layer_widths``: widths(shape, d) of each shape."""
-    w = _widest(list(layer_widths), len(d))
+    w = _widest(list(layer_widths))
     pe = (
         width_lookup(technology.mul_area, w, "weight", "activation")
         + width_lookup(technology.add_area, w, "accumulator")
@@ -216,26 +216,25 @@ def area(d: Designs, shapes: Sequence[LayerShape], layer_widths: Sequence[Widths
 WIDTHS = ("weight", "activation", "accumulator")  # the operand fields of geometry.Widths
 
 
-def _widest(layers: list[Widths], n: int) -> Widths:
+def _widest(layers: list[Widths]) -> Widths:
     """The widest width of each operand over the layers, per design; in merged views, where only views
     set widths apart, per view and gathered by the designs' views (the same maxima)."""
     views = [w.by_view for w in layers if w.by_view is not None]
     index = views[0][1] if views else None
     if index is None or any(view is not index for _, view in views) or \
             any(isinstance(getattr(w, name), np.ndarray) for w in layers if w.by_view is None for name in WIDTHS):
-        return Widths(*(_max([getattr(w, name) for w in layers], n) for name in WIDTHS))
-    count = max(np.size(getattr(per_view, name)) for per_view, _ in views for name in WIDTHS)
+        return Widths(*(_max([getattr(w, name) for w in layers]) for name in WIDTHS))
     per_view = [w.by_view[0] if w.by_view is not None else w for w in layers]
-    widest = Widths(*(_max([getattr(w, name) for w in per_view], count) for name in WIDTHS))
+    widest = Widths(*(_max([getattr(w, name) for w in per_view]) for name in WIDTHS))
     gathered = (getattr(widest, name) for name in WIDTHS)
     return Widths(*(value[index] if isinstance(value, np.ndarray) else value for value in gathered), (widest, index))
 
 
-def _max(values: list[Bits], n: int) -> Bits:
-    """The largest of ``values`` (numbers, or arrays of length ``n``), element-wise."""
+def _max(values: list[Bits]) -> Bits:
+    """The largest of ``values`` (numbers, or arrays of one length), element-wise."""
     arrays = [v for v in values if isinstance(v, np.ndarray)]
     if not arrays:
         return max(values)
     numbers = [v for v in values if not isinstance(v, np.ndarray)]
-    widest = np.stack([np.broadcast_to(v, n) for v in arrays]).max(axis=0)
+    widest = np.stack(arrays).max(axis=0)
     return np.maximum(widest, max(numbers)) if numbers else widest  # the numbers once, not each broadcast

@@ -88,7 +88,7 @@ def test_per_view_widths_and_widest_equal_the_per_design_ones(views: list[tuple[
     for names in (("activation",), ("weight", "activation", "accumulator"), ("activation", "activation")):
         plain = lookup(fn, *(getattr(w, name) for name in names))
         assert np.array_equal(width_lookup(fn, w, *names), np.broadcast_to(plain, len(view)))
-    widest = _widest([widths(s, d) for s in shapes], len(view))
+    widest = _widest([widths(s, d) for s in shapes])
     for name in WIDTHS:
         per_design = np.maximum(np.broadcast_to(getattr(w, name), len(view)), getattr(widths(shapes[1], d), name))
         assert np.array_equal(np.broadcast_to(getattr(widest, name), len(view)), per_design)
