@@ -174,7 +174,7 @@ def _staged_operand(shape: LayerShape, t: Traffic) -> Count:
 
 
 def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology,
-                nonzero: float) -> np.ndarray:
+                nonzero: float | np.ndarray) -> np.ndarray:
     """MACs x MAC energy; with zero gating, a zero-activation MAC costs its 1-bit flag instead. In
     merged views, what depends only on the view is computed per view and gathered (the same values)."""
     mac, view = view_lookup(technology.mac_energy, w, "weight", "activation", "accumulator")
@@ -183,7 +183,7 @@ def _mac_energy(shape: LayerShape, w: Widths, d: Designs, technology: Technology
     gate = np.minimum(technology.register_energy(1), mac)
     ungated, saving = shape.macs * mac, (shape.macs - nonzero) * (mac - gate)
     if view is not None:
-        ungated, saving = ungated[view], saving[view]
+        ungated, saving = np.asarray(ungated)[view], np.asarray(saving)[view]
     return ungated - saving * d.zero_gating  # never above the ungated energy, even after rounding
 
 

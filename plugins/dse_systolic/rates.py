@@ -109,7 +109,7 @@ def width_lookup(fn: Callable[..., float], w: Widths, *names: str) -> np.ndarray
     ``fn`` of each view's widths (once per distinct key) gathered by the designs' views: the same
     values, without numbering keys over the designs."""
     values, view = view_lookup(fn, w, *names)
-    return values if view is None else values[view]
+    return values if view is None else np.asarray(values)[view]
 
 
 def view_lookup(fn: Callable[..., float], w: Widths, *names: str) -> tuple[np.ndarray | float, np.ndarray | None]:
