@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 #: systolic backend on ResNet-18 (CPU time, AMD EPYC, 1 MiB L2 per core; 16384: 10 % slower,
 #: 4096: 25 % slower).
 CHUNK_ROWS = 8192
+#: Chunks whose rows ``in_chunks`` gathers in one call when it reorders a batch: a gather costs some
+#: 25 µs per column whatever its length, and 8 chunks of a few dozen columns are some megabytes.
+GATHERED_CHUNKS = 8
 
 
 def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFrame, rows: int | None = None,
@@ -44,9 +47,11 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
     (default :data:`CHUNK_ROWS`) of ``params``, its results in the order of ``params``; an empty
     ``params`` gives an empty batch frame.
 
-    With ``by``, rows that share their values in those columns (those present) go into the same
-    chunks: a backend that evaluates such rows as one group (a dataflow, a latency model) then
-    works on whole chunks instead of a few slivers of each.
+    With ``by``, rows are ordered by those columns (those present), the first varying least,
+    before they are cut: rows that share their values go into the same chunks, and a chunk
+    spans as few values of the first columns as the batch allows. A backend that evaluates
+    such rows as one group (a dataflow, a latency model) then works on whole chunks instead of
+    a few slivers of each (``Backend.batch_groups``).
     """
     import polars as pl
 
@@ -57,27 +62,45 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
         return pl.DataFrame(schema=batch_schema())
     if n <= rows:
         return block(params)
-    keys = [c for c in by if c in params.columns]
-    # equal rows hash alike: a stable sort of the hashes brings them together (a collision only
-    # mixes two groups in a chunk, which costs time, never correctness), cheaper than sorting them
-    hashes = params.select(keys).hash_rows().to_numpy() if keys else np.zeros(1)
-    if hashes.min() == hashes.max():
-        keys = []  # one group: the chunks are slices, no rows gathered
-    order = np.argsort(hashes, kind="stable") if keys else np.arange(n)
+    # each column by its values' hashes: equal values hash alike, so sorting the hashes, the first
+    # column's most significant, brings them together (a collision only mixes two groups in a chunk,
+    # which costs time, never correctness; rows are costed one by one, so their order in a chunk
+    # changes no number)
+    hashed = (params.get_column(c).hash().to_numpy() for c in dict.fromkeys(by) if c in params.columns)
+    keys = [h for h in hashed if h.min() != h.max()]  # a column of one value orders nothing
+    order = np.argsort(_packed(keys)) if keys else None  # None: one group, the chunks are slices
     # each chunk's results go straight to their rows: no list of chunk frames, no concatenated copy
     out = {name: np.empty(n, dtype=bool if name == "memory_fits" else np.float64) for name in BATCH_COLUMNS[:6]}
     errors: list[str | None] = []
     for start in range(0, n, rows):
-        index = order[start:start + rows]
-        part = block(params[index] if keys else params.slice(start, rows))
+        if order is None:
+            index, part = slice(start, start + rows), block(params.slice(start, rows))
+        else:
+            if start % (rows * GATHERED_CHUNKS) == 0:  # rows gathered a few chunks at a time: one call each
+                gathered = params[order[start:start + rows * GATHERED_CHUNKS]]
+            index = order[start:start + rows]
+            part = block(gathered.slice(start % (rows * GATHERED_CHUNKS), rows))
         for name, values in out.items():
             values[index] = part[name].to_numpy()
         if part["error"].null_count() < part.height:
             errors = errors or [None] * n
-            for row, error in zip(index.tolist(), part["error"].to_list(), strict=True):
+            for row, error in zip(np.arange(n)[index].tolist(), part["error"].to_list(), strict=True):
                 errors[row] = error
     error = pl.Series("error", errors, dtype=pl.String) if errors else pl.repeat(None, n, dtype=pl.String, eager=True)
     return pl.DataFrame({**out, "error": error}, schema=batch_schema())
+
+
+def _packed(hashes: list[np.ndarray]) -> np.ndarray:
+    """One sort key of several columns' hashes (uint64): the top 64 // k bits of each of the first k
+    (k <= 16), the first most significant, so that rows equal in those columns have equal keys, and
+    rows equal in the first columns are next to each other once sorted."""
+    hashes = hashes[:16]
+    bits = 64 // len(hashes)
+    packed = np.zeros(len(hashes[0]), dtype=np.uint64)
+    for column in hashes:
+        packed <<= np.uint64(bits)
+        packed |= column >> np.uint64(64 - bits)
+    return packed
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,22 @@ class HybridBackend(Backend):
         from dse import in_chunks
 
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
-                         by=("ann_backend", "snn_backend", "order", "split_after"))  # rows of one ANN view
+                         by=self._chunk_keys(params))
+
+    def _chunk_keys(self, params: pl.DataFrame) -> tuple[str, ...]:
+        """Columns whose equal rows best share a chunk (dse.in_chunks' ``by``): the engines, each engine's
+        own groups (``batch_groups``, prefixed), then the split, so that a chunk asks each engine for
+        few groups and the ANN engine for few views."""
+        keys = ["ann_backend", "snn_backend"]
+        for prefix, column in (("ann.", "ann_backend"), ("snn.", "snn_backend")):
+            names = params.get_column(column).unique().to_list() if column in params.columns else \
+                [HybridParams.model_fields[column].default]
+            for name in names:
+                try:
+                    keys += [prefix + key for key in self._engine(str(name)).batch_groups]
+                except DseInputError:  # an unknown engine: its rows fail with their own message
+                    continue
+        return (*keys, "order", "split_after")
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many designs (dse_hybrid.batch, imported on first use)."""

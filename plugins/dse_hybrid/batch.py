@@ -217,7 +217,7 @@ def _engine_frame(params: pl.DataFrame, engine: str) -> pl.DataFrame:
     columns = [c for c in params.columns if c.startswith(prefix)]
     if not columns:
         return pl.DataFrame({"_": np.zeros(params.height)}).drop("_")
-    return params.select(pl.col(c).alias(c[len(prefix):]) for c in columns)
+    return pl.DataFrame([params.get_column(c).alias(c[len(prefix):]) for c in columns])  # no copy, no query
 
 
 #: Conversion (layer, energy in pJ, cycles) of recent (workload, technology) pairs, by assignment and
@@ -290,7 +290,12 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     energy[layer, row] += extra_pj[layer, choice]
     idle_leaks = both & ~shared
     if idle_leaks.any():  # the idle engine's leakage where it counts, else + 0 (as cost)
-        leak = technology.leakage_energy(_chosen(spiking, ann.area_mm2, snn.area_mm2), seconds)  # type: ignore[arg-type]
+        # technology.leakage_energy(idle engine's area, seconds), its products in its order, in place:
+        # the coefficient times each engine's area is a number per design, picked per layer
+        k = technology.leakage_mw_per_mm2
+        leak = _chosen(spiking, k * ann.area_mm2, k * snn.area_mm2)
+        leak *= seconds
+        leak *= 1e9
         leak.view(np.uint64)[...] &= np.negative(idle_leaks.astype(np.uint64))
         energy += leak
     # each layer's seconds where it runs on the engine, else 0, summed over the layers in order (a

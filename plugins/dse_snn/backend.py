@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dse import Backend, Cost, LayerCost, Technology, Workload
-from dse_snn.params import SnnParams
+from dse_snn.params import MODE_COLUMNS, SnnParams
 
 if TYPE_CHECKING:
     import polars as pl
@@ -30,6 +30,7 @@ class SnnBackend(Backend):
     name = "snn"
     description = "crossbar-free digital SNN accelerator: event-driven cores, weight and state SRAMs, mesh NoC"
     Params = SnnParams
+    batch_groups = MODE_COLUMNS
 
     @cached_property
     def _leaves(self) -> tuple[Leaf, ...]:
@@ -59,9 +60,9 @@ class SnnBackend(Backend):
         """Many design points, vectorised chunk by chunk (dse.in_chunks), designs of one Mode in the same
         chunks (dse_snn.modes: a chunk is costed one group of designs at a time)."""
         from dse import in_chunks
-        from dse_snn.modes import MODE_COLUMNS
 
-        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params, by=MODE_COLUMNS)
+        return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
+                         by=self.batch_groups)
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many design points in one vectorised pass; rows the fast

@@ -17,9 +17,7 @@ from typing import Any
 import numpy as np
 
 from dse_snn.columns import Columns
-
-#: The columns a group shares, in the order of a group's key.
-MODE_COLUMNS = ("state_update", "leak", "spike_format", "bias")
+from dse_snn.params import MODE_COLUMNS
 
 
 @dataclass(frozen=True)

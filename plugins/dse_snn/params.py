@@ -18,6 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 Pj = float | None
 
 
+#: The choices that change which formulas the model runs (dse_snn.modes groups designs by them),
+#: in the order of a group's key.
+MODE_COLUMNS = ("state_update", "leak", "spike_format", "bias")
+
+
 class EnergyModel(BaseModel):
     """Per-action energies (pJ) that, when set, replace the values derived from the technology.
 

@@ -26,6 +26,7 @@ class SystolicBackend(Backend):
     description = ("systolic-array ANN accelerator (os/ws/is): SCALE-Sim-exact or bandwidth-aware cycles, "
                    "energy, area")
     Params = SystolicParams
+    batch_groups = ("dataflow", "latency_model", "cores")  # the groups dse_systolic.evaluation makes
 
     def cost(self, workload: Workload, params: SystolicParams, technology: Technology) -> Cost:  # type: ignore[override]
         from dse_systolic.evaluation import cost
@@ -37,7 +38,7 @@ class SystolicBackend(Backend):
         from dse import in_chunks
 
         return in_chunks(lambda part: self.layer_batch(workload, part, technology).frame(), params,
-                         by=("dataflow", "latency_model", "cores"))  # the groups dse_systolic.evaluation makes
+                         by=self.batch_groups)
 
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of every row of ``params``, vectorised (best in chunks)."""
