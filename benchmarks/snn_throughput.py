@@ -92,10 +92,11 @@ def design_arrays(frame: pl.DataFrame) -> dict[str, np.ndarray]:
 
 
 def closed_form(stats: tuple[LayerStats, ...], d: dict[str, np.ndarray], tech: Technology,
-                at: slice = slice(None)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                at: slice = slice(None), layers: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Energy (pJ), latency (cycles) and area (mm²) of the designs ``at`` in CLOSED_FORM_REGION:
     the counts of dse_snn.model's docstring (placement with DRAM overflow, per-event state updates,
-    address events over a mesh, pipelining across steps, leakage) as bare numpy, layer by layer."""
+    address events over a mesh, pipelining across steps, leakage) as bare numpy, layer by layer.
+    ``layers``, if given, receives each layer's (energy before leakage, busy cycles) in turn."""
     chip, pes, npc = d["cores"][at], d["pes_per_core"][at], d["neurons_per_core"][at]
     wsram, ssram = d["weight_sram_kib"][at] * 8192.0, d["state_sram_kib"][at] * 8192.0
     m, t, hop_pj, clock = d["membrane_bits"][at], d["timesteps"][at], d["noc_hop_pj"][at], d["clock_mhz"][at]
@@ -133,6 +134,8 @@ def closed_form(stats: tuple[LayerStats, ...], d: dict[str, np.ndarray], tech: T
     for s, (k, load, reads, writes) in zip(stats, placed, strict=True):
         if s.kind == "flatten":
             steps.append(0.0)
+            if layers is not None:
+                layers.append((0.0, 0.0))
             continue
         event = tech.register_energy(s.address_bits)
         read = reads + t * s.external_events * s.address_bits
@@ -152,7 +155,10 @@ def closed_form(stats: tuple[LayerStats, ...], d: dict[str, np.ndarray], tech: T
             layer = layer + events * event + events * hops * hop_pj + t * s.synops * add_m
             step = s.events + flight
         energy += layer
-        busy_total += np.maximum(t * step, cycles)
+        busy = np.maximum(t * step, cycles)
+        busy_total += busy
+        if layers is not None:
+            layers.append((layer, busy))
         memory += cycles
         steps.append(step)
     stages = sum(1 for s in stats if s.kind != "flatten")

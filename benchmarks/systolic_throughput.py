@@ -83,11 +83,12 @@ def per_value(fn, values: np.ndarray) -> np.ndarray:
 
 
 def closed_form(shapes: tuple[LayerShape, ...], d: dict[str, np.ndarray], tech: Technology,
-                at: slice = slice(None)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                at: slice = slice(None), layers: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Energy (pJ), latency (cycles) and area (mm²) of the designs ``at`` (scalesim latency model,
     no accumulator buffer, weights from DRAM, 8-bit operands): every count of dse's model
     (docs/references/scalesim.md; dse_systolic's mapping, traffic and layer docstrings) as one
-    bare numpy expression per count, all dataflows at once."""
+    bare numpy expression per count, all dataflows at once. ``layers``, if given, receives each
+    layer's (energy, cycles) in turn (0 for a layer the array does not run)."""
     rows, cols, df, gate = d["rows"][at], d["cols"][at], d["dataflow"][at], d["zero_gating"][at]
     ifmap, filt, ofmap = (d[k][at] * 8192.0 for k in ("ifmap_sram_kib", "filter_sram_kib", "ofmap_sram_kib"))
     clock = d["clock_mhz"][at]
@@ -149,9 +150,14 @@ def closed_form(shapes: tuple[LayerShape, ...], d: dict[str, np.ndarray], tech: 
                      + writebacks * a * r_ofmap + s.output_words * a * w_ofmap
                      + tech.dram_energy((fills + writebacks) * a))
         else:
+            if layers is not None:
+                layers.append((0.0, 0.0))
             continue
-        energy += layer + leak * cycles
+        layer = layer + leak * cycles
+        energy += layer
         latency += cycles
+        if layers is not None:
+            layers.append((layer, cycles))
     return energy, latency, area
 
 
