@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache, cached_property, partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
@@ -126,6 +126,8 @@ def designs_from_frame(frame: pl.DataFrame) -> tuple[Designs, np.ndarray, dict[i
                 columns[name], invalid = _int_column(series, adapter, partial(_encode, name), default)
             elif info.annotation is bool and series.dtype == pl.Boolean and not series.null_count():
                 columns[name], invalid = series.to_numpy().astype(float), np.zeros(frame.height, dtype=bool)
+            elif series.dtype == pl.String and _choices(name):
+                columns[name], invalid = _choice_column(series, name, adapter, default)
             else:
                 columns[name], invalid = _validated_column(series, adapter, partial(_encode, name), default)
             bad |= invalid
@@ -171,6 +173,29 @@ def _validated_column(series: pl.Series, adapter: TypeAdapter, encode: Callable[
     invalid = missing & series.is_not_null().to_numpy()
     values[missing] = default
     return values, invalid
+
+
+@cache
+def _choices(name: str) -> tuple[str, ...]:
+    """The strings field ``name`` allows when it is a Literal of strings, else ()."""
+    annotation = SystolicParams.model_fields[name].annotation
+    allowed = get_args(annotation) if get_origin(annotation) is Literal else ()
+    return allowed if allowed and all(isinstance(a, str) for a in allowed) else ()
+
+
+def _choice_column(series: pl.Series, name: str, adapter: TypeAdapter, default: float) -> tuple[np.ndarray, np.ndarray]:
+    """A string column of a Literal field, encoded by one cast to the field's choices (an Enum) and a
+    table of their encodings (nulls: the default); value by value when some value is no choice."""
+    import polars as pl
+
+    allowed = _choices(name)
+    codes = series.cast(pl.Enum(allowed), strict=False)
+    if codes.null_count() != series.null_count():  # some value is refused: _validated_column finds which
+        return _validated_column(series, adapter, partial(_encode, name), default)
+    table = np.array([_encode(name, choice) for choice in allowed] + [default])
+    physical = codes.to_physical()
+    index = physical.fill_null(len(allowed)).to_numpy() if series.null_count() else physical.to_numpy()
+    return table[index], np.zeros(len(series), dtype=bool)
 
 
 def _float_column(series: pl.Series, adapter: TypeAdapter, default: float) -> tuple[np.ndarray, np.ndarray]:

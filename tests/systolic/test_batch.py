@@ -129,6 +129,15 @@ def test_missing_columns_and_nulls_take_the_defaults() -> None:
     assert_matches(out.row(1), scalar_row(WORKLOADS[0], {"weight_bits": 4}), WORKLOADS[0])
 
 
+def test_a_choice_column_with_nulls_takes_the_default_where_null() -> None:
+    # a string column of a Literal field is encoded by one cast to its choices; a null is the default
+    frame = pl.DataFrame({"dataflow": [None, "is", "os"], "latency_model": ["scalesim", None, "bandwidth"]})
+    out = BACKEND.cost_batch(WORKLOADS[0], frame, TECH)
+    for row, raw in enumerate(({"latency_model": "scalesim"}, {"dataflow": "is"},
+                               {"dataflow": "os", "latency_model": "bandwidth"})):
+        assert_matches(out.row(row), scalar_row(WORKLOADS[0], raw), WORKLOADS[0])
+
+
 def test_an_unknown_column_fails_only_the_rows_that_set_it() -> None:
     frame = pl.DataFrame({"rows": [8, 16], "colums": [None, 4]})
     out = BACKEND.cost_batch(WORKLOADS[0], frame, TECH)
