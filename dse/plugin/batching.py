@@ -62,12 +62,12 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
         return pl.DataFrame(schema=batch_schema())
     if n <= rows:
         return block(params)
-    # each column by its values' hashes: equal values hash alike, so sorting the hashes, the first
-    # column's most significant, brings them together (a collision only mixes two groups in a chunk,
+    # each column by a key equal for equal values (_order_key), the first column's most significant:
+    # sorting brings equal rows together (two values that share a key only mix two groups in a chunk,
     # which costs time, never correctness; rows are costed one by one, so their order in a chunk
     # changes no number)
-    hashed = (params.get_column(c).hash().to_numpy() for c in dict.fromkeys(by) if c in params.columns)
-    keys = [h for h in hashed if h.min() != h.max()]  # a column of one value orders nothing
+    ordered = (_order_key(params.get_column(c)) for c in dict.fromkeys(by) if c in params.columns)
+    keys = [key for key in ordered if key.min() != key.max()]  # a column of one value orders nothing
     order = np.argsort(_packed(keys)) if keys else None  # None: one group, the chunks are slices
     # each chunk's results go straight to their rows: no list of chunk frames, no concatenated copy
     out = {name: np.empty(n, dtype=bool if name == "memory_fits" else np.float64) for name in BATCH_COLUMNS[:6]}
@@ -90,14 +90,29 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
     return pl.DataFrame({**out, "error": error}, schema=batch_schema())
 
 
-def _packed(hashes: list[np.ndarray]) -> np.ndarray:
-    """One sort key of several columns' hashes (uint64): the top 64 // k bits of each of the first k
+def _order_key(column: pl.Series) -> np.ndarray:
+    """A uint64 per row of ``column``, equal for equal values, its high bits the most telling: an
+    integer's (or flag's) offset from the column's smallest, shifted to the top, so that sorting keeps
+    the numbers' order and a chunk takes a range of them (a hybrid's split: a range of splits uses a
+    range of each engine's layers); any other value's hash."""
+    import polars as pl
+
+    if not (column.dtype.is_integer() or column.dtype == pl.Boolean) or column.null_count():
+        return column.hash().to_numpy()
+    values = column.to_numpy().astype(np.int64)
+    offset = (values - values.min()).view(np.uint64)  # below 2**64, even where int64 wraps
+    width = int(offset.max()).bit_length()
+    return offset << np.uint64(64 - width) if width else offset
+
+
+def _packed(keys: list[np.ndarray]) -> np.ndarray:
+    """One sort key of several columns' keys (_order_key): the top 64 // k bits of each of the first k
     (k <= 16), the first most significant, so that rows equal in those columns have equal keys, and
     rows equal in the first columns are next to each other once sorted."""
-    hashes = hashes[:16]
-    bits = 64 // len(hashes)
-    packed = np.zeros(len(hashes[0]), dtype=np.uint64)
-    for column in hashes:
+    keys = keys[:16]
+    bits = 64 // len(keys)
+    packed = np.zeros(len(keys[0]), dtype=np.uint64)
+    for column in keys:
         packed <<= np.uint64(bits)
         packed |= column >> np.uint64(64 - bits)
     return packed

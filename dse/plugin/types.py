@@ -99,13 +99,18 @@ class Backend(ABC):
         return LayerBatch(energy, cycles, totals[0], totals[1], totals[2], totals[3] == 1.0, error)
 
     def layer_batch_views(self, views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
-                          technology: Technology) -> LayerBatch:
+                          technology: Technology, layers: np.ndarray | None = None) -> LayerBatch:
         """:meth:`layer_batch` of many designs, design i on the workload ``views[view[i]]``.
 
         The views are one network seen in different ways (the same layers, some numbers
         changed: the operand densities and widths a hybrid's ANN engine reads from its SNN
         engine). This default calls :meth:`layer_batch` once per view; a backend whose
         arithmetic takes those numbers per design overrides it with one vectorised pass.
+
+        ``layers`` (bool per layer; None: all) are the layers whose energy and cycles the caller
+        reads: a backend may leave the others' NaN, and then ``total_cycles`` NaN, where it saves
+        time; ``memory_fits`` and ``area_mm2`` still cover the whole workload. This default costs
+        every layer.
         """
         import numpy as np
 

@@ -130,7 +130,8 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
                   technology: Technology, choices: list[HybridParams], rows_of: np.ndarray, assigned: Assignments,
                   feeds: list[tuple[int | None, ...]]) -> list[tuple[np.ndarray, LayerBatch]]:
     """The engine's per-layer costs of the rows that run a layer on it, each with its rows, one call
-    per backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``)."""
+    per backend: the ANN engine's rows each on their view (``Backend.layer_batch_views``), only the
+    layers some of them run on it asked for (their engine gives the others NaN where that saves time)."""
     fed = [fed_operands(a, feeds) for a in assigned.engines] if engine == "ann" else []
     backends: dict[str, int] = {}
     views: dict[tuple[tuple[int, int], ...], int] = {}
@@ -146,11 +147,14 @@ def _engine_batch(engine: str, engine_named: Callable[[str], Backend], workload:
         return []
     n, frame, row_backend = params.height, _engine_frame(params, engine), backend_of[rows_of]
     seen = list(_ann_views(workload, tuple(views))) if engine == "ann" else [workload]
+    on_engine = assigned.snn if engine == "snn" else ~assigned.snn  # (assignments, layers)
     parts = []
     for backend, call in backends.items():
         rows = np.flatnonzero(row_backend == call)
-        parts.append((rows, engine_named(backend).layer_batch_views(seen, view_of[rows_of[rows]], frame if
-                                                                    len(rows) == n else frame[rows], technology)))
+        read = on_engine[assigned.of_choice[np.flatnonzero(backend_of[:-1] == call)]].any(axis=0)
+        parts.append((rows, engine_named(backend).layer_batch_views(
+            seen, view_of[rows_of[rows]], frame if len(rows) == n else frame[rows], technology,
+            None if read.all() else read)))
     return parts
 
 

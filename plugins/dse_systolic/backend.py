@@ -47,10 +47,11 @@ class SystolicBackend(Backend):
         return layer_batch(workload, params, technology)
 
     def layer_batch_views(self, views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
-                          technology: Technology) -> LayerBatch:
+                          technology: Technology, layers: np.ndarray | None = None) -> LayerBatch:
         """``layer_batch`` of row i on ``views[view[i]]`` in one vectorised pass when the views differ only
-        in numbers the model takes per design (dse_systolic.geometry.merged_shapes); else view by view."""
+        in numbers the model takes per design (dse_systolic.geometry.merged_shapes); else view by view.
+        Of a one-array design, only ``layers`` are costed (the others are checked for fit only)."""
         from dse_systolic.evaluation import layer_batch_views
 
-        return layer_batch_views(views, view, params, technology) or \
+        return layer_batch_views(views, view, params, technology, layers) or \
             super().layer_batch_views(views, view, params, technology)

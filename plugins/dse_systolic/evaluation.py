@@ -32,7 +32,7 @@ from dse import Cost, LayerBatch, LayerCost, Technology, Workload
 from dse_systolic.cores import Chip, chip, cores_of, evaluate_layer_on_cores
 from dse_systolic.designs import Designs, designs_from_frame, designs_from_params
 from dse_systolic.geometry import LayerShape, Widths, layer_shapes, merged_shapes
-from dse_systolic.layer import Group, LayerArrays, evaluate_layer
+from dse_systolic.layer import Group, LayerArrays, evaluate_layer, layer_fits
 from dse_systolic.params import DATAFLOWS, SystolicParams
 from dse_systolic.rates import rates, widths
 
@@ -52,12 +52,14 @@ class Evaluation:
     area_mm2: np.ndarray  # the chip's: all its cores and the global buffer
     weights_resident: np.ndarray  # the weights stay on chip across inferences
 
-    def layers(self) -> Iterator[LayerArrays]:
+    def layers(self, costed: np.ndarray | None = None) -> Iterator[LayerArrays]:
         """Each layer's results in turn, computed when asked for: a batch keeps one layer's arrays
-        at a time, not (designs x layers x components)."""
+        at a time, not (designs x layers x components). On one array, a layer not ``costed`` (bool
+        per layer; None: all) is only checked for fit (layer_fits: no energy, NaN cycles)."""
         if self.chip is None:
-            return (evaluate_layer(shape, self.group, self.technology, w)
-                    for shape, w in zip(self.shapes, self.widths, strict=True))
+            return (evaluate_layer(shape, self.group, self.technology, w) if costed is None or costed[j] else
+                    layer_fits(shape, self.group, w)
+                    for j, (shape, w) in enumerate(zip(self.shapes, self.widths, strict=True)))
         return (evaluate_layer_on_cores(shape, self.group, self.chip, self.technology) for shape in self.shapes)
 
 
@@ -119,13 +121,14 @@ def layer_batch(workload: Workload, params: pl.DataFrame, technology: Technology
 
 
 def layer_batch_views(views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
-                      technology: Technology) -> LayerBatch | None:
-    """``layer_batch`` of row i on ``views[view[i]]`` in one pass; None when the views differ in more
-    than the numbers the model takes per design (geometry.merged_shapes)."""
+                      technology: Technology, layers: np.ndarray | None = None) -> LayerBatch | None:
+    """``layer_batch`` of row i on ``views[view[i]]`` in one pass, only ``layers`` costed (bool per layer,
+    None: all; Backend.layer_batch_views); None when the views differ in more than the numbers the
+    model takes per design (geometry.merged_shapes)."""
     merged = _merged(tuple(views))
     if merged is None:
         return None
-    return _layer_batch(lambda keep: merged(view[keep]), len(views[0].layers), params, technology)
+    return _layer_batch(lambda keep: merged(view[keep]), len(views[0].layers), params, technology, layers)
 
 
 #: merged_shapes of recent view lists, by the identity of their workloads (each entry keeps its views
@@ -147,8 +150,9 @@ def _merged(views: tuple[Workload, ...]) -> Callable[[np.ndarray], tuple[LayerSh
 
 
 def _layer_batch(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], layers: int, params: pl.DataFrame,
-                 technology: Technology) -> LayerBatch:
-    """``layer_batch`` with the layer shapes of the rows at some indices of ``params`` (``shapes_of``)."""
+                 technology: Technology, costed: np.ndarray | None = None) -> LayerBatch:
+    """``layer_batch`` with the layer shapes of the rows at some indices of ``params`` (``shapes_of``), the
+    layers not ``costed`` NaN on one array (Evaluation.layers)."""
     d, keep, errors = designs_from_frame(params)
     n = params.height
     energy, cycles = np.full((layers, n), np.nan), np.full((layers, n), np.nan)
@@ -157,7 +161,7 @@ def _layer_batch(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], laye
     for index, ev in evaluate_designs(lambda index: shapes_of(keep[index]), d, technology):
         rows, group = keep[index], np.empty((2, layers, len(index)))  # energy, cycles of the group
         fit = np.ones(len(index), dtype=bool)
-        for j, layer in enumerate(ev.layers()):
+        for j, layer in enumerate(ev.layers(costed)):
             _layer_energy(layer, group[0, j])
             group[1, j] = layer.latency_cycles
             fit &= layer.memory_fits
@@ -176,8 +180,9 @@ def _layer_batch(shapes_of: Callable[[np.ndarray], tuple[LayerShape, ...]], laye
 
 def _layer_energy(layer: LayerArrays, out: np.ndarray) -> None:
     """The layer's breakdown summed (pJ) into ``out``, component after component; components that
-    are 0 for every design of the group (plain numbers) are left out: they change no sum."""
-    out[:] = 0.0
+    are 0 for every design of the group (plain numbers) are left out: they change no sum. No
+    breakdown (a layer only checked for fit): NaN."""
+    out[:] = 0.0 if layer.breakdown else np.nan
     for value in layer.breakdown.values():
         if isinstance(value, np.ndarray) or value:
             out += value

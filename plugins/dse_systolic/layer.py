@@ -48,6 +48,7 @@ The array runs a workload once per inference: ``timesteps``, an SNN notion, do n
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +101,13 @@ def evaluate_layer(shape: LayerShape, group: Group, technology: Technology, w: W
     if shape.kind == "gemm":
         return _gemm(shape, group, technology, w)
     return _vector(shape, group, technology, w)
+
+
+def layer_fits(shape: LayerShape, group: Group, w: Widths) -> LayerArrays:
+    """Only whether ``shape`` fits on chip on every design of ``group`` (a layer whose costs nobody
+    reads): no breakdown, NaN cycles."""
+    fits = _stationary_fits(shape, w, group) if shape.kind == "gemm" else True
+    return LayerArrays({}, math.nan, None, {}, fits)
 
 
 def _gemm(shape: LayerShape, group: Group, technology: Technology, w: Widths) -> LayerArrays:

@@ -72,3 +72,30 @@ def test_a_batch_needs_memory_for_its_results_and_one_chunk_only(backend: str, m
         tracemalloc.stop()
     assert out["error"].null_count() == n
     assert peak < bound, f"{peak / 2**20:.1f} MB traced, bound {bound / 2**20:.1f} MB"
+
+
+@settings(max_examples=30, deadline=None)
+@given(groups=st.lists(st.sampled_from(["os", "ws", "is"]), min_size=2, max_size=60), seed=st.integers(0, 2**16),
+       rows=st.integers(1, 9))
+def test_chunks_take_rows_of_one_group_and_a_range_of_an_integer_column(groups: list[str], seed: int,
+                                                                        rows: int) -> None:
+    # in_chunks orders rows by its by-columns, the first most significant: a chunk spans as few
+    # groups as it can, and within a group a range of the integer column (a hybrid's split points)
+    splits = np.random.default_rng(seed).integers(-3, 40, len(groups))
+    frame = pl.DataFrame({"x": np.arange(len(groups), dtype=float), "g": groups, "k": splits})
+    seen: list[pl.DataFrame] = []
+
+    def record(part: pl.DataFrame) -> pl.DataFrame:
+        seen.append(part)
+        return echo(part.with_columns(g=pl.lit(1)))
+
+    out = in_chunks(record, frame, rows, by=("g", "k"))
+    assert out["energy_pj"].to_list() == frame["x"].to_list()
+    if len(groups) <= rows:
+        return
+    order = pl.concat(seen)
+    changes = (order["g"] != order["g"].shift(1)).sum()
+    assert changes == order["g"].n_unique() - 1  # each group's rows are contiguous
+    for _, group in order.group_by("g", maintain_order=True):
+        keys = group["k"].to_list()
+        assert keys == sorted(keys)  # a group's rows in the order of k: each chunk a range of it

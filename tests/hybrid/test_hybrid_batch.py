@@ -130,6 +130,22 @@ def test_every_split_and_order_of_a_residual_block_equals_cost() -> None:
         assert_matches(got, want)
 
 
+def test_each_engine_is_asked_only_for_the_layers_its_rows_run_there(monkeypatch) -> None:
+    # ANN-first splits after 1 or 2 layers of 4: the array runs layers 0-1 of some row, the SNN
+    # chip layers 1-3; the array's other layers need no cost (Backend.layer_batch_views' layers)
+    asked = []
+    systolic = PLUGINS.backend("systolic")
+    original = systolic.layer_batch_views
+    monkeypatch.setattr(systolic, "layer_batch_views",
+                        lambda *args: asked.append(args[4]) or original(*args))
+    frame = pl.DataFrame({"split_after": [1, 2, 1], "memory": ["separate", "shared", "separate"],
+                          "ann.rows": [8, 16, 4], "snn.cores": [4, 2, 8]})
+    out = HYBRID.cost_batch(RESIDUAL, frame, TECH)
+    assert [list(layers) for layers in asked] == [[True, True, False, False]]
+    for got, want in zip(out.iter_rows(), Backend.cost_batch(HYBRID, RESIDUAL, frame, TECH).iter_rows(), strict=True):
+        assert_matches(got, want)
+
+
 def test_conversions_are_added_at_the_layers_each_row_crosses() -> None:
     # three layers, two parameter sets: set 0 converts at layer 1 (energy only), set 1 at layers 0
     # (cycles only) and 2; rows use sets 1, 0, 1

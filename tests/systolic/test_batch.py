@@ -173,3 +173,27 @@ def test_views_in_one_pass_equal_one_layer_batch_per_view(designs: list[dict[str
     for name in ("energy_pj", "latency_cycles", "total_cycles", "clock_mhz", "area_mm2", "memory_fits"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
     assert got.error == want.error
+
+
+@settings(max_examples=25, deadline=None)
+@given(designs=st.lists(design, min_size=1, max_size=12), which=st.sampled_from(range(len(WORKLOADS))),
+       data=st.data())
+def test_layers_not_asked_for_are_nan_and_the_rest_unchanged(designs: list[dict[str, Any]], which: int,
+                                                             data: st.DataObject) -> None:
+    # a hybrid asks its ANN engine only for the layers its rows run there: those are the numbers of
+    # the whole batch, the others NaN (total cycles too), and fit and area still cover every layer
+    w = WORKLOADS[which]
+    layers = np.array(data.draw(st.lists(st.booleans(), min_size=len(w.layers), max_size=len(w.layers))))
+    frame, view = pl.DataFrame(designs), np.zeros(len(designs), dtype=np.int64)
+    got = BACKEND.layer_batch_views([w], view, frame, TECH, layers)
+    whole = BACKEND.layer_batch_views([w], view, frame, TECH)
+    one_array = frame["cores"].to_numpy() == 1 if "cores" in frame.columns else np.ones(len(designs), dtype=bool)
+    for name in ("energy_pj", "latency_cycles"):
+        asked, full = getattr(got, name), getattr(whole, name)
+        np.testing.assert_array_equal(asked[:, layers], full[:, layers], err_msg=name)
+        if not layers.all():  # several cores: every layer costed (allowed, not required, by the contract)
+            assert np.isnan(asked[one_array][:, ~layers]).all()
+    for name in ("clock_mhz", "area_mm2", "memory_fits"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(whole, name), err_msg=name)
+    if layers.all():
+        np.testing.assert_array_equal(got.total_cycles, whole.total_cycles)
