@@ -19,6 +19,9 @@ from dse import Backend, Cost, LayerCost, Technology, Workload
 from dse_snn.params import MODE_COLUMNS, SnnParams
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
     import polars as pl
 
     from dse import LayerBatch
@@ -67,6 +70,18 @@ class SnnBackend(Backend):
     def layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology) -> LayerBatch:
         """Energy and cycles per layer of many design points in one vectorised pass; rows the fast
         check rejects, or whose cost is not finite, go through ``cost`` (for its own message)."""
+        return self._layer_batch(workload, params, technology, None)
+
+    def layer_batch_views(self, views: Sequence[Workload], view: np.ndarray, params: pl.DataFrame,
+                          technology: Technology, layers: np.ndarray | None = None) -> LayerBatch:
+        """``layer_batch`` on one view with only ``layers`` priced (the others' energy NaN; their cycles,
+        the placement, latency and leakage those of the whole network); several views one by one."""
+        if len(views) == 1:
+            return self._layer_batch(views[0], params, technology, layers)
+        return super().layer_batch_views(views, view, params, technology)
+
+    def _layer_batch(self, workload: Workload, params: pl.DataFrame, technology: Technology,
+                     layers: np.ndarray | None) -> LayerBatch:
         import numpy as np
         import polars as pl
 
@@ -76,7 +91,7 @@ class SnnBackend(Backend):
         from dse_snn.model import evaluate
 
         cols, rejected = columns.from_frame(params, self._leaves)
-        run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True)
+        run = evaluate(layer_stats(workload), workload.timesteps, cols, technology, lean=True, costed=layers)
         n = params.height
         energy = np.zeros((len(run.layers), n))
         cycles = np.empty((len(run.layers), n))
@@ -85,7 +100,10 @@ class SnnBackend(Backend):
             cycles[index] = layer.busy_cycles
         out = LayerBatch(energy.T, cycles.T, run.latency_cycles, cols["clock_mhz"], run.area_mm2,
                          run.memory_fits.copy(), [None] * n)
-        redo = rejected | ~np.isfinite(out.total_energy()) | ~np.isfinite(run.latency_cycles)
+        total = np.zeros(n)  # the energy of the layers priced, added as LayerBatch.total_energy adds
+        for row in energy if layers is None else energy[layers]:
+            total += row
+        redo = rejected | ~np.isfinite(total) | ~np.isfinite(run.latency_cycles)
         if redo.any():
             out.patch(np.flatnonzero(redo), Backend.layer_batch(self, workload, params.filter(pl.Series(redo)),
                                                                 technology))

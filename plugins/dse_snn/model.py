@@ -115,22 +115,30 @@ class Chip:
     hops: np.ndarray  # mean router hops per event
     flight: np.ndarray  # cycles of a step's last spike in the mesh (_flight)
     lean: bool
+    costed: Sequence[bool] | None = None  # lean: the layers whose energy is asked for (None: all)
+
+    def priced(self, index: int) -> bool:
+        """Whether layer ``index``'s energy is computed (a lean batch may ask for some layers only)."""
+        return self.costed is None or bool(self.costed[index])
 
 
 def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, tech: Technology,
-             lean: bool = False) -> Evaluation:
+             lean: bool = False, costed: Sequence[bool] | None = None) -> Evaluation:
     """Counts, energies (pJ), latency (cycles), area (mm²) of every layer on every design point.
 
     Designs are costed in groups that share a Mode (dse_snn.modes). ``lean`` (a batch that needs
     totals only) keeps of each layer only its energy, summed as one component ``energy``, its
     memory cycles and busy cycles, not (designs x layers x counts) arrays; its numbers may then
-    stand for all designs of a group (a float, not an array).
+    stand for all designs of a group (a float, not an array). A lean evaluation prices only the
+    layers ``costed`` (bool per layer; None: all): the others' energy is NaN, their cycles, the
+    placement, latency and leakage are those of the whole network.
     """
-    return grouped(p, lambda part, mode: _evaluate(stats, workload_timesteps, part, mode, tech, lean), not lean)
+    return grouped(p, lambda part, mode: _evaluate(stats, workload_timesteps, part, mode, tech, lean, costed),
+                   not lean)
 
 
 def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, mode: Mode, tech: Technology,
-              lean: bool) -> Evaluation:
+              lean: bool, costed: Sequence[bool] | None) -> Evaluation:
     """:func:`evaluate` of one group of designs that share ``mode``."""
     timesteps = p.given("timesteps", float(workload_timesteps))
     priced = _priced_widths(stats, p, mode, timesteps, tech)
@@ -138,7 +146,7 @@ def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, 
     placement = place(stats, widths, p, mode, timesteps)
     chip = p["cores"]
     hops = p.given("mean_hops", 2.0 * (chip - 1.0) / (3.0 * np.sqrt(chip)))
-    chip_group = Chip(p, mode, timesteps, hops, _flight(p, hops), lean)
+    chip_group = Chip(p, mode, timesteps, hops, _flight(p, hops), lean, costed if lean else None)
     layers, steps = [], []
     n = len(chip)
     memory = np.zeros(n)
@@ -147,9 +155,10 @@ def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, 
         if s.synaptic:
             cores = np.minimum(placement.cores[index], chip)  # with cores of its own, all it asked for
             np.copyto(cores, placement.cores[index], where=placement.resident)
-            arrays, step = _synaptic(s, w, chip_group, cores, energies, dram, placement.footprint[index], n)
+            arrays, step = _synaptic(s, w, chip_group, cores, energies, dram, placement.footprint[index], n,
+                                     chip_group.priced(index))
         else:
-            arrays, step = _spike_logic(s, w, chip_group, energies, dram, tech, n)
+            arrays, step = _spike_logic(s, w, chip_group, energies, dram, tech, n, chip_group.priced(index))
         if s.kind != "flatten":
             memory += dram["memory_cycles"]
         layers.append(arrays)
@@ -213,17 +222,26 @@ def _dram(s: LayerStats, w: Widths, c: Chip, placement: Placement, index: int) -
 
 
 def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, dram: dict[str, Number],
-              footprint: dict[str, Number], n: int) -> tuple[LayerArrays, np.ndarray]:
+              footprint: dict[str, Number], n: int, priced: bool = True) -> tuple[LayerArrays, np.ndarray]:
     mode, t = c.mode, c.t
     leaks = s.leaks and mode.leak != "none"
     every = leaks and mode.leak == "every_step"
     neurons = float(s.out_neurons)
     active = neurons if mode.bias else s.active
-    synops = t * s.synops
-    deliveries = t * s.events * cores
     sweep = mode.bias or every
     # neurons visited outside the event stream, per step
     updates = (neurons if sweep else 0.0) if mode.per_event else (neurons if every else active)
+    pes = cores * c.p["pes_per_core"]
+    step = s.synops / pes
+    np.maximum(step, s.events, out=step)
+    if updates:
+        step += updates / pes
+    step += c.flight
+    busy = _busy(t, step, dram["memory_cycles"])
+    if c.lean and not priced:  # its time only: the counts are not asked for
+        return LayerArrays({"energy": np.full(n, np.nan)}, {}, busy, _NOT_REPORTED, {}), step
+    synops = t * s.synops
+    deliveries = t * s.events * cores
     state: Number = 0.0
     if mode.per_event:
         state = synops + t * neurons if sweep else synops
@@ -251,13 +269,6 @@ def _synaptic(s: LayerStats, w: Widths, c: Chip, cores: np.ndarray, e: Prices, d
         "noc_hops": (t * cores * np.ceil(s.in_neurons / w.event) if mode.bitmap else deliveries) * c.hops,
         **dram,
     }
-    pes = cores * c.p["pes_per_core"]
-    step = s.synops / pes
-    np.maximum(step, s.events, out=step)
-    if updates:
-        step += updates / pes
-    step += c.flight
-    busy = _busy(t, step, dram["memory_cycles"])
     if c.lean:
         total = np.zeros(n)
         charge(SYNAPTIC_CHARGES, counts, e, total)
@@ -296,9 +307,9 @@ _NOT_REPORTED = np.nan
 
 
 def _spike_logic(s: LayerStats, w: Widths, c: Chip, e: Prices, dram: dict[str, Number], tech: Technology,
-                 n: int) -> tuple[LayerArrays, Number]:
+                 n: int, priced: bool = True) -> tuple[LayerArrays, Number]:
     """Pooling and residual adds (one add per event and window); tensor layers (dse_snn.tensor);
-    flatten (nothing)."""
+    flatten (nothing). Lean and not ``priced``: its cycles only, NaN energy."""
     t = c.t
     if s.kind == "flatten":
         return LayerArrays({}, {}, np.zeros(n), np.full(n, np.nan), {}), 0.0
@@ -310,8 +321,8 @@ def _spike_logic(s: LayerStats, w: Widths, c: Chip, e: Prices, dram: dict[str, N
     if not c.lean:
         counts["noc_flight_cycles"] = t * c.flight
     counts.update(dram)
-    total = np.zeros(n) if c.lean else None
-    breakdown = charge(SPIKE_CHARGES, counts, e, total)
+    total = (np.zeros(n) if priced else np.full(n, np.nan)) if c.lean else None
+    breakdown = charge(SPIKE_CHARGES, counts, e, total) if priced else {}
     step = s.events + c.flight
     if s.tensor is not None:
         extra, tensor_counts = tensor_energy(s.tensor, t, w, e, tech)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from dse_snn.charges import SYNAPTIC_CHARGES
@@ -109,6 +110,26 @@ def test_batch_of_many_chunks_and_modes_equals_the_one_at_a_time_path(monkeypatc
         assert_frame_equal(fast.select(exact), loop.select(exact), check_exact=True)
         bound = (ENERGY_ROUNDINGS + len(workload.layers) + 2) * 2.0**-53
         assert_frame_equal(fast.drop(exact), loop.drop(exact), check_exact=False, rel_tol=bound, abs_tol=0.0)
+
+
+@SLOW_OK
+@given(rows=st.lists(flat_params, min_size=1, max_size=6), workload=st.sampled_from(WORKLOADS), data=st.data())
+def test_layers_not_asked_for_have_no_energy_and_the_rest_is_unchanged(rows, workload, data):
+    # a hybrid asks its SNN engine only for the layers its rows run there: those layers' energies are
+    # the whole batch's, every layer's cycles, the latency, area and fit are the whole network's
+    layers = np.array(data.draw(st.lists(st.booleans(), min_size=len(workload.layers),
+                                         max_size=len(workload.layers))))
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    view = np.zeros(frame.height, dtype=np.int64)
+    asked = SNN.layer_batch_views([workload], view, frame, H45, layers)
+    whole = SNN.layer_batch_views([workload], view, frame, H45)
+    np.testing.assert_array_equal(asked.energy_pj[:, layers], whole.energy_pj[:, layers])
+    rerouted = np.array([e is not None for e in whole.error]) | ~np.isfinite(whole.total_energy())
+    priced = np.array([layer.kind != "flatten" for layer in workload.layers])  # a flatten costs nothing
+    assert np.isnan(asked.energy_pj[~rerouted][:, ~layers & priced]).all()  # rows through cost() have them all
+    for name in ("latency_cycles", "total_cycles", "clock_mhz", "area_mm2", "memory_fits"):
+        np.testing.assert_array_equal(getattr(asked, name), getattr(whole, name), err_msg=name)
+    assert asked.error == whole.error
 
 
 def test_batch_rejects_unknown_columns_row_by_row():
