@@ -72,6 +72,7 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
     # each chunk's results go straight to their rows: no list of chunk frames, no concatenated copy
     out = {name: np.empty(n, dtype=bool if name == "memory_fits" else np.float64) for name in BATCH_COLUMNS[:6]}
     errors: list[str | None] = []
+    index: slice | np.ndarray
     for start in range(0, n, rows):
         if order is None:
             index, part = slice(start, start + rows), block(params.slice(start, rows))
@@ -98,11 +99,12 @@ def _order_key(column: pl.Series) -> np.ndarray:
     import polars as pl
 
     if not (column.dtype.is_integer() or column.dtype == pl.Boolean) or column.null_count():
-        return column.hash().to_numpy()
+        return np.asarray(column.hash().to_numpy(), dtype=np.uint64)
     values = column.to_numpy().astype(np.int64)
     offset = (values - values.min()).view(np.uint64)  # below 2**64, even where int64 wraps
     width = int(offset.max()).bit_length()
-    return offset << np.uint64(64 - width) if width else offset
+    key: np.ndarray = offset << np.uint64(64 - width) if width else offset
+    return key
 
 
 def _packed(keys: list[np.ndarray]) -> np.ndarray:

@@ -115,7 +115,7 @@ class Chip:
     hops: np.ndarray  # mean router hops per event
     flight: np.ndarray  # cycles of a step's last spike in the mesh (_flight)
     lean: bool
-    costed: Sequence[bool] | None = None  # lean: the layers whose energy is asked for (None: all)
+    costed: np.ndarray | None = None  # lean: bool per layer, the layers whose energy is asked for (None: all)
 
     def priced(self, index: int) -> bool:
         """Whether layer ``index``'s energy is computed (a lean batch may ask for some layers only)."""
@@ -123,7 +123,7 @@ class Chip:
 
 
 def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, tech: Technology,
-             lean: bool = False, costed: Sequence[bool] | None = None) -> Evaluation:
+             lean: bool = False, costed: np.ndarray | None = None) -> Evaluation:
     """Counts, energies (pJ), latency (cycles), area (mm²) of every layer on every design point.
 
     Designs are costed in groups that share a Mode (dse_snn.modes). ``lean`` (a batch that needs
@@ -138,7 +138,7 @@ def evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, t
 
 
 def _evaluate(stats: Sequence[LayerStats], workload_timesteps: int, p: Columns, mode: Mode, tech: Technology,
-              lean: bool, costed: Sequence[bool] | None) -> Evaluation:
+              lean: bool, costed: np.ndarray | None) -> Evaluation:
     """:func:`evaluate` of one group of designs that share ``mode``."""
     timesteps = p.given("timesteps", float(workload_timesteps))
     priced = _priced_widths(stats, p, mode, timesteps, tech)

@@ -183,7 +183,8 @@ def _choices(name: str) -> tuple[str, ...]:
     return allowed if allowed and all(isinstance(a, str) for a in allowed) else ()
 
 
-def _choice_column(series: pl.Series, name: str, adapter: TypeAdapter, default: float) -> tuple[np.ndarray, np.ndarray]:
+def _choice_column(series: pl.Series, name: str, adapter: TypeAdapter[Any],
+                   default: float) -> tuple[np.ndarray, np.ndarray]:
     """A string column of a Literal field, encoded by one cast to the field's choices (an Enum) and a
     table of their encodings (nulls: the default); value by value when some value is no choice."""
     import polars as pl
