@@ -62,6 +62,7 @@ def in_chunks(block: Callable[[pl.DataFrame], pl.DataFrame], params: pl.DataFram
         return pl.DataFrame(schema=batch_schema())
     if n <= rows:
         return block(params)
+    rows = -(-n // -(-n // rows))  # chunks of equal size, none larger: no small last chunk to pay for alone
     # each column by a key equal for equal values (_order_key), the first column's most significant:
     # sorting brings equal rows together (two values that share a key only mix two groups in a chunk,
     # which costs time, never correctness; rows are costed one by one, so their order in a chunk
