@@ -181,10 +181,6 @@ class AccuracyModel(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]]
-    #: Parameter columns whose values change which formulas the batch path runs: it costs the
-    #: designs that share them as one group, so they are best cut into the same chunks (``by`` of
-    #: dse.in_chunks, most significant first); a composite backend asks its engines for theirs.
-    batch_groups: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def accuracy(self, workload: Workload, knobs: Mapping[str, Any], params: BaseModel) -> Accuracy:

@@ -294,12 +294,7 @@ def _combine(spiking: np.ndarray, has_ann: np.ndarray, has_snn: np.ndarray, colu
     energy[layer, row] += extra_pj[layer, choice]
     idle_leaks = both & ~shared
     if idle_leaks.any():  # the idle engine's leakage where it counts, else + 0 (as cost)
-        # technology.leakage_energy(idle engine's area, seconds), its products in its order, in place:
-        # the coefficient times each engine's area is a number per design, picked per layer
-        k = technology.leakage_mw_per_mm2
-        leak = _chosen(spiking, k * ann.area_mm2, k * snn.area_mm2)
-        leak *= seconds
-        leak *= 1e9
+        leak = technology.leakage_energy(_chosen(spiking, ann.area_mm2, snn.area_mm2), seconds)  # type: ignore[arg-type]
         leak.view(np.uint64)[...] &= np.negative(idle_leaks.astype(np.uint64))
         energy += leak
     # each layer's seconds where it runs on the engine, else 0, summed over the layers in order (a
